@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what zinc needs on this machine and does nothing for what is already there:
+# Debian packages, npm packages (npm ci), the compiled CLI, and the Temporal CLI.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+# Debian packages zinc's services and tests use.
+APT_PACKAGES=(ca-certificates)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian packages: ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "zinc needs these Debian packages: ${missing[*]} (run: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+
+# npm packages, exactly as locked; again only when the lockfile changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+# The compiled CLI (bin/zinc.js runs dist/).
+npm run --silent build
+
+# The Temporal CLI (dev server), unless one is given explicitly.
+if [ -z "${ZINC_TEMPORAL_CLI:-}" ]; then
+  bash scripts/install-temporal-cli.sh
+fi

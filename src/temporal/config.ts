@@ -1,0 +1,63 @@
+// The Temporal part of zinc's configuration: connection, namespace, task queues, workers.
+import { z } from 'zod';
+
+const hostPort = z
+  .string()
+  .regex(
+    /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/,
+    'expected host:port, e.g. localhost:7233',
+  );
+
+const name = z
+  .string()
+  .min(1, 'expected a non-empty name')
+  .max(200)
+  .regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"');
+
+const port = z.coerce
+  .number()
+  .int('expected a whole number')
+  .min(1, 'expected a port between 1 and 65535')
+  .max(65535, 'expected a port between 1 and 65535');
+
+/** Mutual TLS to a Temporal cluster: PEM file paths and the server name to verify. */
+export const temporalTlsSchema = z.strictObject({
+  ca: z.string().min(1).optional(),
+  cert: z.string().min(1),
+  key: z.string().min(1),
+  server_name: z.string().min(1).optional(),
+});
+
+/** The embedded dev server's ports; free ones are picked when unset. */
+export const devServerSchema = z.strictObject({
+  port: port.optional(),
+  ui_port: port.optional(),
+  ui: z.boolean().default(true),
+  log_level: z.enum(['debug', 'info', 'warn', 'error']).default('warn'),
+  start_timeout_secs: z.coerce.number().positive().default(60),
+});
+
+export const temporalConfigSchema = z.strictObject({
+  /** Absent: zinc starts the embedded dev server in its data directory. */
+  host_port: hostPort.optional(),
+  namespace: name.default('zinc-dev'),
+  task_queue_prefix: name.default('zinc'),
+  tls: temporalTlsSchema.optional(),
+  api_key: z.string().min(1).optional(),
+  connect_attempts: z.coerce.number().int().min(1).max(100).default(8),
+  dev_server: devServerSchema.default(devServerSchema.parse({})),
+});
+
+export const workerConfigSchema = z.strictObject({
+  max_concurrent_activities: z.coerce.number().int().min(1).default(20),
+  max_concurrent_workflow_tasks: z.coerce.number().int().min(2).default(10),
+  /** Activities per second this worker starts; unset: no limit. */
+  max_activities_per_second: z.coerce.number().positive().optional(),
+  /** Activities per second across every worker of a queue; unset: no limit. */
+  max_task_queue_activities_per_second: z.coerce.number().positive().optional(),
+  /** How long in-flight activities may run on after SIGINT/SIGTERM before they are cancelled. */
+  shutdown_grace_secs: z.coerce.number().min(0).default(30),
+});
+
+export type TemporalConfig = z.infer<typeof temporalConfigSchema>;
+export type WorkerConfig = z.infer<typeof workerConfigSchema>;

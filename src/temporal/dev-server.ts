@@ -1,0 +1,187 @@
+// The embedded Temporal server: `temporal server start-dev` on a SQLite file in zinc's data dir.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { SEARCH_ATTRIBUTES } from './constants.js';
+import { ensureSearchAttributes, missingSearchAttributes } from './search-attributes.js';
+
+const SERVING = proto.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
+
+/** The dev server did not start or did not become ready; the message holds its last log lines. */
+export class DevServerError extends Error {
+  override readonly name = 'DevServerError';
+}
+
+export interface DevServerOptions {
+  /** The Temporal CLI binary (see findTemporalCli). */
+  cliPath: string;
+  /** The folder for the SQLite file, the log and the state file (the data dir's temporal/). */
+  stateDir: string;
+  namespace: string;
+  port?: number | undefined;
+  uiPort?: number | undefined;
+  ui?: boolean;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** How long to wait for readiness before giving up; a slow start is normal. */
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  /** host:port of the frontend gRPC service. */
+  readonly address: string;
+  /** The Web UI, when enabled. */
+  readonly uiUrl: string | undefined;
+  readonly namespace: string;
+  readonly pid: number;
+  readonly dbFile: string;
+  readonly logFile: string;
+  /** Stops the server (SIGTERM, then SIGKILL after 10 s) and waits for it to exit. */
+  stop(): Promise<void>;
+  /** Resolves with the exit code or signal when the process ends, however it ends. */
+  readonly exited: Promise<number | NodeJS.Signals>;
+}
+
+/** A TCP port free on loopback right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Waits until the frontend answers health checks and knows the namespace. */
+async function waitReady(
+  address: string,
+  namespace: string,
+  child: ChildProcess,
+  deadline: number,
+  logFile: string,
+): Promise<void> {
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new DevServerError(
+        `the Temporal dev server exited (${child.exitCode ?? child.signalCode}) before it was ready; its log (${logFile}):\n${tail(logFile)}`,
+      );
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: '2s' });
+      try {
+        const health = await connection.healthService.check({});
+        if (health.status !== SERVING) throw new Error(`health status ${health.status}`);
+        await connection.workflowService.describeNamespace({ namespace });
+        await ensureSearchAttributes(connection, namespace);
+        const missing = await missingSearchAttributes(connection, namespace);
+        if (missing.length > 0)
+          throw new Error(`search attributes not visible yet: ${missing.join(', ')}`);
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+    }
+    await sleep(250);
+  }
+  throw new DevServerError(
+    `the Temporal dev server at ${address} was not ready in time (last check: ${(lastError as Error | undefined)?.message ?? 'none'}); its log (${logFile}):\n${tail(logFile)}`,
+  );
+}
+
+/** Starts the dev server and resolves once it is ready, with zinc's search attributes registered. */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  mkdirSync(options.stateDir, { recursive: true });
+  const dbFile = join(options.stateDir, 'temporal.sqlite');
+  const logFile = join(options.stateDir, 'server.log');
+  const port = options.port ?? (await freePort());
+  const uiEnabled = options.ui ?? true;
+  const uiPort = options.uiPort ?? (await freePort());
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename',
+    dbFile,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--http-port',
+    String(await freePort()),
+    '--metrics-port',
+    String(await freePort()),
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    options.logLevel ?? 'warn',
+    ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+    ...(uiEnabled ? ['--ui-port', String(uiPort)] : ['--headless']),
+  ];
+  const logFd = openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(options.cliPath, args, { stdio: ['ignore', logFd, logFd] });
+  } finally {
+    closeSync(logFd);
+  }
+  const exited = new Promise<number | NodeJS.Signals>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 0));
+  });
+  const spawnError = new Promise<never>((_, reject) => {
+    child.once('error', (err) =>
+      reject(new DevServerError(`cannot run the Temporal CLI ${options.cliPath}: ${err.message}`)),
+    );
+  });
+  const address = `127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  try {
+    await Promise.race([
+      waitReady(address, options.namespace, child, deadline, logFile),
+      spawnError,
+    ]);
+  } catch (err) {
+    child.kill('SIGKILL');
+    await exited;
+    throw err;
+  }
+  const uiUrl = uiEnabled ? `http://127.0.0.1:${uiPort}` : undefined;
+  const stateFile = join(options.stateDir, 'server.json');
+  writeFileSync(stateFile, JSON.stringify({ pid: child.pid, address, uiUrl }, null, 2));
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(stateFile, { force: true });
+  };
+  return {
+    address,
+    uiUrl,
+    namespace: options.namespace,
+    pid: child.pid!,
+    dbFile,
+    logFile,
+    stop,
+    exited,
+  };
+}

@@ -1,0 +1,84 @@
+// Which Temporal server a zinc command talks to: the configured one, a running `zinc up`'s
+// dev server in the same data dir, or a dev server started for as long as the command needs it.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import type { ZincConfig } from '../platform/config.js';
+import { dataPaths } from '../platform/paths.js';
+import { findTemporalCli } from './cli-binary.js';
+import { startDevServer, type DevServer } from './dev-server.js';
+
+export interface TemporalServerHandle {
+  address: string;
+  uiUrl: string | undefined;
+  /** Set when this process started the dev server (and so must stop it). */
+  devServer: DevServer | undefined;
+  /** Stops the dev server if this process started it. */
+  release(): Promise<void>;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The dev server another zinc process runs on this data dir, if it answers. */
+export async function runningDevServer(
+  dataDir: string,
+): Promise<{ address: string; uiUrl: string | undefined } | undefined> {
+  const stateFile = join(dataPaths(dataDir).temporal, 'server.json');
+  if (!existsSync(stateFile)) return undefined;
+  let state: { pid?: number; address?: string; uiUrl?: string };
+  try {
+    state = JSON.parse(readFileSync(stateFile, 'utf8')) as typeof state;
+  } catch {
+    return undefined;
+  }
+  if (!state.pid || !state.address || !pidAlive(state.pid)) return undefined;
+  try {
+    const connection = await Connection.connect({ address: state.address, connectTimeout: '2s' });
+    try {
+      await connection.healthService.check({});
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    return undefined;
+  }
+  return { address: state.address, uiUrl: state.uiUrl };
+}
+
+/** Resolves the Temporal server to use, starting the embedded dev server when needed. */
+export async function acquireTemporalServer(config: ZincConfig): Promise<TemporalServerHandle> {
+  if (config.temporal.host_port !== undefined) {
+    return {
+      address: config.temporal.host_port,
+      uiUrl: undefined,
+      devServer: undefined,
+      release: async () => {},
+    };
+  }
+  const running = await runningDevServer(config.data_dir);
+  if (running) return { ...running, devServer: undefined, release: async () => {} };
+  const dev = config.temporal.dev_server;
+  const devServer = await startDevServer({
+    cliPath: findTemporalCli(),
+    stateDir: dataPaths(config.data_dir).temporal,
+    namespace: config.temporal.namespace,
+    port: dev.port,
+    uiPort: dev.ui_port,
+    ui: dev.ui,
+    logLevel: dev.log_level,
+    startTimeoutMs: dev.start_timeout_secs * 1000,
+  });
+  return {
+    address: devServer.address,
+    uiUrl: devServer.uiUrl,
+    devServer,
+    release: () => devServer.stop(),
+  };
+}

@@ -1,0 +1,213 @@
+// Worker lifecycle: one worker per task queue from registrations, graceful shutdown on signals.
+import { hostname } from 'node:os';
+import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import type { TemporalConfig, WorkerConfig } from './config.js';
+import { connectionTarget, withConnectRetry, TemporalConnectionError } from './client.js';
+import type { ActivityFunctions, Registration } from './registration.js';
+import { formatTaskQueue } from './task-queue.js';
+import { WORKER_INFO_ACTIVITY, type WorkerInfo } from './constants.js';
+
+/** The registrations do not make a valid set of workers (no queue, duplicate name...). */
+export class WorkerSetupError extends Error {
+  override readonly name = 'WorkerSetupError';
+}
+
+/** What one task queue's worker serves, after validation. */
+export interface QueuePlan {
+  /** The fully qualified task queue. */
+  taskQueue: string;
+  activities: ActivityFunctions;
+  workflowsPath: string | undefined;
+}
+
+/**
+ * Groups registrations by task queue; fails fast on a missing queue or a duplicate name. Every
+ * queue also serves the worker-info activity, so a health check can reach each queue.
+ */
+export function planWorkers(registrations: readonly Registration[], prefix: string): QueuePlan[] {
+  const plans = new Map<string, QueuePlan>();
+  const owners = new Map<string, string>();
+  for (const registration of registrations) {
+    const who =
+      registration.kind === 'activities'
+        ? `extension '${registration.extension}'`
+        : `workflows ${registration.workflowsPath}`;
+    if (typeof registration.taskQueue !== 'string' || registration.taskQueue.trim() === '') {
+      throw new WorkerSetupError(`${who} has no task queue`);
+    }
+    const taskQueue = formatTaskQueue(prefix, registration.taskQueue);
+    let plan = plans.get(taskQueue);
+    if (!plan) {
+      plan = { taskQueue, activities: {}, workflowsPath: undefined };
+      plans.set(taskQueue, plan);
+    }
+    if (registration.kind === 'workflows') {
+      if (plan.workflowsPath !== undefined) {
+        throw new WorkerSetupError(
+          `task queue ${taskQueue} has two workflow bundles: ${plan.workflowsPath} and ${registration.workflowsPath}`,
+        );
+      }
+      plan.workflowsPath = registration.workflowsPath;
+      continue;
+    }
+    for (const [name, fn] of Object.entries(registration.activities)) {
+      const key = `${taskQueue}\u0000${name}`;
+      const earlier = owners.get(key);
+      if (earlier !== undefined) {
+        throw new WorkerSetupError(
+          `activity '${name}' is registered twice on task queue ${taskQueue} (by ${earlier} and ${who})`,
+        );
+      }
+      owners.set(key, who);
+      plan.activities[name] = fn;
+    }
+  }
+  for (const plan of plans.values()) {
+    if (plan.activities[WORKER_INFO_ACTIVITY]) {
+      throw new WorkerSetupError(`activity name '${WORKER_INFO_ACTIVITY}' is reserved by zinc`);
+    }
+    const names = Object.keys(plan.activities).sort();
+    const info: WorkerInfo = {
+      taskQueue: plan.taskQueue,
+      pid: process.pid,
+      hostname: hostname(),
+      activities: names,
+    };
+    plan.activities[WORKER_INFO_ACTIVITY] = () => Promise.resolve(info);
+  }
+  return [...plans.values()];
+}
+
+export interface WorkerSetOptions {
+  temporal: TemporalConfig;
+  /** host:port of the server (the configured one or the embedded dev server's). */
+  address: string;
+  worker: WorkerConfig;
+  registrations: readonly Registration[];
+  /** Override for tests: how often to retry the first connection. */
+  connectAttempts?: number;
+}
+
+/** The workers of one process, one per task queue, sharing one connection. */
+export interface WorkerSet {
+  readonly taskQueues: readonly string[];
+  /** Runs every worker until all have stopped; rejects if one fails. */
+  run(): Promise<void>;
+  /** Starts graceful shutdown: polling stops, in-flight activities get the grace time. */
+  shutdown(): void;
+  /** Closes the connection; call after run() settles. */
+  close(): Promise<void>;
+}
+
+/** Creates (but does not start) one worker per task queue named by the registrations. */
+export async function createWorkerSet(options: WorkerSetOptions): Promise<WorkerSet> {
+  const plans = planWorkers(options.registrations, options.temporal.task_queue_prefix);
+  if (plans.length === 0) throw new WorkerSetupError('nothing to serve: no registrations');
+  const target = connectionTarget(options.temporal, options.address);
+  const connection = await withConnectRetry(
+    () => NativeConnection.connect(target),
+    { attempts: options.connectAttempts ?? options.temporal.connect_attempts },
+    (cause, attempts) =>
+      new TemporalConnectionError(
+        `worker cannot reach Temporal at ${options.address} after ${attempts} attempt(s): ${cause.message}`,
+        { cause },
+      ),
+  );
+  const bundles = new Map<string, Awaited<ReturnType<typeof bundleWorkflowCode>>>();
+  const workers: Worker[] = [];
+  try {
+    for (const plan of plans) {
+      let workflowBundle;
+      if (plan.workflowsPath !== undefined) {
+        workflowBundle = bundles.get(plan.workflowsPath);
+        if (!workflowBundle) {
+          workflowBundle = await bundleWorkflowCode({
+            workflowsPath: plan.workflowsPath,
+            logger: quietBundlerLogger,
+          });
+          bundles.set(plan.workflowsPath, workflowBundle);
+        }
+      }
+      const cfg = options.worker;
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace: options.temporal.namespace,
+          taskQueue: plan.taskQueue,
+          activities: plan.activities,
+          ...(workflowBundle ? { workflowBundle } : {}),
+          maxConcurrentActivityTaskExecutions: cfg.max_concurrent_activities,
+          maxConcurrentWorkflowTaskExecutions: cfg.max_concurrent_workflow_tasks,
+          ...(cfg.max_activities_per_second !== undefined
+            ? { maxActivitiesPerSecond: cfg.max_activities_per_second }
+            : {}),
+          ...(cfg.max_task_queue_activities_per_second !== undefined
+            ? { maxTaskQueueActivitiesPerSecond: cfg.max_task_queue_activities_per_second }
+            : {}),
+          shutdownGraceTime: cfg.shutdown_grace_secs * 1000,
+        }),
+      );
+    }
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+  let shuttingDown = false;
+  return {
+    taskQueues: plans.map((p) => p.taskQueue),
+    async run() {
+      if (shuttingDown) return;
+      const results = await Promise.allSettled(workers.map((w) => w.run()));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) {
+        for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+        throw failed.reason;
+      }
+    },
+    shutdown() {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+    close: () => connection.close(),
+  };
+}
+
+const quietBundlerLogger = {
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn(message: string, meta?: Record<string, unknown>) {
+    console.warn(message, meta ?? '');
+  },
+  error(message: string, meta?: Record<string, unknown>) {
+    console.error(message, meta ?? '');
+  },
+};
+
+/**
+ * Runs the workers until SIGINT or SIGTERM, then shuts them down gracefully: in-flight
+ * activities finish within the grace time. A second signal exits at once.
+ */
+export async function runUntilSignal(
+  set: WorkerSet,
+  onSignal?: (signal: NodeJS.Signals) => void,
+): Promise<void> {
+  let received = 0;
+  const handler = (signal: NodeJS.Signals): void => {
+    received += 1;
+    if (received > 1) process.exit(130);
+    onSignal?.(signal);
+    set.shutdown();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  try {
+    await set.run();
+  } finally {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+    await set.close();
+  }
+}

@@ -1,0 +1,2 @@
+// The one workflow bundle entry: every top-level workflow zinc runs on its core task queue.
+export { healthCheckWorkflow } from './health/health-check.js';
