@@ -1,0 +1,23 @@
+// The database: PostgreSQL through `DATABASE_URL`, or PGlite in the data dir; the same SQL on both.
+
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  /** Runs one parameterised statement ($1, $2...). */
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The database could not be reached or failed; infrastructure, so callers retry. */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailable';
+}
