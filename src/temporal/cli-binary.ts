@@ -44,6 +44,8 @@ export interface FindTemporalCliOptions {
   env?: NodeJS.ProcessEnv;
   /** Build it with Go (scripts/install-temporal-cli.sh) when it is nowhere; default true. */
   install?: boolean;
+  /** The project-local tools directory; default .tools/bin in the checkout. */
+  toolsDir?: string;
 }
 
 /** Returns the path of the Temporal CLI, installing it with Go when allowed and possible. */
@@ -58,7 +60,7 @@ export function findTemporalCli(options: FindTemporalCliOptions = {}): string {
     }
     return explicit;
   }
-  const local = join(toolsBinDir(), 'temporal');
+  const local = join(options.toolsDir ?? toolsBinDir(), 'temporal');
   if (isExecutable(local)) return local;
   const fromPath = onPath('temporal', env);
   if (fromPath) return fromPath;

@@ -1,0 +1,93 @@
+// The `zinc` command as people run it: version, help, bad configuration, doctor, and `zinc up`.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exitOf, repoRoot, tempDir, waitForFile } from './helpers/temporal.js';
+
+const mainTs = join(repoRoot, 'src/cli/main.ts');
+const version = (
+  JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+function zinc(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, ['--import', 'tsx', mainTs, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+}
+
+describe('zinc', () => {
+  it('prints its version and help, also through the package bin', () => {
+    expect(zinc(['--version']).stdout.trim()).toBe(version);
+    const help = zinc(['--help']).stdout;
+    expect(help).toMatch(/--data-dir <dir>/);
+    expect(help).toMatch(/\bup\b/);
+    expect(help).toMatch(/\bdoctor\b/);
+    const bin = spawnSync(process.execPath, [join(repoRoot, 'bin/zinc.js'), '--version'], {
+      encoding: 'utf8',
+    });
+    expect(bin.stdout.trim()).toBe(version);
+  });
+
+  it('stops on a bad configuration value, naming the field and where it came from', () => {
+    const run = zinc(['doctor', '--data-dir', tempDir()], { ZINC_TEMPORAL_HOST_PORT: 'localhost' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('invalid configuration');
+    expect(run.stderr).toContain(
+      'temporal.host_port: expected host:port, e.g. localhost:7233 (from environment variable ZINC_TEMPORAL_HOST_PORT)',
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace for a user's mistake
+  });
+
+  it('doctor starts the embedded stack in the data dir, reaches every queue, and stops it', () => {
+    const dataDir = tempDir();
+    const run = zinc(['doctor', '--data-dir', dataDir, '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as {
+      temporal: { embedded: boolean; namespace: string };
+      missingSearchAttributes: string[];
+      taskQueues: Array<{ taskQueue: string }>;
+    };
+    expect(report.temporal).toMatchObject({ embedded: true, namespace: 'zinc-dev' });
+    expect(report.missingSearchAttributes).toEqual([]);
+    expect(report.taskQueues.map((q) => q.taskQueue)).toContain('zinc-core-default');
+    expect(existsSync(join(dataDir, 'temporal/temporal.sqlite'))).toBe(true);
+    expect(existsSync(join(dataDir, 'temporal/server.json'))).toBe(false); // stopped again
+  });
+
+  it('`zinc up` serves until SIGTERM; other commands on its data dir use its server', async () => {
+    const dataDir = tempDir();
+    const up = spawn(process.execPath, ['--import', 'tsx', mainTs, 'up', '--data-dir', dataDir], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    up.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    try {
+      await waitForFile(join(dataDir, 'temporal/server.json'), 90_000);
+      while (!out.includes('Press Ctrl-C')) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toMatch(
+        /Temporal: +127\.0\.0\.1:\d+, namespace zinc-dev \(embedded dev server\)/,
+      );
+      const ui = /Web UI: +(http:\S+)/.exec(out)?.[1];
+      expect(ui).toBeDefined();
+      expect((await fetch(ui!)).status).toBe(200);
+
+      const doctor = zinc(['doctor', '--data-dir', dataDir, '--json']);
+      expect(doctor.status, doctor.stderr).toBe(0);
+      const state = JSON.parse(readFileSync(join(dataDir, 'temporal/server.json'), 'utf8')) as {
+        address: string;
+      };
+      expect(JSON.parse(doctor.stdout)).toMatchObject({
+        temporal: { embedded: false, address: state.address },
+      });
+    } finally {
+      up.kill('SIGTERM');
+    }
+    expect(await exitOf(up)).toBe(0);
+    expect(existsSync(join(dataDir, 'temporal/server.json'))).toBe(false);
+  });
+});
