@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what zinc needs on this machine and does nothing for what is already there:
-# Debian packages, npm packages (npm ci), the compiled CLI, and the Temporal CLI.
+# Debian packages, npm packages (npm ci), the compiled CLI, the Temporal CLI, the S3 test
+# server and the sandbox launcher.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-# Debian packages zinc's services and tests use.
-APT_PACKAGES=(ca-certificates)
+# Debian packages zinc's services and tests use: PostgreSQL (the production database, tested
+# for real), bubblewrap (the sandbox for student code) and the grading toolchains.
+APT_PACKAGES=(ca-certificates postgresql bubblewrap gcc g++ python3 default-jdk-headless)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -35,3 +37,9 @@ npm run --silent build
 if [ -z "${ZINC_TEMPORAL_CLI:-}" ]; then
   bash scripts/install-temporal-cli.sh
 fi
+
+# The S3-compatible server (versitygw) that the object-storage tests run against.
+bash scripts/install-s3-server.sh
+
+# The sandbox's launcher (a small C program run as PID 1 inside bubblewrap).
+bash scripts/build-sandbox-helper.sh

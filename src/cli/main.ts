@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { projectRoot } from '../platform/paths.js';
+import { registerConfigValidate } from './commands/config-validate.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerSubmissionCommands } from './commands/submission.js';
 import { registerUp } from './commands/up.js';
 
 /** Errors whose message says all a user needs; anything else also gets its stack. */
@@ -13,6 +15,13 @@ const USER_ERRORS = new Set([
   'TemporalConnectionError',
   'DevServerError',
   'WorkerSetupError',
+  'ImportError',
+  'CollectionNotFound',
+  'DatabaseInUse',
+  'DatabaseUnavailable',
+  'ObjectStoreUnavailable',
+  'MigrationError',
+  'MigrationChecksumMismatch',
 ]);
 
 function version(): string {
@@ -34,6 +43,8 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerUp(program);
   registerDoctor(program);
+  registerSubmissionCommands(program);
+  registerConfigValidate(program.command('config').description('grading configs'));
   return program;
 }
 

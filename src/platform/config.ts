@@ -4,12 +4,25 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { temporalConfigSchema, workerConfigSchema } from '../temporal/config.js';
+import { storageConfigSchema } from './object-store-config.js';
+import { submissionConfigSchema } from '../extensions/submission/config.js';
+
+export const databaseConfigSchema = z.strictObject({
+  /** PostgreSQL connection URL; absent: PGlite in the data dir (one process at a time). */
+  url: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+    .optional(),
+});
 
 export const zincConfigSchema = z.strictObject({
   /** Where embedded state lives (database, objects, the dev server's SQLite file). */
   data_dir: z.string().min(1).default('.zinc'),
   temporal: temporalConfigSchema.default(temporalConfigSchema.parse({})),
   worker: workerConfigSchema.default(workerConfigSchema.parse({})),
+  database: databaseConfigSchema.default({}),
+  storage: storageConfigSchema.default(storageConfigSchema.parse({})),
+  submission: submissionConfigSchema.default(submissionConfigSchema.parse({})),
 });
 
 export type ZincConfig = z.infer<typeof zincConfigSchema>;
@@ -17,6 +30,14 @@ export type ZincConfig = z.infer<typeof zincConfigSchema>;
 /** Environment variables that override a configuration field (documented in the README). */
 export const ENV_OVERRIDES: Record<string, readonly string[]> = {
   ZINC_DATA_DIR: ['data_dir'],
+  DATABASE_URL: ['database', 'url'],
+  ZINC_STORAGE_KIND: ['storage', 'kind'],
+  ZINC_S3_ENDPOINT: ['storage', 's3', 'endpoint'],
+  ZINC_S3_REGION: ['storage', 's3', 'region'],
+  ZINC_S3_BUCKET: ['storage', 's3', 'bucket'],
+  ZINC_S3_ACCESS_KEY_ID: ['storage', 's3', 'access_key_id'],
+  ZINC_S3_SECRET_ACCESS_KEY: ['storage', 's3', 'secret_access_key'],
+  ZINC_S3_KEY_PREFIX: ['storage', 's3', 'key_prefix'],
   ZINC_TEMPORAL_HOST_PORT: ['temporal', 'host_port'],
   ZINC_TEMPORAL_NAMESPACE: ['temporal', 'namespace'],
   ZINC_TEMPORAL_TASK_QUEUE_PREFIX: ['temporal', 'task_queue_prefix'],

@@ -6,7 +6,11 @@ export interface QueryResult<R> {
 }
 
 export interface Queryable {
-  /** Runs one parameterised statement ($1, $2...). */
+  /**
+   * Runs one parameterised statement ($1, $2...). Without parameters the text may hold several
+   * statements (a migration script); the last one's result is returned. int8 comes back as a
+   * number (a bigint beyond 2^53), timestamptz as a Date, json/jsonb parsed, on both engines.
+   */
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
 }
 

@@ -5,42 +5,58 @@ import { CORE_TASK_QUEUE } from '../../temporal/constants.js';
 import { acquireTemporalServer } from '../../temporal/embedded.js';
 import { installRuntime } from '../../temporal/runtime.js';
 import { missingSearchAttributes } from '../../temporal/search-attributes.js';
-import { createWorkerSet } from '../../temporal/worker.js';
+import { formatTaskQueue } from '../../temporal/task-queue.js';
+import { createWorkerSet, type WorkerSet } from '../../temporal/worker.js';
 import type { healthCheckWorkflow } from '../../workflows/health/health-check.js';
-import { allRegistrations } from '../processes.js';
+import { SUBMISSION_TASK_QUEUE } from '../../extensions/submission/constants.js';
+import { COMPONENTS, openComponents, type ComponentSet } from '../processes.js';
 import { configFrom } from '../context.js';
 
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
     .description(
-      'check that Temporal answers and every task queue is served (starts what it needs)',
+      'check that Temporal answers and every task queue is served (with no server running, starts the embedded stack for the check)',
     )
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const config = configFrom(command);
       installRuntime();
       const server = await acquireTemporalServer(config);
+      let components: ComponentSet | undefined;
+      let workers: WorkerSet | undefined;
+      let running: Promise<void> | undefined;
       try {
+        // A server this command started has no workers yet: serve every queue in-process.
+        if (server.devServer) {
+          components = await openComponents(config, COMPONENTS);
+          workers = await createWorkerSet({
+            temporal: config.temporal,
+            address: server.address,
+            worker: config.worker,
+            registrations: components.registrations,
+          });
+          running = workers.run();
+        }
         const temporal = await connectTemporalClient(config.temporal, server.address);
-        const workers = await createWorkerSet({
-          temporal: config.temporal,
-          address: server.address,
-          worker: config.worker,
-          registrations: allRegistrations(),
-        });
-        const running = workers.run();
         try {
+          const prefix = config.temporal.task_queue_prefix;
+          const queues = [CORE_TASK_QUEUE, SUBMISSION_TASK_QUEUE].map((q) =>
+            formatTaskQueue(prefix, q),
+          );
           const missing = await missingSearchAttributes(temporal.connection, temporal.namespace);
           const answers = await temporal.client.workflow.execute<typeof healthCheckWorkflow>(
             'healthCheckWorkflow',
             {
-              taskQueue: temporal.formatTaskQueue(CORE_TASK_QUEUE),
+              taskQueue: formatTaskQueue(prefix, CORE_TASK_QUEUE),
               workflowId: `zinc-doctor-${process.pid}-${Date.now()}`,
-              args: [{ taskQueues: [...workers.taskQueues], timeoutSecs: 30 }],
+              args: [{ taskQueues: queues, timeoutSecs: 15 }],
+              workflowExecutionTimeout: '60s',
             },
           );
+          const healthy = missing.length === 0 && answers.every((a) => 'worker' in a);
           const report = {
+            healthy,
             dataDir: config.data_dir,
             temporal: {
               address: server.address,
@@ -49,11 +65,16 @@ export function registerDoctor(program: Command): void {
               uiUrl: server.uiUrl,
             },
             missingSearchAttributes: missing,
-            taskQueues: answers.map((a) => ({
-              taskQueue: a.taskQueue,
-              pid: a.pid,
-              activities: a.activities.length,
-            })),
+            taskQueues: answers.map((a) =>
+              'worker' in a
+                ? {
+                    taskQueue: a.taskQueue,
+                    pid: a.worker.pid,
+                    hostname: a.worker.hostname,
+                    activities: a.worker.activities,
+                  }
+                : { taskQueue: a.taskQueue, error: a.error },
+            ),
           };
           if (opts.json) {
             process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -62,22 +83,24 @@ export function registerDoctor(program: Command): void {
               `Temporal     ${server.address} (namespace ${temporal.namespace}${server.devServer ? ', embedded dev server' : ''}): healthy`,
               ...(server.uiUrl ? [`Web UI       ${server.uiUrl}`] : []),
               `Search attrs ${missing.length === 0 ? 'all registered' : `missing: ${missing.join(', ')}`}`,
-              ...answers.map(
-                (a) =>
-                  `Task queue   ${a.taskQueue}: served by pid ${a.pid} (${a.activities.length} activities)`,
+              ...answers.map((a) =>
+                'worker' in a
+                  ? `Task queue   ${a.taskQueue}: served by pid ${a.worker.pid} on ${a.worker.hostname} (${a.worker.activities.join(', ') || 'workflows'})`
+                  : `Task queue   ${a.taskQueue}: NOT SERVED (${a.error})`,
               ),
-              missing.length === 0 ? 'zinc is healthy.' : 'zinc is NOT healthy.',
+              healthy ? 'zinc is healthy.' : 'zinc is NOT healthy.',
             ];
             process.stdout.write(`${out.join('\n')}\n`);
           }
-          if (missing.length > 0) process.exitCode = 1;
+          if (!healthy) process.exitCode = 1;
         } finally {
-          workers.shutdown();
-          await running;
-          await workers.close();
           await temporal.close();
         }
       } finally {
+        workers?.shutdown();
+        await running;
+        await workers?.close();
+        await components?.close();
         await server.release();
       }
     });

@@ -2,3 +2,43 @@
 
 /** Task-queue suffix served by the submission extension's worker. */
 export const SUBMISSION_TASK_QUEUE = 'submission-default';
+
+/** Most deliveries in one page of a collection's latest deliveries (and the default). */
+export const MAX_LATEST_DELIVERIES_PAGE_SIZE = 1000;
+
+/**
+ * The latest delivery of one user in a collection: small on purpose, since a page of these
+ * travels in Temporal payloads. The manifest stays in the database.
+ */
+export interface LatestDelivery {
+  id: string;
+  userId: string;
+  /** ISO 8601, UTC. */
+  submittedAt: string;
+  late: boolean;
+  /** Made by staff to try the pipeline. */
+  isTest: boolean;
+  /** Bytes, all files together. */
+  totalSize: number;
+  /** Of the whole delivery, lowercase hex. */
+  sha256: string;
+  objectKey: string;
+}
+
+/** One page of a collection's latest deliveries, ordered by user ID. */
+export interface LatestDeliveriesPage {
+  deliveries: LatestDelivery[];
+  /** Pass it back for the next page; null when this page was the last. Opaque. */
+  nextCursor: string | null;
+}
+
+/** Input of the `GetCollectionLatestDeliveries` activity. */
+export interface GetCollectionLatestDeliveriesInput {
+  collectionId: string;
+  /** From the previous page; absent for the first. */
+  cursor?: string;
+  /** 1 to MAX_LATEST_DELIVERIES_PAGE_SIZE (the default). */
+  pageSize?: number;
+  /** Include staff test deliveries (default false). */
+  includeTest?: boolean;
+}

@@ -5,20 +5,27 @@ import { WORKER_INFO_ACTIVITY, type WorkerInfo } from '../../temporal/constants.
 export interface HealthCheckInput {
   /** Fully qualified task queues to ask. */
   taskQueues: string[];
-  /** Seconds each queue has to answer before the check fails. */
+  /** Seconds each queue has to answer before it counts as unserved. */
   timeoutSecs: number;
 }
 
-/** Calls the worker-info activity on each task queue and returns the answers in order. */
-export async function healthCheckWorkflow(input: HealthCheckInput): Promise<WorkerInfo[]> {
+export type QueueHealth =
+  { taskQueue: string; worker: WorkerInfo } | { taskQueue: string; error: string };
+
+/** Calls the worker-info activity on each task queue; a queue that does not answer is reported. */
+export async function healthCheckWorkflow(input: HealthCheckInput): Promise<QueueHealth[]> {
   return Promise.all(
-    input.taskQueues.map((taskQueue) => {
+    input.taskQueues.map(async (taskQueue): Promise<QueueHealth> => {
       const acts = proxyActivities<Record<typeof WORKER_INFO_ACTIVITY, () => Promise<WorkerInfo>>>({
         taskQueue,
         scheduleToCloseTimeout: `${input.timeoutSecs}s`,
         retry: { maximumAttempts: 1 },
       });
-      return acts[WORKER_INFO_ACTIVITY]();
+      try {
+        return { taskQueue, worker: await acts[WORKER_INFO_ACTIVITY]() };
+      } catch {
+        return { taskQueue, error: `no worker answered within ${input.timeoutSecs}s` };
+      }
     }),
   );
 }

@@ -1,0 +1,128 @@
+// `zinc import`, `zinc collections list`, `zinc deliveries list`: the submission extension's CLI.
+import type { Command } from 'commander';
+import { importDeliveries, ImportError } from '../../extensions/submission/import.js';
+import { CollectionNotFoundError } from '../../extensions/submission/service.js';
+import { configFrom } from '../context.js';
+import { withSubmission } from '../submission-context.js';
+import { printTable } from '../table.js';
+
+function parseTime(value: string, flag: string): Date {
+  const date = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
+    throw new ImportError(
+      `${flag}: "${value}" is not an ISO-8601 time such as 2026-09-01T00:00:00Z`,
+    );
+  }
+  return date;
+}
+
+export function registerSubmissionCommands(program: Command): void {
+  program
+    .command('import <dir>')
+    .description(
+      'import deliveries: <dir> holds one folder or archive per delivery, named <studentId> or <studentId>@<ISO time>',
+    )
+    .requiredOption('--course <code>', 'course code, e.g. COMP2012 (created when missing)')
+    .requiredOption('--activity <name>', 'activity name (created when missing)')
+    .requiredOption('--collection <name>', 'collection name (created when missing)')
+    .option('--start <time>', 'window start of a new collection (default: earliest delivery)')
+    .option('--stop <time>', 'window stop of a new collection (default: latest delivery)')
+    .option('--json', 'print the summary as JSON')
+    .action(
+      async (
+        dir: string,
+        opts: {
+          course: string;
+          activity: string;
+          collection: string;
+          start?: string;
+          stop?: string;
+          json?: boolean;
+        },
+        command: Command,
+      ) => {
+        const config = configFrom(command);
+        const summary = await withSubmission(config, (service) =>
+          importDeliveries(service, dir, {
+            course: opts.course,
+            activity: opts.activity,
+            collection: opts.collection,
+            ...(opts.start ? { startAt: parseTime(opts.start, '--start') } : {}),
+            ...(opts.stop ? { stopAt: parseTime(opts.stop, '--stop') } : {}),
+          }),
+        );
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        } else {
+          process.stdout.write(
+            `Collection ${summary.collectionId}: imported ${summary.imported}, skipped ${summary.skipped} already there, rejected ${summary.rejected.length}.\n`,
+          );
+          for (const r of summary.rejected)
+            process.stdout.write(`  rejected ${r.entry}: ${r.reason}\n`);
+        }
+        if (summary.rejected.length > 0) process.exitCode = 1;
+      },
+    );
+
+  program
+    .command('collections')
+    .description('collections of deliveries')
+    .command('list')
+    .description('list every collection')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }, command: Command) => {
+      const config = configFrom(command);
+      const collections = await withSubmission(config, (service) =>
+        service.store.listCollections(),
+      );
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(collections, null, 2)}\n`);
+        return;
+      }
+      printTable(
+        ['ID', 'COURSE', 'ACTIVITY', 'COLLECTION', 'START', 'STOP'],
+        collections.map((c) => [c.id, c.course.code, c.activity.name, c.name, c.startAt, c.stopAt]),
+      );
+    });
+
+  program
+    .command('deliveries')
+    .description('deliveries of a collection')
+    .command('list <collectionId>')
+    .description("list a collection's deliveries")
+    .option('--latest', 'only the latest delivery of each student')
+    .option('--include-test', 'include staff test deliveries')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        collectionId: string,
+        opts: { latest?: boolean; includeTest?: boolean; json?: boolean },
+        command: Command,
+      ) => {
+        const config = configFrom(command);
+        const deliveries = await withSubmission(config, (service) =>
+          service.store.listDeliveries(collectionId, {
+            latestOnly: opts.latest ?? false,
+            includeTest: opts.includeTest ?? false,
+          }),
+        );
+        if (deliveries === null) throw new CollectionNotFoundError(collectionId);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(deliveries, null, 2)}\n`);
+          return;
+        }
+        printTable(
+          ['ID', 'STUDENT', 'SUBMITTED', 'FILES', 'BYTES', 'LATE', 'TEST'],
+          deliveries.map((d) => [
+            d.id,
+            d.userId,
+            d.submittedAt,
+            String(d.manifest.length),
+            String(d.totalSize),
+            d.late ? 'late' : '',
+            d.isTest ? 'test' : '',
+          ]),
+        );
+      },
+    );
+}

@@ -1,0 +1,62 @@
+// GetCollectionLatestDeliveries: a page of a collection's latest deliveries, for batch grading.
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  MAX_LATEST_DELIVERIES_PAGE_SIZE,
+  type GetCollectionLatestDeliveriesInput,
+  type LatestDeliveriesPage,
+} from '../constants.js';
+import type { SubmissionStore } from '../store.js';
+
+export interface DeliveryActivityDeps {
+  store: SubmissionStore;
+}
+
+/** Error types the caller must not retry: bad input, never a passing outage. */
+export const NON_RETRYABLE_SUBMISSION_ERRORS = ['CollectionNotFound', 'InvalidSubmissionInput'];
+
+/** The submission extension's delivery activities, closed over the store. */
+export function createDeliveryActivities({ store }: DeliveryActivityDeps) {
+  return {
+    /**
+     * One page (at most 1,000) of the latest delivery of each student; an unknown collection
+     * is a non-retryable `CollectionNotFound`; a database outage is thrown and retried.
+     */
+    async GetCollectionLatestDeliveries(
+      input: GetCollectionLatestDeliveriesInput,
+    ): Promise<LatestDeliveriesPage> {
+      const pageSize = input.pageSize ?? MAX_LATEST_DELIVERIES_PAGE_SIZE;
+      if (
+        !Number.isInteger(pageSize) ||
+        pageSize < 1 ||
+        pageSize > MAX_LATEST_DELIVERIES_PAGE_SIZE
+      ) {
+        throw ApplicationFailure.nonRetryable(
+          `pageSize must be a whole number from 1 to ${MAX_LATEST_DELIVERIES_PAGE_SIZE}, got ${pageSize}`,
+          'InvalidSubmissionInput',
+        );
+      }
+      let page: LatestDeliveriesPage | null;
+      try {
+        page = await store.latestDeliveriesPage(input.collectionId, {
+          after: input.cursor,
+          limit: pageSize,
+          includeTest: input.includeTest ?? false,
+        });
+      } catch (err) {
+        if ((err as Error).name === 'InvalidSubmissionInput') {
+          throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidSubmissionInput');
+        }
+        throw err; // DatabaseUnavailable and the like: retried with backoff
+      }
+      if (page === null) {
+        throw ApplicationFailure.nonRetryable(
+          `collection ${input.collectionId} does not exist`,
+          'CollectionNotFound',
+        );
+      }
+      return page;
+    },
+  };
+}
+
+export type DeliveryActivities = ReturnType<typeof createDeliveryActivities>;

@@ -1,0 +1,32 @@
+// The `submission` section of zinc's configuration: limits on one delivery.
+import { z } from 'zod';
+import type { DeliveryLimits } from './delivery-files.js';
+
+const positive = z.coerce.number().positive('expected a number above 0');
+
+/** Limits on one delivery; uploads and imports over them are refused with the reason. */
+export const deliveryLimitsSchema = z.strictObject({
+  max_files: z.coerce.number().int().min(1).default(200),
+  max_total_mb: positive.default(50),
+  max_file_mb: positive.default(10),
+  /** Unpacked bytes per archive byte; more is treated as an archive bomb. */
+  max_expansion_ratio: positive.default(100),
+});
+
+export const submissionConfigSchema = z.strictObject({
+  limits: deliveryLimitsSchema.default(deliveryLimitsSchema.parse({})),
+});
+
+export type SubmissionConfig = z.infer<typeof submissionConfigSchema>;
+
+/** The configured limits, in bytes. */
+export function deliveryLimitsFrom(config: SubmissionConfig): DeliveryLimits {
+  const l = config.limits;
+  const MiB = 1024 * 1024;
+  return {
+    maxFiles: l.max_files,
+    maxTotalBytes: Math.floor(l.max_total_mb * MiB),
+    maxFileBytes: Math.floor(l.max_file_mb * MiB),
+    maxExpansionRatio: l.max_expansion_ratio,
+  };
+}

@@ -1,0 +1,96 @@
+// Pages of a collection's latest deliveries (one per user), in user-ID order, for batches of
+// up to 100,000 deliveries: keyset pagination on the user ID, one indexed query per page.
+import type { Queryable } from '../../platform/database.js';
+import { MAX_LATEST_DELIVERIES_PAGE_SIZE } from './constants.js';
+import type { LatestDeliveriesPage } from './constants.js';
+import { collectionExists } from './store-deliveries.js';
+import { LATEST_DELIVERY_COLUMNS, toLatestDelivery } from './store-rows.js';
+import type { LatestDeliveryRow } from './store-rows.js';
+import { InvalidSubmissionInputError } from './store-types.js';
+
+export interface LatestDeliveriesOptions {
+  /** From the previous page's `nextCursor`; absent for the first page. */
+  after?: string | undefined;
+  /** 1 to 1000; default 1000. */
+  limit?: number | undefined;
+  /** Include staff test deliveries (default false). */
+  includeTest?: boolean | undefined;
+}
+
+const CURSOR_PREFIX = 'u1:';
+
+const LATEST_DELIVERY_COLUMNS_OF_D = LATEST_DELIVERY_COLUMNS.split(', ')
+  .map((column) => `d.${column}`)
+  .join(', ');
+
+/** The opaque cursor that resumes after `userId`. */
+export function encodeCursor(userId: string): string {
+  return Buffer.from(CURSOR_PREFIX + userId, 'utf8').toString('base64url');
+}
+
+/** The user ID inside a cursor; InvalidSubmissionInputError for anything not made by encodeCursor. */
+export function decodeCursor(cursor: string): string {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (
+    !text.startsWith(CURSOR_PREFIX) ||
+    encodeCursor(text.slice(CURSOR_PREFIX.length)) !== cursor
+  ) {
+    throw new InvalidSubmissionInputError(
+      `cursor ${JSON.stringify(cursor.slice(0, 80))} is not one returned by a page of latest deliveries`,
+    );
+  }
+  return text.slice(CURSOR_PREFIX.length);
+}
+
+// A skip scan over the (collection, user, submitted_at DESC, id DESC) index, written as a
+// recursive query: each step descends the index once to the first row after the previous
+// user, which is the next user's latest delivery (ties on submitted_at go to the greatest ID).
+// A page costs limit + 1 index descents, however many deliveries each user has, and needs no
+// table statistics: PGlite runs no autovacuum, and right after an import PostgreSQL may not
+// have analyzed yet, when a DISTINCT ON form would sort the rest of the collection per page.
+// The inner LIMIT stops the recursion; the outer ORDER BY sorts just the page.
+/** The SQL of one page ($1 collection, $2 the user ID to start after, $3 how many rows). */
+export function latestDeliveriesPageSql(includeTest: boolean): string {
+  const filter = includeTest ? '' : 'AND NOT d.is_test';
+  const next = (after: string) =>
+    `SELECT ${LATEST_DELIVERY_COLUMNS_OF_D} FROM deliveries d
+      WHERE d.collection_id = $1 AND d.user_id > ${after} ${filter}
+      ORDER BY d.user_id, d.submitted_at DESC, d.id DESC
+      LIMIT 1`;
+  return `WITH RECURSIVE page AS (
+            (${next('$2')})
+            UNION ALL
+            SELECT n.* FROM page p CROSS JOIN LATERAL (${next('p.user_id')}) n
+          )
+          SELECT * FROM (SELECT * FROM page LIMIT $3) cut ORDER BY user_id`;
+}
+
+/**
+ * One page of the latest delivery of each user in the collection, ordered by user ID; null
+ * when the collection does not exist. `nextCursor` is null on the last page.
+ */
+export async function latestDeliveriesPage(
+  db: Queryable,
+  collectionId: string,
+  options: LatestDeliveriesOptions = {},
+): Promise<LatestDeliveriesPage | null> {
+  const limit = options.limit ?? MAX_LATEST_DELIVERIES_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LATEST_DELIVERIES_PAGE_SIZE) {
+    throw new InvalidSubmissionInputError(
+      `page size ${limit} is out of range: 1 to ${MAX_LATEST_DELIVERIES_PAGE_SIZE}`,
+    );
+  }
+  // '' sorts before every user ID (IDs are non-empty, compared bytewise).
+  const after = options.after === undefined ? '' : decodeCursor(options.after);
+  const { rows } = await db.query<LatestDeliveryRow>(
+    latestDeliveriesPageSql(options.includeTest ?? false),
+    [collectionId, after, limit + 1],
+  );
+  if (rows.length === 0 && !(await collectionExists(db, collectionId))) return null;
+  const deliveries = rows.slice(0, limit).map(toLatestDelivery);
+  const last = deliveries[deliveries.length - 1];
+  return {
+    deliveries,
+    nextCursor: rows.length > limit && last ? encodeCursor(last.userId) : null,
+  };
+}

@@ -1,0 +1,118 @@
+// The embedded database: PGlite (PostgreSQL compiled to WebAssembly) in this process, its files
+// in a folder of the data directory. One process at a time may open a folder.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { Results, Transaction } from '@electric-sql/pglite';
+import type { Database, Queryable, QueryResult } from './database.js';
+
+/** The PGlite folder is open in another live process (two writers would corrupt it). */
+export class DatabaseInUseError extends Error {
+  override readonly name = 'DatabaseInUse';
+}
+
+type PgliteRunner = Pick<Transaction, 'query' | 'exec'>;
+
+function toResult<R>(result: Results<R>): QueryResult<R> {
+  const rowCount =
+    result.command === 'SELECT' || result.affectedRows === undefined
+      ? result.rows.length
+      : result.affectedRows;
+  return { rows: result.rows, rowCount };
+}
+
+/**
+ * Runs one statement. Without parameters the text goes through the simple protocol, like `pg`
+ * does, so a migration script of several statements works on both; its last result is returned.
+ */
+async function run<R>(
+  runner: PgliteRunner,
+  sql: string,
+  params?: unknown[],
+): Promise<QueryResult<R>> {
+  if (params === undefined || params.length === 0) {
+    const results = await runner.exec(sql);
+    const last = results[results.length - 1];
+    return last ? toResult(last as Results<R>) : { rows: [], rowCount: 0 };
+  }
+  return toResult(await runner.query<R>(sql, params));
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes `<dir>.lock`, holding this process's pid; a lock left by a dead process is taken over. */
+function takeLock(dir: string): () => void {
+  const lockFile = `${dir}.lock`;
+  mkdirSync(dirname(lockFile), { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx' });
+      return () => rmSync(lockFile, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
+    if (Number.isInteger(holder) && processAlive(holder)) {
+      throw new DatabaseInUseError(
+        `the embedded database in ${dir} is open in process ${holder} (lock file ${lockFile}); ` +
+          'one process at a time may open it: run the other parts in that process (zinc up) ' +
+          'or give every process the same DATABASE_URL',
+      );
+    }
+    rmSync(lockFile, { force: true }); // left by a process that died
+  }
+  throw new DatabaseInUseError(
+    `cannot take the lock file ${lockFile}: another process races for it`,
+  );
+}
+
+/**
+ * Opens PGlite with its files in `dir` (created when missing), or in memory when `dir` is
+ * undefined (tests only). PGlite is a single connection: its own mutex makes concurrent
+ * `transaction()` calls and plain queries wait their turn, so they never interleave. Inside
+ * `transaction(fn)`, use only the `tx` given to `fn`: a query on the database itself would wait
+ * for the transaction that is waiting for it.
+ */
+export async function openPgliteDatabase(dir: string | undefined): Promise<Database> {
+  const path = dir === undefined ? undefined : resolve(dir);
+  let releaseLock: (() => void) | undefined;
+  if (path !== undefined) {
+    mkdirSync(path, { recursive: true });
+    releaseLock = takeLock(path);
+  }
+  let pg: PGlite;
+  try {
+    pg = await PGlite.create(path === undefined ? {} : { dataDir: path });
+  } catch (err) {
+    releaseLock?.();
+    throw new Error(
+      `cannot open the embedded database in ${path ?? 'memory'}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  let closed = false;
+  return {
+    kind: 'pglite',
+    query: <R>(sql: string, params?: unknown[]) => run<R>(pg, sql, params),
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
+      pg.transaction((tx) =>
+        fn({ query: <R>(sql: string, params?: unknown[]) => run<R>(tx, sql, params) }),
+      ),
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await pg.close();
+      } finally {
+        releaseLock?.();
+      }
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// The platform services of one zinc process, opened from the configuration and closed together.
+import type { ZincConfig } from './config.js';
+import type { Database } from './database.js';
+import type { EventBus } from './events.js';
+import { createInProcessEventBus } from './in-process-events.js';
+import { openObjectStore } from './object-store-config.js';
+import type { ObjectStore } from './object-store.js';
+import { openDatabase } from './open-database.js';
+
+export interface Platform {
+  db: Database;
+  objects: ObjectStore;
+  events: EventBus;
+  close(): Promise<void>;
+}
+
+/** Opens the database, the object store and the event bus the configuration names. */
+export async function openPlatform(config: ZincConfig): Promise<Platform> {
+  const db = await openDatabase({ url: config.database.url, dataDir: config.data_dir });
+  let objects: ObjectStore;
+  try {
+    objects = await openObjectStore(config.storage, config.data_dir);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const events = createInProcessEventBus();
+  return {
+    db,
+    objects,
+    events,
+    async close() {
+      await events.close();
+      await objects.close();
+      await db.close();
+    },
+  };
+}
