@@ -2,3 +2,35 @@
 
 /** Task-queue suffix served by the pipeline extension's worker. */
 export const PIPELINE_TASK_QUEUE = 'pipeline-default';
+
+/** Input of the `ExecutePipeline` activity: grade one delivery for one batch. */
+export interface ExecutePipelineInput {
+  batchId: string;
+  deliveryId: string;
+  /** The object-key prefix of the delivery's files (LatestDelivery.objectKey). */
+  deliveryKey: string;
+  /** The grading-config version (`cfg_...`). */
+  configVersion: string;
+}
+
+/** What `ExecutePipeline` returns: small, the report itself stays in object storage. */
+export interface PipelineOutcome {
+  batchId: string;
+  deliveryId: string;
+  reportKey: string;
+  score: number;
+  maxScore: number;
+  /** Counts by verdict, e.g. { PASSED: 3, WRONG_OUTPUT: 1 }. */
+  verdicts: Record<string, number>;
+  pipelineError: string | null;
+  /** True when the report already existed and nothing was graded again. */
+  reused: boolean;
+}
+
+/** Failure types of ExecutePipeline that retrying cannot fix. */
+export const NON_RETRYABLE_PIPELINE_ERRORS = [
+  'ConfigNotFound',
+  'InvalidConfig',
+  'PipelineConfigError',
+  'DeliveryFilesMissing',
+];

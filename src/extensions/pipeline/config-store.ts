@@ -1,0 +1,126 @@
+// Grading-config versions: immutable (content-addressed) YAML plus assets, the text and assets in
+// object storage, the index in the database; and which versions each collection is graded with.
+import { createHash } from 'node:crypto';
+import type { Queryable } from '../../platform/database.js';
+import { objectKey, safeRelativePath } from '../../platform/object-keys.js';
+import type { ObjectStore } from '../../platform/object-store.js';
+import { configVersionId } from './config/index.js';
+
+/** No config version has this ID; non-retryable. */
+export class ConfigNotFoundError extends Error {
+  override readonly name = 'ConfigNotFound';
+}
+
+export interface ConfigAsset {
+  path: string;
+  content: Buffer;
+}
+
+export interface ConfigVersion {
+  id: string;
+  yaml: string;
+  assets: Array<{ path: string; sha256: string; size: number }>;
+  createdAt: string;
+}
+
+interface ConfigRow {
+  id: string;
+  yaml: string;
+  assets: ConfigVersion['assets'];
+  object_prefix: string;
+  created_at: Date | string;
+}
+
+const sha256 = (content: Buffer): string => createHash('sha256').update(content).digest('hex');
+
+/** The grading-config store over a database and an object store. */
+export function createConfigStore(deps: { db: Queryable; objects: ObjectStore }) {
+  const { db, objects } = deps;
+  const toVersion = (row: ConfigRow): ConfigVersion => ({
+    id: row.id,
+    yaml: row.yaml,
+    assets: row.assets,
+    createdAt: new Date(row.created_at).toISOString(),
+  });
+
+  async function getRow(id: string): Promise<ConfigRow | undefined> {
+    const { rows } = await db.query<ConfigRow>(
+      'SELECT id, yaml, assets, object_prefix, created_at FROM grading_configs WHERE id = $1',
+      [id],
+    );
+    return rows[0];
+  }
+
+  return {
+    /** Stores a version (a no-op when the same text and assets exist); returns its ID. */
+    async addVersion(
+      yaml: string,
+      assets: ConfigAsset[],
+    ): Promise<{ id: string; created: boolean }> {
+      const digests = assets
+        .map((a) => ({
+          path: safeRelativePath(a.path),
+          sha256: sha256(a.content),
+          size: a.content.length,
+        }))
+        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      const id = configVersionId(yaml, digests);
+      if (await getRow(id)) return { id, created: false };
+      const prefix = `${objectKey('configs', id)}/`;
+      await objects.put(`${prefix}config.yaml`, yaml, { contentType: 'application/yaml' });
+      for (const asset of assets) {
+        await objects.put(`${prefix}assets/${safeRelativePath(asset.path)}`, asset.content);
+      }
+      const { rowCount } = await db.query(
+        `INSERT INTO grading_configs (id, yaml, assets, object_prefix) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO NOTHING`,
+        [id, yaml, JSON.stringify(digests), prefix],
+      );
+      return { id, created: rowCount > 0 };
+    },
+
+    /** The version's record; ConfigNotFoundError when there is none. */
+    async getVersion(id: string): Promise<ConfigVersion> {
+      const row = await getRow(id);
+      if (!row) throw new ConfigNotFoundError(`grading config ${id} does not exist`);
+      return toVersion(row);
+    },
+
+    /** The version with its assets' bytes, each checked against its recorded sha256. */
+    async loadVersion(id: string): Promise<ConfigVersion & { files: ConfigAsset[] }> {
+      const row = await getRow(id);
+      if (!row) throw new ConfigNotFoundError(`grading config ${id} does not exist`);
+      const files = await Promise.all(
+        row.assets.map(async (asset) => {
+          const content = await objects.get(`${row.object_prefix}assets/${asset.path}`);
+          if (sha256(content) !== asset.sha256) {
+            throw new Error(`grading config ${id}: asset ${asset.path} does not match its sha256`);
+          }
+          return { path: asset.path, content };
+        }),
+      );
+      return { ...toVersion(row), files };
+    },
+
+    /** Makes `configId` the collection's newest config (its default for grading). */
+    async attachToCollection(collectionId: string, configId: string): Promise<void> {
+      await db.query(
+        `INSERT INTO collection_configs (collection_id, config_id) VALUES ($1, $2)
+         ON CONFLICT (collection_id, config_id) DO UPDATE SET added_at = clock_timestamp()`,
+        [collectionId, configId],
+      );
+    },
+
+    /** The collection's config versions, newest first. */
+    async listForCollection(collectionId: string): Promise<Array<{ id: string; addedAt: string }>> {
+      const { rows } = await db.query<{ config_id: string; added_at: Date | string }>(
+        `SELECT config_id, added_at FROM collection_configs WHERE collection_id = $1
+         ORDER BY added_at DESC, config_id`,
+        [collectionId],
+      );
+      return rows.map((r) => ({ id: r.config_id, addedAt: new Date(r.added_at).toISOString() }));
+    },
+  };
+}
+
+export type ConfigStore = ReturnType<typeof createConfigStore>;
