@@ -52,19 +52,13 @@ export default tseslint.config(
           ],
           patterns: [
             {
-              group: ['**/extensions/**', '!**/extensions/*/constants.js'],
+              // Anything from an extension but its constants.ts (types are allowed below).
+              regex: '(^|/)extensions/(?!\\w+/constants\\.js$)',
               allowTypeImports: true,
               message: 'workflows import only types and constants.ts from the extensions',
             },
             {
-              group: [
-                '**/temporal/**',
-                '!**/temporal/constants.js',
-                '**/platform/**',
-                '**/core/**',
-                '**/cli/**',
-                '**/api/**',
-              ],
+              regex: '(^|/)(temporal/(?!constants\\.js$)|platform/|core/|cli/|api/)',
               allowTypeImports: true,
               message: 'workflows import only types and constants from the rest of zinc',
             },

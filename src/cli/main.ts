@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { projectRoot } from '../platform/paths.js';
+import { registerConfigAdd } from './commands/config-add.js';
 import { registerConfigValidate } from './commands/config-validate.js';
+import { registerGradeCommands } from './commands/grade.js';
+import { registerResults } from './commands/results.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerSubmissionCommands } from './commands/submission.js';
 import { registerUp } from './commands/up.js';
@@ -22,6 +25,11 @@ const USER_ERRORS = new Set([
   'ObjectStoreUnavailable',
   'MigrationError',
   'MigrationChecksumMismatch',
+  'BatchNotFound',
+  'DeliveryRejected',
+  'InvalidSubmissionInput',
+  'ConfigNotFound',
+  'AssetDirError',
 ]);
 
 function version(): string {
@@ -44,7 +52,10 @@ export function buildProgram(): Command {
   registerUp(program);
   registerDoctor(program);
   registerSubmissionCommands(program);
-  registerConfigValidate(program.command('config').description('grading configs'));
+  const configCommand = program.command('config').description('grading configs');
+  registerConfigValidate(configCommand);
+  registerConfigAdd(configCommand);
+  registerResults(registerGradeCommands(program));
   return program;
 }
 

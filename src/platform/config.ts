@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { temporalConfigSchema, workerConfigSchema } from '../temporal/config.js';
 import { storageConfigSchema } from './object-store-config.js';
 import { submissionConfigSchema } from '../extensions/submission/config.js';
+import { gradingConfigSchema } from '../core/grading-config.js';
 
 export const databaseConfigSchema = z.strictObject({
   /** PostgreSQL connection URL; absent: PGlite in the data dir (one process at a time). */
@@ -23,6 +24,7 @@ export const zincConfigSchema = z.strictObject({
   database: databaseConfigSchema.default({}),
   storage: storageConfigSchema.default(storageConfigSchema.parse({})),
   submission: submissionConfigSchema.default(submissionConfigSchema.parse({})),
+  grading: gradingConfigSchema.default(gradingConfigSchema.parse({})),
 });
 
 export type ZincConfig = z.infer<typeof zincConfigSchema>;
@@ -48,6 +50,7 @@ export const ENV_OVERRIDES: Record<string, readonly string[]> = {
   ZINC_TEMPORAL_TLS_SERVER_NAME: ['temporal', 'tls', 'server_name'],
   ZINC_TEMPORAL_PORT: ['temporal', 'dev_server', 'port'],
   ZINC_TEMPORAL_UI_PORT: ['temporal', 'dev_server', 'ui_port'],
+  ZINC_GRADING_CONCURRENCY: ['grading', 'concurrency'],
   ZINC_WORKER_MAX_CONCURRENT_ACTIVITIES: ['worker', 'max_concurrent_activities'],
   ZINC_WORKER_SHUTDOWN_GRACE_SECS: ['worker', 'shutdown_grace_secs'],
 };

@@ -22,3 +22,11 @@ export interface WorkerInfo {
   hostname: string;
   activities: string[];
 }
+
+/** Search-attribute keys for typed upserts (all Keyword). */
+export const SEARCH_ATTRIBUTE_KEYS = {
+  collectionId: { name: 'ZincCollectionId', type: 'KEYWORD' },
+  configId: { name: 'ZincConfigId', type: 'KEYWORD' },
+  batchStatus: { name: 'ZincBatchStatus', type: 'KEYWORD' },
+  requestedBy: { name: 'ZincRequestedBy', type: 'KEYWORD' },
+} as const;

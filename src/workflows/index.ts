@@ -1,2 +1,3 @@
 // The one workflow bundle entry: every top-level workflow zinc runs on its core task queue.
 export { healthCheckWorkflow } from './health/health-check.js';
+export { batchGradingWorkflow } from './grading/batch-grading.js';

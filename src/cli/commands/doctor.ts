@@ -9,6 +9,7 @@ import { formatTaskQueue } from '../../temporal/task-queue.js';
 import { createWorkerSet, type WorkerSet } from '../../temporal/worker.js';
 import type { healthCheckWorkflow } from '../../workflows/health/health-check.js';
 import { SUBMISSION_TASK_QUEUE } from '../../extensions/submission/constants.js';
+import { PIPELINE_TASK_QUEUE } from '../../extensions/pipeline/constants.js';
 import { COMPONENTS, openComponents, type ComponentSet } from '../processes.js';
 import { configFrom } from '../context.js';
 
@@ -41,7 +42,7 @@ export function registerDoctor(program: Command): void {
         const temporal = await connectTemporalClient(config.temporal, server.address);
         try {
           const prefix = config.temporal.task_queue_prefix;
-          const queues = [CORE_TASK_QUEUE, SUBMISSION_TASK_QUEUE].map((q) =>
+          const queues = [CORE_TASK_QUEUE, SUBMISSION_TASK_QUEUE, PIPELINE_TASK_QUEUE].map((q) =>
             formatTaskQueue(prefix, q),
           );
           const missing = await missingSearchAttributes(temporal.connection, temporal.namespace);

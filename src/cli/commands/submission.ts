@@ -65,6 +65,36 @@ export function registerSubmissionCommands(program: Command): void {
     );
 
   program
+    .command('user')
+    .description('course members')
+    .command('add <userId>')
+    .description('make a user a member of a course (student or staff)')
+    .requiredOption('--course <code>', 'course code')
+    .requiredOption('--role <role>', 'student or staff')
+    .option('--name <displayName>', 'display name')
+    .action(
+      async (
+        userId: string,
+        opts: { course: string; role: string; name?: string },
+        command: Command,
+      ) => {
+        if (opts.role !== 'student' && opts.role !== 'staff') {
+          command.error(`zinc user add: --role must be student or staff, not "${opts.role}"`);
+        }
+        await withSubmission(configFrom(command), async ({ store }) => {
+          const course = await store.getCourseByCode(opts.course);
+          if (!course)
+            throw new ImportError(
+              `course ${opts.course} does not exist (zinc import creates courses)`,
+            );
+          await store.ensureUser({ id: userId, ...(opts.name ? { displayName: opts.name } : {}) });
+          await store.setMember(course.id, userId, opts.role as 'student' | 'staff');
+        });
+        process.stdout.write(`${userId} is ${opts.role} of ${opts.course}.\n`);
+      },
+    );
+
+  program
     .command('collections')
     .description('collections of deliveries')
     .command('list')

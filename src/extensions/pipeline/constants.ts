@@ -34,3 +34,28 @@ export const NON_RETRYABLE_PIPELINE_ERRORS = [
   'PipelineConfigError',
   'DeliveryFilesMissing',
 ];
+
+/** Input of `DescribeConfig`: the version to use, or the collection's newest one. */
+export interface DescribeConfigInput {
+  collectionId: string;
+  configVersion?: string;
+}
+
+/** What a batch needs to know about a config version before it grades with it. */
+export interface ConfigDescription {
+  configVersion: string;
+  stages: number;
+  tests: number;
+  /** An upper bound of one delivery's pipeline run time: every command at its wall limit. */
+  worstCaseSecs: number;
+}
+
+/** Scores of a batch's reports, for its summary. */
+export interface BatchScoreStats {
+  reports: number;
+  /** Mean and median of score / maxScore, in percent; null without reports. */
+  meanPercent: number | null;
+  medianPercent: number | null;
+  /** Ten buckets of score percent: [0,10), [10,20), ... [90,100]. */
+  histogram: number[];
+}

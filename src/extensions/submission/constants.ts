@@ -42,3 +42,24 @@ export interface GetCollectionLatestDeliveriesInput {
   /** Include staff test deliveries (default false). */
   includeTest?: boolean;
 }
+
+/** Input of the `DescribeCollection` activity. */
+export interface DescribeCollectionInput {
+  collectionId: string;
+  /** The user asking; their role in the collection's course is returned. */
+  userId: string;
+  includeTest?: boolean;
+}
+
+/** What a batch needs to know about a collection before it grades it. */
+export interface CollectionDescription {
+  collectionId: string;
+  courseId: string;
+  courseCode: string;
+  activityName: string;
+  collectionName: string;
+  /** The asking user's role in the course; null when not a member. */
+  userRole: 'student' | 'staff' | null;
+  /** How many students' latest deliveries a batch would grade. */
+  latestCount: number;
+}

@@ -94,3 +94,17 @@ export async function latestDeliveriesPage(
     nextCursor: rows.length > limit && last ? encodeCursor(last.userId) : null,
   };
 }
+
+/** How many users have a delivery in the collection (the size of a batch over it). */
+export async function countLatestDeliveries(
+  db: Queryable,
+  collectionId: string,
+  includeTest: boolean,
+): Promise<number> {
+  const { rows } = await db.query<{ n: number | string }>(
+    `SELECT count(DISTINCT user_id) AS n FROM deliveries
+      WHERE collection_id = $1 ${includeTest ? '' : 'AND NOT is_test'}`,
+    [collectionId],
+  );
+  return Number(rows[0]?.n ?? 0);
+}

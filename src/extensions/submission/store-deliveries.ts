@@ -119,6 +119,16 @@ export function createDeliveryStore(db: Queryable) {
       return rows[0] ? toDelivery(rows[0]) : null;
     },
 
+    /** The deliveries with these IDs (those that exist), in no particular order. */
+    async getDeliveries(ids: readonly string[]): Promise<Delivery[]> {
+      if (ids.length === 0) return [];
+      const { rows } = await db.query<DeliveryRow>(
+        `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = ANY($1::text[])`,
+        [ids],
+      );
+      return rows.map(toDelivery);
+    },
+
     /**
      * The deliveries of a collection by user ID, newest first for each user; with `latestOnly`
      * one per user. Staff test deliveries are left out unless `includeTest`. Null when the

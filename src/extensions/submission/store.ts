@@ -2,7 +2,7 @@
 // on PGlite and PostgreSQL. Give it a transaction's `tx` to run several calls atomically.
 import type { Queryable } from '../../platform/database.js';
 import type { LatestDeliveriesPage } from './constants.js';
-import { latestDeliveriesPage } from './latest-deliveries.js';
+import { countLatestDeliveries, latestDeliveriesPage } from './latest-deliveries.js';
 import type { LatestDeliveriesOptions } from './latest-deliveries.js';
 import { createCourseStore } from './store-courses.js';
 import { createDeliveryStore } from './store-deliveries.js';
@@ -24,6 +24,9 @@ export function createSubmissionStore(db: Queryable) {
       collectionId: string,
       options?: LatestDeliveriesOptions,
     ): Promise<LatestDeliveriesPage | null> => latestDeliveriesPage(db, collectionId, options),
+    /** How many users have a (non-test, unless asked) delivery in the collection. */
+    countLatestDeliveries: (collectionId: string, includeTest = false): Promise<number> =>
+      countLatestDeliveries(db, collectionId, includeTest),
   };
 }
 

@@ -2,6 +2,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import {
   MAX_LATEST_DELIVERIES_PAGE_SIZE,
+  type CollectionDescription,
+  type DescribeCollectionInput,
   type GetCollectionLatestDeliveriesInput,
   type LatestDeliveriesPage,
 } from '../constants.js';
@@ -55,6 +57,29 @@ export function createDeliveryActivities({ store }: DeliveryActivityDeps) {
         );
       }
       return page;
+    },
+
+    /**
+     * What a batch checks before grading: the collection, its course, the asking user's role
+     * there (the RFD's activity-level authorisation), and how many deliveries it would grade.
+     */
+    async DescribeCollection(input: DescribeCollectionInput): Promise<CollectionDescription> {
+      const collection = await store.getCollection(input.collectionId);
+      if (!collection) {
+        throw ApplicationFailure.nonRetryable(
+          `collection ${input.collectionId} does not exist`,
+          'CollectionNotFound',
+        );
+      }
+      return {
+        collectionId: collection.id,
+        courseId: collection.course.id,
+        courseCode: collection.course.code,
+        activityName: collection.activity.name,
+        collectionName: collection.name,
+        userRole: await store.getMemberRole(collection.course.id, input.userId),
+        latestCount: await store.countLatestDeliveries(collection.id, input.includeTest ?? false),
+      };
     },
   };
 }

@@ -1,0 +1,58 @@
+// `zinc config add`: stores a grading-config version with its assets and attaches it to a
+// collection (its newest config becomes the collection's default).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { createConfigStore } from '../../extensions/pipeline/config-store.js';
+import {
+  createToolchainCheck,
+  parseGradingConfig,
+  readAssetDir,
+} from '../../extensions/pipeline/config/index.js';
+import { CollectionNotFoundError } from '../../extensions/submission/service.js';
+import { createSubmissionStore } from '../../extensions/submission/store.js';
+import { configFrom } from '../context.js';
+import { withPlatform } from '../platform-context.js';
+
+export function registerConfigAdd(configCommand: Command): void {
+  configCommand
+    .command('add <config.yaml>')
+    .description(
+      "store a grading-config version and make it the collection's default; prints its ID",
+    )
+    .requiredOption('--collection <id>', 'the collection it grades')
+    .option('--assets <dir>', 'provided files and test inputs/outputs')
+    .action(
+      async (file: string, opts: { collection: string; assets?: string }, command: Command) => {
+        const yaml = await readFile(file, 'utf8');
+        const digests = opts.assets ? await readAssetDir(opts.assets) : [];
+        const parsed = parseGradingConfig(yaml, {
+          assets: digests.map((d) => d.path),
+          fileName: file,
+          checkToolchain: createToolchainCheck(),
+        });
+        if (!parsed.ok) {
+          for (const p of parsed.problems) process.stdout.write(`${p.path}: ${p.message}\n`);
+          command.error(
+            `zinc: ${file}: ${parsed.problems.length} problem(s); the config is not valid`,
+          );
+        }
+        const assets = await Promise.all(
+          digests.map(async (d) => ({
+            path: d.path,
+            content: await readFile(join(opts.assets!, d.path)),
+          })),
+        );
+        const id = await withPlatform(configFrom(command), async ({ db, objects }) => {
+          if (!(await createSubmissionStore(db).getCollection(opts.collection))) {
+            throw new CollectionNotFoundError(opts.collection);
+          }
+          const configs = createConfigStore({ db, objects });
+          const { id } = await configs.addVersion(yaml, assets);
+          await configs.attachToCollection(opts.collection, id);
+          return id;
+        });
+        process.stdout.write(`${id}\n`);
+      },
+    );
+}

@@ -1,0 +1,270 @@
+// `zinc grade` and `zinc batch ...`: start, watch, steer and read batches.
+import { userInfo } from 'node:os';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Command } from 'commander';
+import { startBatch, type BatchHandle } from '../../core/batch-client.js';
+import {
+  cancelSignal,
+  pauseSignal,
+  progressQuery,
+  resumeSignal,
+} from '../../workflows/grading/batch-grading.js';
+import type { BatchProgress, BatchSummary } from '../../workflows/grading/types.js';
+import type { ZincConfig } from '../../platform/config.js';
+import type { batchGradingWorkflow } from '../../workflows/grading/batch-grading.js';
+import { configFrom } from '../context.js';
+import { withStack, type Stack } from '../stack.js';
+import { batchResult, formatSummary, watchBatch } from '../watch.js';
+
+/** Who is asking: --as, else ZINC_USER, else the login name. */
+export function actor(opts: { as?: string }): string {
+  return opts.as ?? process.env.ZINC_USER ?? userInfo().username;
+}
+
+/** A batch that does not exist; the message names it. */
+export class BatchNotFoundError extends Error {
+  override readonly name = 'BatchNotFound';
+}
+
+function exitCodeOf(summary: BatchSummary): number {
+  return summary.status === 'completed' ? 0 : 1;
+}
+
+async function finish(stack: Stack, handle: BatchHandle, json: boolean): Promise<void> {
+  const summary = await watchBatch(handle, { quiet: json });
+  process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+  process.exitCode = exitCodeOf(summary);
+  void stack;
+}
+
+async function existingHandle(stack: Stack, batchId: string): Promise<BatchHandle> {
+  const handle: BatchHandle =
+    stack.temporal.client.workflow.getHandle<typeof batchGradingWorkflow>(batchId);
+  try {
+    await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError)
+      throw new BatchNotFoundError(`batch ${batchId} does not exist`);
+    throw err;
+  }
+  return handle;
+}
+
+function noWaitNote(stack: Stack, batchId: string): string {
+  return stack.inProcess
+    ? `Batch ${batchId} is recorded; no zinc up is running, so it goes on the next time zinc up (or zinc batch watch ${batchId}) runs.\n`
+    : `Batch ${batchId} started; follow it with: zinc batch watch ${batchId}\n`;
+}
+
+/** Registers `zinc grade` and `zinc batch ...`; returns the `batch` command. */
+export function registerGradeCommands(program: Command): Command {
+  program
+    .command('grade <collectionId>')
+    .description("grade every student's latest delivery in a collection, with a live progress bar")
+    .option('--config <version>', "grading-config version (default: the collection's newest)")
+    .option('--concurrency <n>', 'deliveries graded at once', (v) => Number.parseInt(v, 10))
+    .option('--include-test', 'also grade staff test deliveries')
+    .option(
+      '--as <user>',
+      'who asks (must be staff of the course; default ZINC_USER or your login)',
+    )
+    .option('--no-wait', 'start the batch and return at once')
+    .option('--json', 'print the final summary as JSON on stdout instead of the progress bar')
+    .action(
+      async (
+        collectionId: string,
+        opts: {
+          config?: string;
+          concurrency?: number;
+          includeTest?: boolean;
+          as?: string;
+          wait: boolean;
+          json?: boolean;
+        },
+        command: Command,
+      ) => {
+        const config: ZincConfig = configFrom(command);
+        if (
+          opts.concurrency !== undefined &&
+          (!Number.isInteger(opts.concurrency) || opts.concurrency < 1)
+        ) {
+          command.error('zinc grade: --concurrency must be a whole number of at least 1');
+        }
+        await withStack(config, async (stack) => {
+          const { batchId, handle, existing } = await startBatch(stack.temporal, config.grading, {
+            collectionId,
+            configVersion: opts.config,
+            concurrency: opts.concurrency,
+            includeTest: opts.includeTest,
+            requestedBy: actor(opts),
+          });
+          if (!opts.json) {
+            process.stderr.write(
+              existing
+                ? `Batch ${batchId} is already running for this request; following it.\n`
+                : `Batch ${batchId} started.\n`,
+            );
+          }
+          if (!opts.wait) {
+            process.stdout.write(
+              opts.json ? `${JSON.stringify({ batchId, existing })}\n` : noWaitNote(stack, batchId),
+            );
+            return;
+          }
+          await finish(stack, handle, opts.json ?? false);
+        });
+      },
+    );
+
+  const batch = program
+    .command('batch')
+    .description('batches: list, status, watch, pause, resume, cancel, results');
+
+  batch
+    .command('watch <batchId>')
+    .description('follow a batch until it ends')
+    .option('--json', 'print the final summary as JSON')
+    .action(async (batchId: string, opts: { json?: boolean }, command: Command) => {
+      await withStack(configFrom(command), async (stack) => {
+        await finish(stack, await existingHandle(stack, batchId), opts.json ?? false);
+      });
+    });
+
+  batch
+    .command('status <batchId>')
+    .description("a batch's progress (running) or summary (ended)")
+    .option('--json', 'print JSON')
+    .action(async (batchId: string, opts: { json?: boolean }, command: Command) => {
+      await withStack(configFrom(command), async (stack) => {
+        const handle = await existingHandle(stack, batchId);
+        const running = (await handle.describe()).status.name === 'RUNNING';
+        const answer = running ? await handle.query(progressQuery) : await batchResult(handle);
+        if (opts.json) process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
+        else if (running) {
+          const p = answer as BatchProgress;
+          process.stdout.write(
+            `Batch ${batchId}: ${p.status}, ${p.done}/${p.total} done, ${p.inFlight} in flight, ${p.errored} errored\n` +
+              Object.entries(p.counts)
+                .map(([k, v]) => `  ${k.padEnd(24)} ${v}\n`)
+                .join(''),
+          );
+        } else process.stdout.write(formatSummary(answer as BatchSummary));
+      });
+    });
+
+  batch
+    .command('list')
+    .description('batches, newest first')
+    .option('--collection <id>', 'only batches of this collection')
+    .option('--json', 'print JSON')
+    .action(async (opts: { collection?: string; json?: boolean }, command: Command) => {
+      await withStack(configFrom(command), async (stack) => {
+        const query = `WorkflowType = "batchGradingWorkflow"${opts.collection ? ` AND ZincCollectionId = "${opts.collection.replace(/"/g, '')}"` : ''}`;
+        const rows: Array<{
+          batchId: string;
+          status: string;
+          collectionId: string;
+          config: string;
+          requestedBy: string;
+          startedAt: string;
+        }> = [];
+        const seen = new Set<string>();
+        for await (const wf of stack.temporal.client.workflow.list({ query })) {
+          if (seen.has(wf.workflowId)) continue; // one row per batch, whatever its runs
+          seen.add(wf.workflowId);
+          const attr = (name: string): string => {
+            const value = (wf.searchAttributes[name] as unknown[] | undefined)?.[0];
+            return typeof value === 'string' ? value : '';
+          };
+          rows.push({
+            batchId: wf.workflowId,
+            status: attr('ZincBatchStatus') || wf.status.name.toLowerCase(),
+            collectionId: attr('ZincCollectionId'),
+            config: attr('ZincConfigId'),
+            requestedBy: attr('ZincRequestedBy'),
+            startedAt: wf.startTime.toISOString(),
+          });
+        }
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+          return;
+        }
+        const { printTable } = await import('../table.js');
+        printTable(
+          ['BATCH', 'STATUS', 'COLLECTION', 'CONFIG', 'BY', 'STARTED'],
+          rows.map((r) => [
+            r.batchId,
+            r.status,
+            r.collectionId,
+            r.config,
+            r.requestedBy,
+            r.startedAt,
+          ]),
+        );
+      });
+    });
+
+  for (const [name, signal, verb] of [
+    ['pause', pauseSignal, 'paused'],
+    ['resume', resumeSignal, 'resumed'],
+    ['cancel', cancelSignal, 'cancelled'],
+  ] as const) {
+    batch
+      .command(`${name} <batchId>`)
+      .description(
+        `${name} a running batch${name === 'cancel' ? ' (in-flight grading stops; a partial summary is written)' : ''}`,
+      )
+      .option('--as <user>', 'who asks (recorded in the audit log)')
+      .option('--reason <text>', 'why (recorded in the audit log)')
+      .action(async (batchId: string, opts: { as?: string; reason?: string }, command: Command) => {
+        await withStack(configFrom(command), async (stack) => {
+          const handle = await existingHandle(stack, batchId);
+          if ((await handle.describe()).status.name !== 'RUNNING') {
+            command.error(`zinc batch ${name}: batch ${batchId} has already ended`);
+          }
+          await handle.signal(signal, {
+            by: actor(opts),
+            ...(opts.reason ? { reason: opts.reason } : {}),
+          });
+          process.stdout.write(`Batch ${batchId}: ${name} requested (it will be ${verb}).\n`);
+        });
+      });
+  }
+
+  batch
+    .command('regrade-failed <batchId>')
+    .description('start a batch over only the deliveries that ended ERRORED in <batchId>')
+    .option('--as <user>', 'who asks (must be staff of the course)')
+    .option('--no-wait', 'start the batch and return at once')
+    .option('--json', 'print the final summary as JSON')
+    .action(
+      async (
+        sourceId: string,
+        opts: { as?: string; wait: boolean; json?: boolean },
+        command: Command,
+      ) => {
+        const config = configFrom(command);
+        await withStack(config, async (stack) => {
+          const source = await batchResult(await existingHandle(stack, sourceId));
+          const { batchId, handle, existing } = await startBatch(stack.temporal, config.grading, {
+            collectionId: source.collectionId,
+            configVersion: source.configVersion ?? undefined,
+            requestedBy: actor(opts),
+            source: { kind: 'errored', batchId: sourceId },
+          });
+          if (!opts.json)
+            process.stderr.write(
+              `Batch ${batchId} ${existing ? 'is already running' : 'started'}: ${source.errored} ERRORED deliveries of ${sourceId}.\n`,
+            );
+          if (!opts.wait) {
+            process.stdout.write(
+              opts.json ? `${JSON.stringify({ batchId, existing })}\n` : noWaitNote(stack, batchId),
+            );
+            return;
+          }
+          await finish(stack, handle, opts.json ?? false);
+        });
+      },
+    );
+  return batch;
+}

@@ -1,0 +1,72 @@
+// The Temporal side of a CLI command: the configured server, a running `zinc up`'s, or the
+// embedded stack started in this process (dev server and every worker) for as long as needed.
+import type { ZincConfig } from '../platform/config.js';
+import type { Platform } from '../platform/platform.js';
+import { connectTemporalClient, type ZincTemporalClient } from '../temporal/client.js';
+import { acquireTemporalServer, type TemporalServerHandle } from '../temporal/embedded.js';
+import { installRuntime } from '../temporal/runtime.js';
+import { createWorkerSet, type WorkerSet } from '../temporal/worker.js';
+import { COMPONENTS, openComponents, type ComponentSet } from './processes.js';
+
+export interface Stack {
+  temporal: ZincTemporalClient;
+  server: TemporalServerHandle;
+  /** Set when this process runs the workers (it started the embedded dev server). */
+  inProcess: { platform: Platform; workers: WorkerSet } | undefined;
+  close(): Promise<void>;
+}
+
+/** Connects to Temporal, starting the embedded stack in this process when none runs. */
+export async function openStack(config: ZincConfig): Promise<Stack> {
+  installRuntime();
+  const server = await acquireTemporalServer(config);
+  let components: ComponentSet | undefined;
+  let workers: WorkerSet | undefined;
+  let running: Promise<void> | undefined;
+  try {
+    if (server.devServer) {
+      components = await openComponents(config, COMPONENTS);
+      workers = await createWorkerSet({
+        temporal: config.temporal,
+        address: server.address,
+        worker: config.worker,
+        registrations: components.registrations,
+      });
+      running = workers.run();
+    }
+    const temporal = await connectTemporalClient(config.temporal, server.address);
+    return {
+      temporal,
+      server,
+      inProcess: components && workers ? { platform: components.platform, workers } : undefined,
+      async close() {
+        await temporal.close();
+        workers?.shutdown();
+        await running;
+        await workers?.close();
+        await components?.close();
+        await server.release();
+      },
+    };
+  } catch (err) {
+    workers?.shutdown();
+    await running?.catch(() => undefined);
+    await workers?.close();
+    await components?.close();
+    await server.release();
+    throw err;
+  }
+}
+
+/** Runs `fn` with the stack open, closing it afterwards (and on Ctrl-C, gracefully). */
+export async function withStack<T>(
+  config: ZincConfig,
+  fn: (stack: Stack) => Promise<T>,
+): Promise<T> {
+  const stack = await openStack(config);
+  try {
+    return await fn(stack);
+  } finally {
+    await stack.close();
+  }
+}

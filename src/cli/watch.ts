@@ -1,0 +1,117 @@
+// Watching a batch: a live progress line (done/total, rate, time left, counts by verdict) until
+// it ends, then its summary.
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { BatchHandle } from '../core/batch-client.js';
+import { progressQuery } from '../workflows/grading/batch-grading.js';
+import type { BatchProgress, BatchSummary } from '../workflows/grading/types.js';
+
+/** The batch's summary once it has ended, also when it failed (the summary travels with it). */
+export async function batchResult(handle: BatchHandle): Promise<BatchSummary> {
+  try {
+    return await handle.result();
+  } catch (err) {
+    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
+      const summary = err.cause.details?.[0] as BatchSummary | undefined;
+      if (summary?.batchId) return summary;
+    }
+    throw err;
+  }
+}
+
+function formatDuration(secs: number): string {
+  if (!Number.isFinite(secs) || secs < 0) return '--:--';
+  const s = Math.round(secs);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const mm = String(m).padStart(h > 0 ? 2 : 1, '0');
+  return `${h > 0 ? `${h}:` : ''}${mm}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** One progress line: bar, done/total, rate, time left, counts by verdict. */
+export function progressLine(p: BatchProgress, elapsedSecs: number, doneAtStart: number): string {
+  const width = 24;
+  const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+  const filled = Math.round(fraction * width);
+  const rate = elapsedSecs > 0 ? (p.done - doneAtStart) / elapsedSecs : 0;
+  const left = rate > 0 ? (p.total - p.done) / rate : Number.NaN;
+  const counts = Object.entries(p.counts)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k} ${v}`)
+    .join('  ');
+  const state = p.status === 'running' ? '' : ` [${p.status.toUpperCase()}]`;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} ${Math.floor(fraction * 100)}%  ${rate.toFixed(1)}/s  left ${formatDuration(left)}  in flight ${p.inFlight}${state}  ${counts}`;
+}
+
+/** Polls the progress query until the batch ends, drawing the line on `out`; returns the summary. */
+export async function watchBatch(
+  handle: BatchHandle,
+  options: { out?: NodeJS.WriteStream; quiet?: boolean; intervalMs?: number } = {},
+): Promise<BatchSummary> {
+  const out = options.out ?? process.stderr;
+  const tty = out.isTTY === true;
+  const started = Date.now();
+  let doneAtStart: number | undefined;
+  let lastPrinted = 0;
+  let settled = false;
+  const result = batchResult(handle).finally(() => {
+    settled = true;
+  });
+  while (!settled) {
+    try {
+      const progress = await handle.query(progressQuery);
+      doneAtStart ??= progress.done;
+      const line = progressLine(progress, (Date.now() - started) / 1000, doneAtStart);
+      if (!options.quiet) {
+        if (tty) out.write(`\r\u001b[2K${line}`);
+        else if (Date.now() - lastPrinted >= 5_000) {
+          out.write(`${line}\n`);
+          lastPrinted = Date.now();
+        }
+      }
+    } catch {
+      // The workflow may be between runs (continue-as-new) or just ended: try again.
+    }
+    await Promise.race([
+      result.catch(() => undefined),
+      new Promise((r) => setTimeout(r, options.intervalMs ?? 500)),
+    ]);
+  }
+  if (tty && !options.quiet) out.write('\n');
+  return result;
+}
+
+/** The summary as a TA reads it. */
+export function formatSummary(s: BatchSummary): string {
+  const lines = [
+    `Batch ${s.batchId}: ${s.status}${s.reason ? ` (${s.reason})` : ''}`,
+    `  collection ${s.collectionId}, config ${s.configVersion ?? '-'}, requested by ${s.requestedBy}`,
+    `  ${s.done} of ${s.total} deliveries graded, ${s.errored} errored; ${s.startedAt} to ${s.finishedAt}`,
+    '',
+    '  VERDICT                  DELIVERIES',
+    ...Object.entries(s.counts)
+      .sort(([, a], [, b]) => b - a)
+      .map(([verdict, n]) => `  ${verdict.padEnd(24)} ${String(n).padStart(10)}`),
+  ];
+  if (s.stats && s.stats.reports > 0) {
+    lines.push(
+      '',
+      `  Scores: mean ${s.stats.meanPercent?.toFixed(1)}%, median ${s.stats.medianPercent?.toFixed(1)}% over ${s.stats.reports} reports`,
+    );
+    const max = Math.max(...s.stats.histogram, 1);
+    s.stats.histogram.forEach((n, i) => {
+      const label = `${i * 10}-${i === 9 ? 100 : i * 10 + 9}%`.padStart(8);
+      lines.push(`  ${label} ${'#'.repeat(Math.round((n / max) * 30)).padEnd(30)} ${n}`);
+    });
+  }
+  if (s.failures.length > 0) {
+    lines.push(
+      '',
+      `  ERRORED (${s.errored}${s.errored > s.failures.length ? `, last ${s.failures.length} shown` : ''}):`,
+    );
+    for (const f of s.failures) lines.push(`    ${f.userId} ${f.deliveryId}: ${f.reason}`);
+    lines.push(`  Grade them again with: zinc batch regrade-failed ${s.batchId}`);
+  }
+  if (s.summaryKey) lines.push('', `  Summary document: ${s.summaryKey}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,153 @@
+// The core's batch bookkeeping on zinc-core-default: the batch record, its failures, its
+// summary document and `batch.completed` event, and the audit log.
+import type { EventBus } from '../../platform/events.js';
+import { objectKey } from '../../platform/object-keys.js';
+import type { ObjectStore } from '../../platform/object-store.js';
+import type {
+  BatchCounters,
+  BatchFailure,
+  BatchStatus,
+  BatchSummary,
+} from '../../workflows/grading/types.js';
+import type { AuditEntry, BatchStore } from '../batch-store.js';
+
+export interface BookkeepingDeps {
+  batches: BatchStore;
+  objects: ObjectStore;
+  events: EventBus;
+}
+
+/** Where a batch's summary document is stored. */
+export function summaryKey(batchId: string): string {
+  return objectKey('batches', batchId, 'summary.json');
+}
+
+/** A delivery to grade again, in the shape the workflow pages through. */
+export interface ErroredDelivery {
+  id: string;
+  userId: string;
+  objectKey: string;
+}
+
+/** The core's bookkeeping activities, closed over its stores. */
+export function createBookkeepingActivities(deps: BookkeepingDeps) {
+  const { batches } = deps;
+  return {
+    /** Records the start of a batch (idempotent) and audits it. */
+    async RecordBatchStart(input: {
+      batchId: string;
+      collectionId: string;
+      configVersion: string | null;
+      requestedBy: string;
+      sourceBatchId: string | null;
+      concurrency: number;
+      includeTest: boolean;
+      total: number;
+      startedAt: string;
+    }): Promise<void> {
+      const existed = await batches.get(input.batchId);
+      await batches.recordStart({ ...input, id: input.batchId });
+      if (!existed) {
+        await batches.audit({
+          actor: input.requestedBy,
+          action: 'batch.start',
+          target: input.batchId,
+          outcome: 'started',
+          details: {
+            collectionId: input.collectionId,
+            configVersion: input.configVersion,
+            total: input.total,
+            concurrency: input.concurrency,
+            sourceBatchId: input.sourceBatchId,
+          },
+        });
+      }
+    },
+
+    /** Stores the batch's status and counters. */
+    async RecordBatchProgress(input: {
+      batchId: string;
+      status: BatchStatus;
+      counters: BatchCounters;
+    }): Promise<void> {
+      await batches.recordProgress(input.batchId, input.status, input.counters);
+    },
+
+    /** Remembers a delivery that stayed ERRORED after every retry. */
+    async RecordDeliveryErrored(input: {
+      batchId: string;
+      failure: BatchFailure & { deliveryKey: string };
+    }): Promise<void> {
+      await batches.recordFailure(input.batchId, input.failure);
+    },
+
+    /** A page of another batch's ERRORED deliveries, for `regrade-failed`. */
+    async ListErroredDeliveries(input: {
+      batchId: string;
+      after: string | null;
+      limit: number;
+    }): Promise<{ deliveries: ErroredDelivery[]; next: string | null; total: number }> {
+      const page = await batches.listFailures(input.batchId, input.after, input.limit);
+      const last = page[page.length - 1];
+      return {
+        deliveries: page.map((f) => ({
+          id: f.deliveryId,
+          userId: f.userId,
+          objectKey: f.deliveryKey,
+        })),
+        next: page.length === input.limit && last ? last.deliveryId : null,
+        total: await batches.countFailures(input.batchId),
+      };
+    },
+
+    /** Appends to the audit log (pause, resume, cancel...). */
+    async RecordAudit(entry: AuditEntry): Promise<void> {
+      await batches.audit(entry);
+    },
+
+    /**
+     * Ends the batch: writes the summary document, completes the record, publishes
+     * `batch.completed` and audits the outcome. Retried calls rewrite the same document.
+     */
+    async FinishBatch(
+      input: Omit<BatchSummary, 'summaryKey' | 'startedAt' | 'finishedAt'>,
+    ): Promise<BatchSummary> {
+      const key = summaryKey(input.batchId);
+      const record = await batches.recordFinish(
+        input.batchId,
+        input.status,
+        input,
+        key,
+        input.reason,
+      );
+      const summary: BatchSummary = {
+        ...input,
+        summaryKey: key,
+        startedAt: record.startedAt,
+        finishedAt: record.finishedAt ?? record.updatedAt,
+      };
+      await deps.objects.put(key, JSON.stringify(summary, null, 2), {
+        contentType: 'application/json',
+      });
+      await deps.events.publish('batch.completed', {
+        batchId: input.batchId,
+        collectionId: input.collectionId,
+        status: input.status,
+        total: input.total,
+        done: input.done,
+        errored: input.errored,
+        counts: input.counts,
+      });
+      await batches.audit({
+        actor: 'zinc',
+        action: 'batch.finish',
+        target: input.batchId,
+        outcome: input.status,
+        details: { done: input.done, errored: input.errored, reason: input.reason },
+      });
+      return summary;
+    },
+  };
+}
+
+export type BookkeepingActivities = ReturnType<typeof createBookkeepingActivities>;

@@ -1,0 +1,107 @@
+// Starting and steering batches from a Temporal client: the batch ID is fixed by the request,
+// so asking again while a batch runs returns that batch instead of starting a second one.
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { ZincTemporalClient } from '../temporal/client.js';
+import { CORE_TASK_QUEUE } from '../temporal/constants.js';
+import { objectKey } from '../platform/object-keys.js';
+import { SUBMISSION_TASK_QUEUE } from '../extensions/submission/constants.js';
+import { PIPELINE_TASK_QUEUE } from '../extensions/pipeline/constants.js';
+import type { batchGradingWorkflow } from '../workflows/grading/batch-grading.js';
+import type { BatchGradingInput, BatchSource } from '../workflows/grading/types.js';
+import type { GradingDefaults } from './grading-config.js';
+
+export type BatchHandle = WorkflowHandle<typeof batchGradingWorkflow>;
+
+export interface GradeRequest {
+  collectionId: string;
+  configVersion?: string | undefined;
+  concurrency?: number | undefined;
+  includeTest?: boolean | undefined;
+  requestedBy: string;
+  source?: BatchSource;
+}
+
+/** The batch-ID stem of a request; the n-th batch of the same request is `<stem>-<n>`. */
+export function batchIdStem(request: GradeRequest): string {
+  const parts = ['batch', request.collectionId, request.configVersion ?? 'default'];
+  if (request.source?.kind === 'errored') parts.push('retry', request.source.batchId);
+  // objectKey checks each part, so the ID is safe in object keys and URLs.
+  return objectKey(parts.join('-'));
+}
+
+async function isRunning(handle: BatchHandle): Promise<boolean | undefined> {
+  try {
+    return (await handle.describe()).status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Starts the batch a request names, or returns the one already running for it: batch n+1 of a
+ * request starts only when batch n has ended (a regrade: new reports, old ones kept).
+ */
+export async function startBatch(
+  temporal: ZincTemporalClient,
+  defaults: GradingDefaults,
+  request: GradeRequest,
+  now: Date = new Date(),
+): Promise<{ batchId: string; handle: BatchHandle; existing: boolean }> {
+  const stem = batchIdStem(request);
+  for (let n = 1; ; n++) {
+    const batchId = `${stem}-${n}`;
+    const handle = temporal.client.workflow.getHandle<typeof batchGradingWorkflow>(batchId);
+    const running = await isRunning(handle);
+    if (running === true) return { batchId, handle, existing: true };
+    if (running === false) continue; // ended: the next number is the regrade
+    const input: BatchGradingInput = {
+      batchId,
+      collectionId: request.collectionId,
+      ...(request.configVersion ? { configVersion: request.configVersion } : {}),
+      requestedBy: request.requestedBy,
+      requestedAt: now.toISOString(),
+      concurrency: request.concurrency ?? defaults.concurrency,
+      includeTest: request.includeTest ?? false,
+      pageSize: defaults.page_size,
+      taskQueues: {
+        core: temporal.formatTaskQueue(CORE_TASK_QUEUE),
+        submission: temporal.formatTaskQueue(SUBMISSION_TASK_QUEUE),
+        pipeline: temporal.formatTaskQueue(PIPELINE_TASK_QUEUE),
+      },
+      retry: {
+        maxAttempts: defaults.max_attempts,
+        initialIntervalSecs: defaults.initial_interval_secs,
+        maxIntervalSecs: defaults.max_interval_secs,
+        heartbeatTimeoutSecs: defaults.heartbeat_timeout_secs,
+        slackSecs: defaults.slack_secs,
+      },
+      maxHistoryEvents: defaults.max_history_events,
+      source: request.source ?? { kind: 'collection' },
+    };
+    try {
+      const started = await temporal.client.workflow.start<typeof batchGradingWorkflow>(
+        'batchGradingWorkflow',
+        {
+          workflowId: batchId,
+          taskQueue: temporal.formatTaskQueue(CORE_TASK_QUEUE),
+          args: [input],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          searchAttributes: {
+            ZincCollectionId: [request.collectionId],
+            ZincConfigId: [request.configVersion ?? 'default'],
+            ZincBatchStatus: ['running'],
+            ZincRequestedBy: [request.requestedBy],
+          },
+        },
+      );
+      return { batchId, handle: started, existing: false };
+    } catch (err) {
+      // Another client started (and finished) this number between our look and our start.
+      if (err instanceof WorkflowExecutionAlreadyStartedError) continue;
+      throw err;
+    }
+  }
+}

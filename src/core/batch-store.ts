@@ -1,0 +1,239 @@
+// Batch records, the deliveries each batch could not grade, and the audit log.
+import type { Queryable } from '../platform/database.js';
+import type { BatchCounters, BatchFailure, BatchStatus } from '../workflows/grading/types.js';
+
+export interface BatchRecord extends BatchCounters {
+  id: string;
+  collectionId: string;
+  configVersion: string | null;
+  requestedBy: string;
+  status: BatchStatus;
+  sourceBatchId: string | null;
+  concurrency: number;
+  includeTest: boolean;
+  summaryKey: string | null;
+  failureReason: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  updatedAt: string;
+}
+
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  target: string;
+  outcome: string;
+  details?: Record<string, unknown>;
+}
+
+interface BatchRow {
+  id: string;
+  collection_id: string;
+  config_version: string | null;
+  requested_by: string;
+  status: BatchStatus;
+  source_batch_id: string | null;
+  concurrency: number;
+  include_test: boolean;
+  total: number;
+  done: number;
+  errored: number;
+  counts: Record<string, number>;
+  summary_key: string | null;
+  failure_reason: string | null;
+  started_at: Date | string;
+  finished_at: Date | string | null;
+  updated_at: Date | string;
+}
+
+const iso = (v: Date | string): string => new Date(v).toISOString();
+
+const toRecord = (r: BatchRow): BatchRecord => ({
+  id: r.id,
+  collectionId: r.collection_id,
+  configVersion: r.config_version,
+  requestedBy: r.requested_by,
+  status: r.status,
+  sourceBatchId: r.source_batch_id,
+  concurrency: r.concurrency,
+  includeTest: r.include_test,
+  total: r.total,
+  done: r.done,
+  errored: r.errored,
+  counts: r.counts,
+  summaryKey: r.summary_key,
+  failureReason: r.failure_reason,
+  startedAt: iso(r.started_at),
+  finishedAt: r.finished_at === null ? null : iso(r.finished_at),
+  updatedAt: iso(r.updated_at),
+});
+
+/** The core's batch store over a database. */
+export function createBatchStore(db: Queryable) {
+  const get = async (id: string): Promise<BatchRecord | null> => {
+    const { rows } = await db.query<BatchRow>('SELECT * FROM batches WHERE id = $1', [id]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  };
+  return {
+    get,
+
+    /** Records a batch's start; a retry of the same call changes nothing. */
+    async recordStart(input: {
+      id: string;
+      collectionId: string;
+      configVersion: string | null;
+      requestedBy: string;
+      sourceBatchId: string | null;
+      concurrency: number;
+      includeTest: boolean;
+      total: number;
+      startedAt: string;
+    }): Promise<void> {
+      await db.query(
+        `INSERT INTO batches (id, collection_id, config_version, requested_by, status, source_batch_id,
+                              concurrency, include_test, total, started_at)
+         VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+        [
+          input.id,
+          input.collectionId,
+          input.configVersion,
+          input.requestedBy,
+          input.sourceBatchId,
+          input.concurrency,
+          input.includeTest,
+          input.total,
+          input.startedAt,
+        ],
+      );
+    },
+
+    /** Stores the batch's status and counters as they are now. */
+    async recordProgress(id: string, status: BatchStatus, counters: BatchCounters): Promise<void> {
+      await db.query(
+        `UPDATE batches SET status = $2, total = $3, done = $4, errored = $5, counts = $6,
+                updated_at = now() WHERE id = $1`,
+        [
+          id,
+          status,
+          counters.total,
+          counters.done,
+          counters.errored,
+          JSON.stringify(counters.counts),
+        ],
+      );
+    },
+
+    /** Records the end of a batch. */
+    async recordFinish(
+      id: string,
+      status: BatchStatus,
+      counters: BatchCounters,
+      summaryKey: string,
+      reason: string | null,
+    ): Promise<BatchRecord> {
+      await db.query(
+        `UPDATE batches SET status = $2, total = $3, done = $4, errored = $5, counts = $6,
+                summary_key = $7, failure_reason = $8, finished_at = coalesce(finished_at, now()),
+                updated_at = now() WHERE id = $1`,
+        [
+          id,
+          status,
+          counters.total,
+          counters.done,
+          counters.errored,
+          JSON.stringify(counters.counts),
+          summaryKey,
+          reason,
+        ],
+      );
+      return (await get(id))!;
+    },
+
+    /** Remembers a delivery the batch could not grade (for `regrade-failed`). */
+    async recordFailure(
+      batchId: string,
+      failure: BatchFailure & { deliveryKey: string },
+    ): Promise<void> {
+      await db.query(
+        `INSERT INTO batch_failures (batch_id, delivery_id, delivery_key, user_id, reason)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (batch_id, delivery_id) DO UPDATE SET reason = excluded.reason`,
+        [batchId, failure.deliveryId, failure.deliveryKey, failure.userId, failure.reason],
+      );
+    },
+
+    /** A page of a batch's failures, by delivery ID after `after`. */
+    async listFailures(
+      batchId: string,
+      after: string | null,
+      limit: number,
+    ): Promise<Array<BatchFailure & { deliveryKey: string }>> {
+      const { rows } = await db.query<{
+        delivery_id: string;
+        delivery_key: string;
+        user_id: string;
+        reason: string;
+      }>(
+        `SELECT delivery_id, delivery_key, user_id, reason FROM batch_failures
+          WHERE batch_id = $1 AND delivery_id > $2 ORDER BY delivery_id LIMIT $3`,
+        [batchId, after ?? '', limit],
+      );
+      return rows.map((r) => ({
+        deliveryId: r.delivery_id,
+        deliveryKey: r.delivery_key,
+        userId: r.user_id,
+        reason: r.reason,
+      }));
+    },
+
+    /** How many deliveries the batch could not grade. */
+    async countFailures(batchId: string): Promise<number> {
+      const { rows } = await db.query<{ n: number | string }>(
+        'SELECT count(*) AS n FROM batch_failures WHERE batch_id = $1',
+        [batchId],
+      );
+      return Number(rows[0]?.n ?? 0);
+    },
+
+    /** Batches, newest first; of one collection when given. */
+    async list(collectionId?: string): Promise<BatchRecord[]> {
+      const { rows } = collectionId
+        ? await db.query<BatchRow>(
+            'SELECT * FROM batches WHERE collection_id = $1 ORDER BY started_at DESC, id',
+            [collectionId],
+          )
+        : await db.query<BatchRow>('SELECT * FROM batches ORDER BY started_at DESC, id');
+      return rows.map(toRecord);
+    },
+
+    /** Appends one row to the audit log. */
+    async audit(entry: AuditEntry): Promise<void> {
+      await db.query(
+        'INSERT INTO audit_log (actor, action, target, outcome, details) VALUES ($1, $2, $3, $4, $5)',
+        [
+          entry.actor,
+          entry.action,
+          entry.target,
+          entry.outcome,
+          JSON.stringify(entry.details ?? {}),
+        ],
+      );
+    },
+
+    /** Audit rows since a time, oldest first. */
+    async listAudit(since?: string): Promise<Array<AuditEntry & { id: number; at: string }>> {
+      const { rows } = await db.query<{
+        id: number | string;
+        at: Date | string;
+        actor: string;
+        action: string;
+        target: string;
+        outcome: string;
+        details: Record<string, unknown>;
+      }>('SELECT * FROM audit_log WHERE at >= $1 ORDER BY id', [since ?? '1970-01-01T00:00:00Z']);
+      return rows.map((r) => ({ ...r, id: Number(r.id), at: iso(r.at) }));
+    },
+  };
+}
+
+export type BatchStore = ReturnType<typeof createBatchStore>;

@@ -1,0 +1,23 @@
+// The `grading` section of zinc's configuration: how batches run by default.
+import { z } from 'zod';
+
+const int = (min: number) => z.coerce.number().int('expected a whole number').min(min);
+
+export const gradingConfigSchema = z.strictObject({
+  /** Deliveries graded at once in one batch (the window in flight). */
+  concurrency: int(1).max(1000).default(8),
+  /** Deliveries per page fetched from the submission extension (at most 1,000). */
+  page_size: int(1).max(1000).default(500),
+  /** ExecutePipeline attempts before a delivery counts as ERRORED. */
+  max_attempts: int(1).default(5),
+  initial_interval_secs: z.coerce.number().positive().default(2),
+  max_interval_secs: z.coerce.number().positive().default(60),
+  /** A pipeline worker silent this long is taken as lost, and the delivery retried. */
+  heartbeat_timeout_secs: int(5).default(30),
+  /** Added to a config's worst-case run time to make ExecutePipeline's start-to-close timeout. */
+  slack_secs: int(10).default(120),
+  /** A run continues as new before its history would pass this many events. */
+  max_history_events: int(1000).max(50_000).default(20_000),
+});
+
+export type GradingDefaults = z.infer<typeof gradingConfigSchema>;

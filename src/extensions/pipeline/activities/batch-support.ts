@@ -1,0 +1,101 @@
+// Activities a batch calls around the grading itself: which config version to use (checked),
+// and the score statistics of its reports for the summary.
+import { ApplicationFailure } from '@temporalio/common';
+import type { Queryable } from '../../../platform/database.js';
+import { parseGradingConfig, type GradingConfig } from '../config/index.js';
+import type { ConfigStore } from '../config-store.js';
+import type { BatchScoreStats, ConfigDescription, DescribeConfigInput } from '../constants.js';
+
+/** An upper bound of one pipeline run: each command at its wall-time limit. */
+export function worstCaseSecs(config: GradingConfig): number {
+  let total = 0;
+  for (const stage of config.stages) {
+    if (stage.kind === 'stdioTest') {
+      for (const test of stage.testCases) total += test.time_limit_secs;
+    } else if (stage.kind === 'compile' || stage.kind === 'make' || stage.kind === 'shellExec') {
+      total += config.settings.stage_wait_duration_secs;
+    }
+  }
+  return total;
+}
+
+/** The pipeline extension's batch-support activities. */
+export function createBatchSupportActivities(deps: { db: Queryable; configs: ConfigStore }) {
+  return {
+    /** Resolves and checks the config version; unknown or invalid versions are not retried. */
+    async DescribeConfig(input: DescribeConfigInput): Promise<ConfigDescription> {
+      let id = input.configVersion;
+      if (id === undefined) {
+        const attached = await deps.configs.listForCollection(input.collectionId);
+        if (attached.length === 0) {
+          throw ApplicationFailure.nonRetryable(
+            `collection ${input.collectionId} has no grading config: add one with zinc config add`,
+            'ConfigNotFound',
+          );
+        }
+        id = attached[0]!.id;
+      }
+      const version = await deps.configs.getVersion(id).catch((err: Error) => {
+        if (err.name === 'ConfigNotFound')
+          throw ApplicationFailure.nonRetryable(err.message, 'ConfigNotFound');
+        throw err;
+      });
+      const parsed = parseGradingConfig(version.yaml, {
+        assets: version.assets.map((a) => a.path),
+      });
+      if (!parsed.ok) {
+        throw ApplicationFailure.nonRetryable(
+          `grading config ${id} is not valid: ${parsed.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+          'InvalidConfig',
+        );
+      }
+      const tests = parsed.config.stages.reduce(
+        (n, s) => n + (s.kind === 'stdioTest' ? s.testCases.length : 0),
+        0,
+      );
+      return {
+        configVersion: id,
+        stages: parsed.config.stages.length,
+        tests,
+        worstCaseSecs: worstCaseSecs(parsed.config),
+      };
+    },
+
+    /** Mean, median and a ten-bucket histogram of the batch's scores in percent. */
+    async SummarizeBatchScores(input: { batchId: string }): Promise<BatchScoreStats> {
+      const { rows } = await deps.db.query<{
+        n: number | string;
+        mean: number | null;
+        median: number | null;
+      }>(
+        `SELECT count(*) AS n,
+                avg(100 * score / max_score) AS mean,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY 100 * score / max_score) AS median
+           FROM reports WHERE batch_id = $1 AND max_score > 0`,
+        [input.batchId],
+      );
+      const buckets = await deps.db.query<{ bucket: number; n: number | string }>(
+        `SELECT least(floor(100 * score / max_score / 10), 9)::int AS bucket, count(*) AS n
+           FROM reports WHERE batch_id = $1 AND max_score > 0 GROUP BY 1`,
+        [input.batchId],
+      );
+      const histogram = Array.from({ length: 10 }, () => 0);
+      for (const b of buckets.rows) histogram[Math.max(0, b.bucket)] = Number(b.n);
+      const { rows: all } = await deps.db.query<{ n: number | string }>(
+        'SELECT count(*) AS n FROM reports WHERE batch_id = $1',
+        [input.batchId],
+      );
+      const row = rows[0];
+      const round = (x: number | null | undefined) =>
+        x === null || x === undefined ? null : Math.round(Number(x) * 100) / 100;
+      return {
+        reports: Number(all[0]?.n ?? 0),
+        meanPercent: Number(row?.n ?? 0) > 0 ? round(row?.mean) : null,
+        medianPercent: Number(row?.n ?? 0) > 0 ? round(row?.median) : null,
+        histogram,
+      };
+    },
+  };
+}
+
+export type BatchSupportActivities = ReturnType<typeof createBatchSupportActivities>;

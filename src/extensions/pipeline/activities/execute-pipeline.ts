@@ -1,0 +1,152 @@
+// ExecutePipeline: grades one delivery for one batch, exactly once. A second call for the same
+// (batch, delivery) returns the stored report's outcome without grading again.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { EventBus } from '../../../platform/events.js';
+import type { ObjectStore } from '../../../platform/object-store.js';
+import {
+  createToolchainCheck,
+  parseGradingConfig,
+  type GradingConfig,
+  type ToolchainCheck,
+} from '../config/index.js';
+import type { ConfigAsset, ConfigStore } from '../config-store.js';
+import type { ExecutePipelineInput, PipelineOutcome } from '../constants.js';
+import type { ReportRecord, ReportStore } from '../report-store.js';
+import { runPipeline } from '../runner/index.js';
+import type { SandboxOptions } from '../sandbox/index.js';
+
+export interface PipelineActivityDeps {
+  configs: ConfigStore;
+  reports: ReportStore;
+  objects: ObjectStore;
+  events: EventBus;
+  sandboxOptions?: SandboxOptions;
+  /** How often to heartbeat while grading; the workflow's heartbeat timeout must be longer. */
+  heartbeatIntervalMs?: number;
+  toolchainCheck?: ToolchainCheck;
+}
+
+interface LoadedConfig {
+  config: GradingConfig;
+  assets: ConfigAsset[];
+}
+
+const outcome = (record: ReportRecord, reused: boolean): PipelineOutcome => ({
+  batchId: record.batchId,
+  deliveryId: record.deliveryId,
+  reportKey: record.reportKey,
+  score: record.score,
+  maxScore: record.maxScore,
+  verdicts: record.verdicts,
+  pipelineError: record.pipelineError,
+  reused,
+});
+
+/** The pipeline extension's activities, closed over its stores and the sandbox. */
+export function createPipelineActivities(deps: PipelineActivityDeps) {
+  const toolchains = deps.toolchainCheck ?? createToolchainCheck();
+  // Config versions are immutable, so a parsed one can be kept for the life of the worker.
+  const loaded = new Map<string, Promise<LoadedConfig>>();
+
+  async function load(version: string): Promise<LoadedConfig> {
+    const version_ = await deps.configs.loadVersion(version).catch((err: Error) => {
+      if (err.name === 'ConfigNotFound')
+        throw ApplicationFailure.nonRetryable(err.message, 'ConfigNotFound');
+      throw err;
+    });
+    const assets = version_.files.map((f) => f.path);
+    const plain = parseGradingConfig(version_.yaml, { assets });
+    if (!plain.ok) {
+      throw ApplicationFailure.nonRetryable(
+        `grading config ${version} is not valid: ${plain.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+        'InvalidConfig',
+      );
+    }
+    // A toolchain missing on this worker is its problem, not the config's: another may have it.
+    const here = parseGradingConfig(version_.yaml, { assets, checkToolchain: toolchains });
+    if (!here.ok) {
+      throw ApplicationFailure.retryable(
+        `this worker cannot run grading config ${version}: ${here.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+        'ToolchainMissing',
+      );
+    }
+    return { config: here.config, assets: version_.files };
+  }
+
+  function loadCached(version: string): Promise<LoadedConfig> {
+    let entry = loaded.get(version);
+    if (!entry) {
+      entry = load(version);
+      loaded.set(version, entry);
+      entry.catch(() => loaded.delete(version));
+    }
+    return entry;
+  }
+
+  return {
+    /** Grades one delivery (or returns the report it already has for this batch). */
+    async ExecutePipeline(input: ExecutePipelineInput): Promise<PipelineOutcome> {
+      const existing = await deps.reports.get(input.batchId, input.deliveryId);
+      if (existing) return outcome(existing, true);
+      const ctx = Context.current();
+      const { config, assets } = await loadCached(input.configVersion);
+
+      const keys = await deps.objects.list(input.deliveryKey);
+      if (keys.length === 0) {
+        throw ApplicationFailure.nonRetryable(
+          `delivery ${input.deliveryId} has no files under ${input.deliveryKey}`,
+          'DeliveryFilesMissing',
+        );
+      }
+      const files = await Promise.all(
+        keys.map(async (key) => ({
+          path: key.slice(input.deliveryKey.length),
+          content: await deps.objects.get(key),
+        })),
+      );
+
+      let stage = 'start';
+      ctx.heartbeat({ stage });
+      const beat = setInterval(() => ctx.heartbeat({ stage }), deps.heartbeatIntervalMs ?? 5_000);
+      let report;
+      try {
+        report = await runPipeline({
+          config,
+          configVersion: input.configVersion,
+          files,
+          assets,
+          signal: ctx.cancellationSignal,
+          onStage: (key: string) => {
+            stage = key;
+            ctx.heartbeat({ stage });
+          },
+          ...(deps.sandboxOptions ? { sandboxOptions: deps.sandboxOptions } : {}),
+        });
+      } catch (err) {
+        if ((err as Error).name === 'PipelineConfigError') {
+          throw ApplicationFailure.nonRetryable((err as Error).message, 'PipelineConfigError');
+        }
+        throw err; // sandbox or storage trouble, or cancellation: Temporal retries or stops
+      } finally {
+        clearInterval(beat);
+      }
+      const record = await deps.reports.save(
+        input.batchId,
+        input.deliveryId,
+        input.configVersion,
+        report,
+      );
+      await deps.events.publish('grading.completed', {
+        batchId: input.batchId,
+        deliveryId: input.deliveryId,
+        score: record.score,
+        maxScore: record.maxScore,
+        reportKey: record.reportKey,
+      });
+      return outcome(record, false);
+    },
+  };
+}
+
+export type PipelineActivities = ReturnType<typeof createPipelineActivities>;

@@ -1,0 +1,149 @@
+// runPipeline: one grading config on one delivery, stage by stage in a fresh sandbox work dir.
+// A student's failure is report content; the config's is PipelineConfigError; the sandbox's
+// (SandboxUnavailable...) and cancellation (SandboxCancelled) are thrown as they are.
+import type { GradingConfig, ScoreStage, Stage } from '../config/types.js';
+import { createSandboxWorkDir, removeSandboxWorkDir } from '../sandbox/index.js';
+import type { SandboxOptions } from '../sandbox/index.js';
+import type { GradingReport, StageReport } from '../report/types.js';
+import { countVerdicts } from '../report/verdict-counts.js';
+import { startHeartbeat } from './heartbeat.js';
+import { throwIfCancelled } from './stage-context.js';
+import type { StageContext } from './stage-context.js';
+import { runCommandStage } from './stages/command-stage.js';
+import { runCompile } from './stages/compile.js';
+import { runFileStructureValidation } from './stages/file-structure.js';
+import { finalScore, scoreReportsOf, scoreStageReport } from './stages/score.js';
+import { runStdioTest, skippedStdioTest } from './stages/stdio-test.js';
+import { checkDeliveryPaths, gradedFiles, splitAssets, writeWorkDir } from './workspace.js';
+import type { PipelineFile } from './workspace.js';
+
+export interface RunPipelineInput {
+  config: GradingConfig;
+  /** The config version id, written into the report. */
+  configVersion: string;
+  /** The delivery's files. */
+  files: PipelineFile[];
+  /** The config's assets: provided files, test inputs and expected outputs. */
+  assets: PipelineFile[];
+  /** Aborting kills the running sandbox; runPipeline then rejects with SandboxCancelled. */
+  signal?: AbortSignal;
+  /** Called as each stage starts and every 2 s during it (activity heartbeats). */
+  onStage?: (stageKey: string) => void;
+  sandboxOptions?: SandboxOptions;
+}
+
+/**
+ * Runs `config`'s stages in file order on one delivery and returns its report. Throws
+ * PipelineConfigError when the config cannot run (an asset is missing), the sandbox's errors
+ * when it cannot run (retry), SandboxCancelled when `signal` fired. A delivery path that is
+ * absolute or climbs with `..` is refused before anything runs: the report says so in
+ * pipelineError, every stage skipped and a score of 0.
+ */
+export async function runPipeline(input: RunPipelineInput): Promise<GradingReport> {
+  const startedAt = new Date().toISOString();
+  const { config, signal } = input;
+  const { testData, provided } = splitAssets(config, input.assets);
+  throwIfCancelled(signal);
+
+  const delivery = checkDeliveryPaths(input.files);
+  if (!delivery.ok) {
+    const reports = config.stages
+      .filter((stage): stage is RunnableStage => stage.kind !== 'score')
+      .map((stage) => skipped(stage, 'the delivery was refused'));
+    return assemble(input, startedAt, reports, delivery.problem);
+  }
+
+  const workDir = await createSandboxWorkDir('zinc-pipeline-');
+  const heartbeat = startHeartbeat(input.onStage);
+  try {
+    await writeWorkDir(workDir, gradedFiles(config, delivery.files, provided));
+    const ctx: StageContext = {
+      config,
+      workDir,
+      deliveredPaths: [...delivery.files.keys()],
+      testData,
+      heartbeat,
+      ...(signal === undefined ? {} : { signal }),
+      ...(input.sandboxOptions === undefined ? {} : { sandboxOptions: input.sandboxOptions }),
+    };
+    const reports: StageReport[] = [];
+    let stopped: string | undefined;
+    for (const stage of config.stages) {
+      if (stage.kind === 'score') continue; // computed at the end, from every test
+      if (stopped !== undefined) {
+        reports.push(
+          skipped(stage, `${stopped} failed and _settings.early_return_on_throw is set`),
+        );
+        continue;
+      }
+      throwIfCancelled(signal);
+      heartbeat.enter(stage.key);
+      const started = performance.now();
+      const report = await runStage(ctx, stage);
+      reports.push({
+        ...report,
+        durationMs: Math.round(performance.now() - started),
+      } as StageReport);
+      if (report.status === 'failed' && config.settings.early_return_on_throw) stopped = stage.key;
+    }
+    heartbeat.check();
+    return assemble(input, startedAt, reports, null);
+  } finally {
+    heartbeat.stop();
+    await removeSandboxWorkDir(workDir);
+  }
+}
+
+type RunnableStage = Exclude<Stage, ScoreStage>;
+
+function runStage(
+  ctx: StageContext,
+  stage: RunnableStage,
+): Promise<Omit<StageReport, 'durationMs'>> {
+  switch (stage.kind) {
+    case 'fileStructureValidation':
+      return Promise.resolve(runFileStructureValidation(ctx, stage));
+    case 'compile':
+      return runCompile(ctx, stage);
+    case 'make':
+    case 'shellExec':
+      return runCommandStage(ctx, stage);
+    case 'stdioTest':
+      return runStdioTest(ctx, stage);
+  }
+}
+
+function skipped(stage: RunnableStage, reason: string): StageReport {
+  if (stage.kind === 'stdioTest') return skippedStdioTest(stage, reason);
+  return { kind: stage.kind, key: stage.key, status: 'skipped', durationMs: 0 };
+}
+
+/** The report: stage reports in config order (the score stage in its place), scores, counts. */
+function assemble(
+  input: RunPipelineInput,
+  startedAt: string,
+  ran: StageReport[],
+  pipelineError: string | null,
+): GradingReport {
+  const scoreStage = input.config.stages.find(
+    (stage): stage is ScoreStage => stage.kind === 'score',
+  );
+  const scoreReports = scoreReportsOf(ran, scoreStage);
+  const byKey = new Map(ran.map((report) => [report.key, report]));
+  const stageReports: Record<string, StageReport> = {};
+  for (const stage of input.config.stages) {
+    const report =
+      stage.kind === 'score' ? scoreStageReport(stage, scoreReports) : byKey.get(stage.key);
+    if (report !== undefined) stageReports[stage.key] = report;
+  }
+  return {
+    configVersion: input.configVersion,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    stageReports,
+    scoreReports,
+    ...finalScore(scoreReports, scoreStage),
+    verdicts: countVerdicts(ran),
+    pipelineError,
+  };
+}

@@ -1,0 +1,354 @@
+// BatchGrading: RFD 0010's batch processing pattern. Pages through a collection's latest
+// deliveries on the submission queue, runs ExecutePipeline for each on the pipeline queue with
+// a bounded window in flight, keeps counters and a capped list of failures, continues as new
+// before its history grows large, and ends with a summary written by the core.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  TimeoutFailure,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { BookkeepingActivities } from '../../core/activities/bookkeeping.js';
+import type { DeliveryActivities } from '../../extensions/submission/activities/deliveries.js';
+import type { PipelineActivities } from '../../extensions/pipeline/activities/execute-pipeline.js';
+import type { BatchSupportActivities } from '../../extensions/pipeline/activities/batch-support.js';
+import { NON_RETRYABLE_PIPELINE_ERRORS } from '../../extensions/pipeline/constants.js';
+import { headlineVerdict } from './verdicts.js';
+import type {
+  BatchFailure,
+  BatchGradingInput,
+  BatchProgress,
+  BatchStatus,
+  BatchSummary,
+  SteeringRequest,
+} from './types.js';
+
+export const progressQuery = defineQuery<BatchProgress>('progress');
+export const pauseSignal = defineSignal<[SteeringRequest]>('pause');
+export const resumeSignal = defineSignal<[SteeringRequest]>('resume');
+export const cancelSignal = defineSignal<[SteeringRequest]>('cancel');
+
+/** Failures that stop the whole batch: the config is at fault, so every delivery would fail. */
+const FATAL_ERRORS = ['ConfigNotFound', 'InvalidConfig', 'PipelineConfigError'];
+const VALIDATION_ERRORS = ['CollectionNotFound', 'InvalidSubmissionInput', ...FATAL_ERRORS];
+/** Failures kept in the workflow (all are in the database). */
+const MAX_FAILURES_KEPT = 50;
+/** History events one delivery may cost, to decide when to continue as new. */
+const EVENTS_PER_DELIVERY = 8;
+
+interface Pending {
+  id: string;
+  userId: string;
+  objectKey: string;
+}
+
+/** A short, stable reason for a delivery that stayed ERRORED. */
+function describeFailure(err: unknown): string {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return `${cause.type ?? 'Error'}: ${cause.message}`;
+  if (cause instanceof TimeoutFailure) return `timed out (${cause.timeoutType})`;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+function failureType(err: unknown): string | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+/** Grades every latest delivery of a collection (or another batch's ERRORED deliveries). */
+export async function batchGradingWorkflow(input: BatchGradingInput): Promise<BatchSummary> {
+  const q = input.taskQueues;
+  const infraRetry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
+  const core = proxyActivities<BookkeepingActivities>({
+    taskQueue: q.core,
+    startToCloseTimeout: '60s',
+    retry: infraRetry,
+  });
+  const submission = proxyActivities<DeliveryActivities>({
+    taskQueue: q.submission,
+    startToCloseTimeout: '60s',
+    retry: {
+      ...infraRetry,
+      nonRetryableErrorTypes: ['CollectionNotFound', 'InvalidSubmissionInput'],
+    },
+  });
+  const support = proxyActivities<BatchSupportActivities>({
+    taskQueue: q.pipeline,
+    startToCloseTimeout: '60s',
+    retry: { ...infraRetry, nonRetryableErrorTypes: ['ConfigNotFound', 'InvalidConfig'] },
+  });
+
+  const carried = input.carried;
+  const counters = {
+    total: carried?.total ?? 0,
+    done: carried?.done ?? 0,
+    errored: carried?.errored ?? 0,
+    counts: { ...(carried?.counts ?? {}) },
+  };
+  const failures: BatchFailure[] = [...(carried?.failures ?? [])];
+  let configVersion: string | null = carried?.configVersion ?? null;
+  let worstCaseSecs = carried?.worstCaseSecs ?? 0;
+  // '' = the first page is still to fetch; null = every page was fetched.
+  let cursor: string | null = carried ? carried.cursor : '';
+  let paused = carried?.paused ?? false;
+  let cancel: SteeringRequest | undefined;
+  let fatal: string | undefined;
+  let inFlight = 0;
+  const steering: Array<{ action: string; request: SteeringRequest }> = [];
+  const gradingScope = new CancellationScope();
+
+  const status = (): BatchStatus =>
+    cancel ? 'cancelled' : fatal ? 'failed' : paused ? 'paused' : 'running';
+
+  setHandler(progressQuery, () => ({
+    batchId: input.batchId,
+    collectionId: input.collectionId,
+    configVersion,
+    status: status(),
+    ...counters,
+    counts: { ...counters.counts },
+    inFlight,
+    paused,
+    failures: failures.slice(-10),
+    runs: (carried?.runs ?? 0) + 1,
+  }));
+  setHandler(pauseSignal, (request) => {
+    if (paused || cancel) return;
+    paused = true;
+    steering.push({ action: 'batch.pause', request });
+  });
+  setHandler(resumeSignal, (request) => {
+    if (!paused || cancel) return;
+    paused = false;
+    steering.push({ action: 'batch.resume', request });
+  });
+  setHandler(cancelSignal, (request) => {
+    if (cancel) return;
+    cancel = request;
+    steering.push({ action: 'batch.cancel', request });
+    gradingScope.cancel();
+  });
+
+  /** Audits pause/resume/cancel requests and records the status they lead to. */
+  async function flushSteering(): Promise<void> {
+    while (steering.length > 0) {
+      const { action, request } = steering.shift()!;
+      await core.RecordAudit({
+        actor: request.by,
+        action,
+        target: input.batchId,
+        outcome: 'accepted',
+        details: request.reason ? { reason: request.reason } : {},
+      });
+      upsertSearchAttributes({ ZincBatchStatus: [status()] });
+      await core.RecordBatchProgress({ batchId: input.batchId, status: status(), counters });
+    }
+  }
+
+  async function fetchPage(): Promise<Pending[]> {
+    if (input.source.kind === 'errored') {
+      const page = await core.ListErroredDeliveries({
+        batchId: input.source.batchId,
+        after: cursor === '' ? null : cursor,
+        limit: input.pageSize,
+      });
+      cursor = page.next;
+      return page.deliveries;
+    }
+    const page = await submission.GetCollectionLatestDeliveries({
+      collectionId: input.collectionId,
+      ...(cursor ? { cursor } : {}),
+      pageSize: input.pageSize,
+      includeTest: input.includeTest,
+    });
+    cursor = page.nextCursor;
+    return page.deliveries;
+  }
+
+  async function gradeAll(): Promise<void> {
+    const pipeline = proxyActivities<PipelineActivities>({
+      taskQueue: q.pipeline,
+      startToCloseTimeout: `${worstCaseSecs + input.retry.slackSecs}s`,
+      heartbeatTimeout: `${input.retry.heartbeatTimeoutSecs}s`,
+      retry: {
+        initialInterval: `${input.retry.initialIntervalSecs}s`,
+        backoffCoefficient: 2,
+        maximumInterval: `${input.retry.maxIntervalSecs}s`,
+        maximumAttempts: input.retry.maxAttempts,
+        nonRetryableErrorTypes: NON_RETRYABLE_PIPELINE_ERRORS,
+      },
+    });
+
+    const grade = async (d: Pending): Promise<void> => {
+      inFlight += 1;
+      try {
+        const outcome = await pipeline.ExecutePipeline({
+          batchId: input.batchId,
+          deliveryId: d.id,
+          deliveryKey: d.objectKey,
+          configVersion: configVersion!,
+        });
+        const verdict = headlineVerdict(outcome.verdicts);
+        counters.done += 1;
+        counters.counts[verdict] = (counters.counts[verdict] ?? 0) + 1;
+      } catch (err) {
+        if (isCancellation(err)) return; // cancelled in flight: not graded, not counted
+        if (FATAL_ERRORS.includes(failureType(err) ?? '')) {
+          fatal ??= describeFailure(err);
+          gradingScope.cancel();
+          return;
+        }
+        const failure = { deliveryId: d.id, userId: d.userId, reason: describeFailure(err) };
+        counters.done += 1;
+        counters.errored += 1;
+        counters.counts.ERRORED = (counters.counts.ERRORED ?? 0) + 1;
+        failures.push(failure);
+        if (failures.length > MAX_FAILURES_KEPT) failures.shift();
+        await core.RecordDeliveryErrored({
+          batchId: input.batchId,
+          failure: { ...failure, deliveryKey: d.objectKey },
+        });
+      } finally {
+        inFlight -= 1;
+      }
+    };
+
+    const buffer: Pending[] = [];
+    for (;;) {
+      await flushSteering();
+      await condition(() => !paused || steering.length > 0);
+      if (paused) continue;
+      if (buffer.length === 0) {
+        if (cursor === null) break;
+        const info = workflowInfo();
+        if (
+          info.continueAsNewSuggested ||
+          info.historyLength + input.pageSize * EVENTS_PER_DELIVERY > input.maxHistoryEvents
+        ) {
+          await condition(() => inFlight === 0);
+          await flushSteering();
+          await core.RecordBatchProgress({ batchId: input.batchId, status: status(), counters });
+          await continueAsNew<typeof batchGradingWorkflow>({
+            ...input,
+            carried: {
+              ...counters,
+              configVersion: configVersion!,
+              worstCaseSecs,
+              cursor,
+              failures,
+              paused,
+              runs: (carried?.runs ?? 0) + 1,
+            },
+          });
+        }
+        buffer.push(...(await fetchPage()));
+        continue;
+      }
+      if (inFlight < input.concurrency) {
+        void grade(buffer.shift()!);
+        continue;
+      }
+      await condition(() => inFlight < input.concurrency || paused || steering.length > 0);
+    }
+    await condition(() => inFlight === 0);
+  }
+
+  try {
+    if (!carried) {
+      await validateAndRecord();
+    }
+    await gradingScope.run(gradeAll);
+  } catch (err) {
+    if (isCancellation(err)) {
+      cancel ??= { by: 'temporal' };
+    } else if (VALIDATION_ERRORS.includes(failureType(err) ?? '')) {
+      fatal ??= describeFailure(err);
+    } else if (err instanceof ApplicationFailure && err.type === 'NotAllowed') {
+      fatal ??= err.message;
+    } else {
+      throw err;
+    }
+  }
+
+  const summary = await CancellationScope.nonCancellable(async () => {
+    await condition(() => inFlight === 0);
+    await flushSteering();
+    const finalStatus: BatchStatus = cancel ? 'cancelled' : fatal ? 'failed' : 'completed';
+    const stats = await support.SummarizeBatchScores({ batchId: input.batchId });
+    upsertSearchAttributes({ ZincBatchStatus: [finalStatus] });
+    return core.FinishBatch({
+      batchId: input.batchId,
+      collectionId: input.collectionId,
+      configVersion,
+      requestedBy: input.requestedBy,
+      status: finalStatus,
+      reason:
+        fatal ??
+        (cancel ? `cancelled by ${cancel.by}${cancel.reason ? `: ${cancel.reason}` : ''}` : null),
+      ...counters,
+      failures,
+      stats,
+    });
+  });
+  if (summary.status === 'failed') {
+    throw ApplicationFailure.create({
+      message: `batch ${input.batchId} failed: ${summary.reason}`,
+      type: 'BatchFailed',
+      nonRetryable: true,
+      details: [summary],
+    });
+  }
+  return summary;
+
+  /** Checks collection, requester and config before anything is graded, then records the batch. */
+  async function validateAndRecord(): Promise<void> {
+    const collection = await submission.DescribeCollection({
+      collectionId: input.collectionId,
+      userId: input.requestedBy,
+      includeTest: input.includeTest,
+    });
+    const description = await support.DescribeConfig({
+      collectionId: input.collectionId,
+      ...(input.configVersion ? { configVersion: input.configVersion } : {}),
+    });
+    configVersion = description.configVersion;
+    worstCaseSecs = description.worstCaseSecs;
+    counters.total =
+      input.source.kind === 'errored'
+        ? (
+            await core.ListErroredDeliveries({
+              batchId: input.source.batchId,
+              after: null,
+              limit: 1,
+            })
+          ).total
+        : collection.latestCount;
+    await core.RecordBatchStart({
+      batchId: input.batchId,
+      collectionId: input.collectionId,
+      configVersion,
+      requestedBy: input.requestedBy,
+      sourceBatchId: input.source.kind === 'errored' ? input.source.batchId : null,
+      concurrency: input.concurrency,
+      includeTest: input.includeTest,
+      total: counters.total,
+      startedAt: input.requestedAt,
+    });
+    upsertSearchAttributes({ ZincConfigId: [configVersion], ZincBatchStatus: ['running'] });
+    if (collection.userRole !== 'staff') {
+      throw ApplicationFailure.nonRetryable(
+        `${input.requestedBy} is not staff of course ${collection.courseCode}, so may not grade its collections`,
+        'NotAllowed',
+      );
+    }
+  }
+}

@@ -1,0 +1,108 @@
+// The batch-grading workflow's input, state and answers; plain data, shared with the core.
+
+export type BatchStatus = 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+
+/** The fully qualified task queues the workflow routes activities to. */
+export interface BatchTaskQueues {
+  core: string;
+  submission: string;
+  pipeline: string;
+}
+
+/** Retry and timeout policy of ExecutePipeline, from the configuration. */
+export interface PipelineRetryPolicy {
+  maxAttempts: number;
+  initialIntervalSecs: number;
+  maxIntervalSecs: number;
+  heartbeatTimeoutSecs: number;
+  /** Added to the config's worst-case run time for the start-to-close timeout. */
+  slackSecs: number;
+}
+
+/** A delivery the batch could not grade, after every retry. */
+export interface BatchFailure {
+  deliveryId: string;
+  userId: string;
+  reason: string;
+}
+
+/** What a batch grades: a collection's latest deliveries, or another batch's ERRORED ones. */
+export type BatchSource = { kind: 'collection' } | { kind: 'errored'; batchId: string };
+
+export interface BatchGradingInput {
+  batchId: string;
+  collectionId: string;
+  /** Absent: the collection's newest config version. */
+  configVersion?: string;
+  requestedBy: string;
+  /** When the request was made (ISO); the workflow reads no clock. */
+  requestedAt: string;
+  concurrency: number;
+  includeTest: boolean;
+  pageSize: number;
+  taskQueues: BatchTaskQueues;
+  retry: PipelineRetryPolicy;
+  /** Continue as new before the history would pass this many events. */
+  maxHistoryEvents: number;
+  source: BatchSource;
+  /** Set by continue-as-new: where the previous run stopped. */
+  carried?: CarriedState;
+}
+
+export interface BatchCounters {
+  total: number;
+  done: number;
+  errored: number;
+  /** Deliveries by headline verdict (ERRORED included). */
+  counts: Record<string, number>;
+}
+
+/** What one run hands the next through continue-as-new. */
+export interface CarriedState extends BatchCounters {
+  configVersion: string;
+  worstCaseSecs: number;
+  /** The cursor of the next page to fetch; null when every page was fetched. */
+  cursor: string | null;
+  failures: BatchFailure[];
+  paused: boolean;
+  runs: number;
+}
+
+/** The progress query's answer. */
+export interface BatchProgress extends BatchCounters {
+  batchId: string;
+  collectionId: string;
+  configVersion: string | null;
+  status: BatchStatus;
+  inFlight: number;
+  paused: boolean;
+  /** The most recent failures (capped); every failure is also in the database. */
+  failures: BatchFailure[];
+  runs: number;
+}
+
+/** Who asked for a pause, resume or cancel (for the audit log). */
+export interface SteeringRequest {
+  by: string;
+  reason?: string;
+}
+
+/** The batch's end: what the workflow returns and the summary document holds. */
+export interface BatchSummary extends BatchCounters {
+  batchId: string;
+  collectionId: string;
+  configVersion: string | null;
+  requestedBy: string;
+  status: BatchStatus;
+  reason: string | null;
+  failures: BatchFailure[];
+  stats: {
+    reports: number;
+    meanPercent: number | null;
+    medianPercent: number | null;
+    histogram: number[];
+  } | null;
+  summaryKey: string | null;
+  startedAt: string;
+  finishedAt: string;
+}
