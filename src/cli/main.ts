@@ -7,8 +7,10 @@ import { registerConfigAdd } from './commands/config-add.js';
 import { registerConfigValidate } from './commands/config-validate.js';
 import { registerGradeCommands } from './commands/grade.js';
 import { registerResults } from './commands/results.js';
+import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerSubmissionCommands } from './commands/submission.js';
+import { registerTry } from './commands/try.js';
 import { registerUp } from './commands/up.js';
 
 /** Errors whose message says all a user needs; anything else also gets its stack. */
@@ -56,6 +58,8 @@ export function buildProgram(): Command {
   registerConfigValidate(configCommand);
   registerConfigAdd(configCommand);
   registerResults(registerGradeCommands(program));
+  registerDemo(program);
+  registerTry(program);
   return program;
 }
 

@@ -113,6 +113,18 @@ export function createBookkeepingActivities(deps: BookkeepingDeps) {
       input: Omit<BatchSummary, 'summaryKey' | 'startedAt' | 'finishedAt'>,
     ): Promise<BatchSummary> {
       const key = summaryKey(input.batchId);
+      // A batch refused before it was recorded (unknown collection...) still gets a record.
+      await batches.recordStart({
+        id: input.batchId,
+        collectionId: input.collectionId,
+        configVersion: input.configVersion,
+        requestedBy: input.requestedBy,
+        sourceBatchId: null,
+        concurrency: 0,
+        includeTest: false,
+        total: input.total,
+        startedAt: new Date().toISOString(),
+      });
       const record = await batches.recordFinish(
         input.batchId,
         input.status,

@@ -223,6 +223,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
     };
 
     const buffer: Pending[] = [];
+    let pagesThisRun = 0;
     for (;;) {
       await flushSteering();
       await condition(() => !paused || steering.length > 0);
@@ -230,9 +231,11 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
       if (buffer.length === 0) {
         if (cursor === null) break;
         const info = workflowInfo();
+        // Only after this run graded a page, so a small limit can never loop without progress.
         if (
-          info.continueAsNewSuggested ||
-          info.historyLength + input.pageSize * EVENTS_PER_DELIVERY > input.maxHistoryEvents
+          pagesThisRun > 0 &&
+          (info.continueAsNewSuggested ||
+            info.historyLength + input.pageSize * EVENTS_PER_DELIVERY > input.maxHistoryEvents)
         ) {
           await condition(() => inFlight === 0);
           await flushSteering();
@@ -251,6 +254,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
           });
         }
         buffer.push(...(await fetchPage()));
+        pagesThisRun += 1;
         continue;
       }
       if (inFlight < input.concurrency) {

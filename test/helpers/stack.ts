@@ -1,0 +1,74 @@
+// Test helper: the whole zinc stack in this process on a real dev server, a real PGlite in a
+// temporary data dir and disk object storage, with every component's workers.
+import { loadConfig, type ZincConfig } from '../../src/platform/config.js';
+import type { Platform } from '../../src/platform/platform.js';
+import { openPlatform } from '../../src/platform/platform.js';
+import { COMPONENTS, migrateAll, openComponents } from '../../src/cli/processes.js';
+import { connectTemporalClient, type ZincTemporalClient } from '../../src/temporal/client.js';
+import type { DevServer } from '../../src/temporal/dev-server.js';
+import type { Registration } from '../../src/temporal/registration.js';
+import { installRuntime } from '../../src/temporal/runtime.js';
+import { createWorkerSet, type WorkerSet } from '../../src/temporal/worker.js';
+import { NAMESPACE, startTestServer, tempDir } from './temporal.js';
+
+export interface TestStack {
+  config: ZincConfig;
+  server: DevServer;
+  platform: Platform;
+  temporal: ZincTemporalClient;
+  /** Starts workers for `registrations` (default: every component); stop them with the result. */
+  startWorkers(registrations?: Registration[]): Promise<{ stop(): Promise<void> }>;
+  stop(): Promise<void>;
+}
+
+/** A fresh stack; `env` holds extra configuration overrides (ZINC_... variables). */
+export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+  installRuntime('ERROR');
+  const dataDir = tempDir('zinc-stack-');
+  const server = await startTestServer();
+  const config = loadConfig({
+    env: { ZINC_TEMPORAL_NAMESPACE: NAMESPACE, ZINC_TEMPORAL_HOST_PORT: server.address, ...env },
+    overrides: { dataDir },
+    cwd: dataDir,
+  });
+  const platform = await openPlatform(config);
+  await migrateAll(platform);
+  const temporal = await connectTemporalClient(config.temporal, server.address);
+  const running: Array<{ workers: WorkerSet; done: Promise<void> }> = [];
+  return {
+    config,
+    server,
+    platform,
+    temporal,
+    async startWorkers(registrations) {
+      const regs =
+        registrations ?? (await openComponents(config, COMPONENTS, { platform })).registrations;
+      const workers = await createWorkerSet({
+        temporal: config.temporal,
+        address: server.address,
+        worker: config.worker,
+        registrations: regs,
+      });
+      const entry = { workers, done: workers.run() };
+      running.push(entry);
+      return {
+        async stop() {
+          workers.shutdown();
+          await entry.done;
+          await workers.close();
+          running.splice(running.indexOf(entry), 1);
+        },
+      };
+    },
+    async stop() {
+      for (const { workers, done } of running.splice(0)) {
+        workers.shutdown();
+        await done;
+        await workers.close();
+      }
+      await temporal.close();
+      await platform.close();
+      await server.stop();
+    },
+  };
+}
