@@ -2,6 +2,11 @@
 // deliveries on the submission queue, runs ExecutePipeline for each on the pipeline queue with
 // a bounded window in flight, keeps counters and a capped list of failures, continues as new
 // before its history grows large, and ends with a summary written by the core.
+//
+// Versioning: batches run for hours, so any change to what this code does for a history that
+// already exists goes behind `patched('<change-name>')` (old branch kept until no batch of the
+// old version runs). test/workflow-replay.test.ts replays the recorded histories of every
+// released version (test/fixtures/histories/, recorded with `npm run record:histories`).
 import {
   ActivityFailure,
   ApplicationFailure,

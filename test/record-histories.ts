@@ -1,0 +1,136 @@
+// Records the event histories of real BatchGrading runs as replay fixtures. Run it when a
+// version of the workflow is released (`npm run record:histories`), commit the new files, and
+// keep the old ones: test/workflow-replay.test.ts replays every fixture against the current
+// code, so a change that is not guarded by patched() fails there before it reaches a worker.
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { startBatch } from '../src/core/batch-client.js';
+import { findTemporalCli } from '../src/temporal/cli-binary.js';
+import { createConfigStore } from '../src/extensions/pipeline/config-store.js';
+import { createSubmissionService } from '../src/extensions/submission/service.js';
+import { batchResult } from '../src/cli/watch.js';
+import {
+  pauseSignal,
+  progressQuery,
+  resumeSignal,
+} from '../src/workflows/grading/batch-grading.js';
+import { startTestStack } from './helpers/stack.js';
+
+const version = process.argv[2] ?? 'v1';
+const CONFIG = `_settings:
+  lang: cpp/g++:12
+  lang_version_may_differ: true
+  use_template: FILENAMES
+  template: [main.cpp]
+  stage_wait_duration_secs: 20
+compile:
+  input: ["*.cpp"]
+  output: main
+  flags: ["-std=c++17"]
+stdioTest:
+  testCases:
+    - { id: 1, file: main, stdin: "1 2", expected: "3", score: 1 }
+score:
+  normalizedTo: 100
+`;
+const programs: Record<string, string> = {
+  r1: '#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a+b<<"\\n";}\n',
+  r2: '#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a-b<<"\\n";}\n',
+  r3: 'int main( {\n',
+  r4: '#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a+b<<"\\n";}\n',
+};
+
+const stack = await startTestStack();
+try {
+  const service = createSubmissionService({
+    ...stack.platform,
+    limits: { maxFiles: 10, maxTotalBytes: 1 << 20, maxFileBytes: 1 << 20, maxExpansionRatio: 100 },
+  });
+  const { store } = service;
+  const course = await store.ensureCourse({ code: 'REPLAY' });
+  const activity = await store.ensureActivity(course.id, 'replay');
+  const collection = await store.ensureCollection(
+    activity.id,
+    'main',
+    '2026-01-01T00:00:00Z',
+    '2027-01-01T00:00:00Z',
+  );
+  const configs = createConfigStore(stack.platform);
+  const { id } = await configs.addVersion(CONFIG, []);
+  await configs.attachToCollection(collection.id, id);
+  await store.ensureUser({ id: 'ta' });
+  await store.setMember(course.id, 'ta', 'staff');
+  for (const [student, program] of Object.entries(programs)) {
+    await store.ensureUser({ id: student });
+    await store.setMember(course.id, student, 'student');
+    await service.deliver({
+      collectionId: collection.id,
+      userId: student,
+      submittedAt: new Date('2026-06-01T00:00:00Z'),
+      files: [{ path: 'main.cpp', content: Buffer.from(program) }],
+    });
+  }
+  const workers = await stack.startWorkers();
+  const defaults = {
+    ...stack.config.grading,
+    concurrency: 2,
+    page_size: 2,
+    max_history_events: 40,
+  };
+
+  // A batch that is paused and resumed and continues as new along the way.
+  const { handle } = await startBatch(stack.temporal, defaults, {
+    collectionId: collection.id,
+    requestedBy: 'ta',
+  });
+  for (;;) {
+    const p = await handle.query(progressQuery).catch(() => undefined);
+    if (p && p.done >= 1) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await handle.signal(pauseSignal, { by: 'ta' });
+  await new Promise((r) => setTimeout(r, 1_000));
+  await handle.signal(resumeSignal, { by: 'ta' });
+  await batchResult(handle);
+
+  // Every run of the batch, oldest first, one fixture each.
+  const runs: string[] = [];
+  for await (const wf of stack.temporal.client.workflow.list({
+    query: `WorkflowId="${handle.workflowId}"`,
+  })) {
+    runs.push(wf.runId);
+  }
+  runs.reverse();
+  for (const [i, runId] of runs.entries()) {
+    // The CLI writes the standard JSON history format that replayers read.
+    const show = spawnSync(
+      findTemporalCli(),
+      [
+        'workflow',
+        'show',
+        '--workflow-id',
+        handle.workflowId,
+        '--run-id',
+        runId,
+        '--output',
+        'json',
+        '--address',
+        stack.server.address,
+        '--namespace',
+        stack.config.temporal.namespace,
+      ],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    if (show.status !== 0) throw new Error(`temporal workflow show failed: ${show.stderr}`);
+    const file = fileURLToPath(
+      new URL(`./fixtures/histories/batch-grading-${version}-run${i + 1}.json`, import.meta.url),
+    );
+    writeFileSync(file, show.stdout);
+    const events = (JSON.parse(show.stdout) as { events: unknown[] }).events.length;
+    console.log(`wrote ${file} (${events} events)`);
+  }
+  await workers.stop();
+} finally {
+  await stack.stop();
+}
