@@ -1,0 +1,233 @@
+// Benchmarks of batch orchestration, each printing figures measured in one run:
+//   overhead [n=200] [concurrency=2]: the same real C++ deliveries graded through the
+//     BatchGrading workflow and by calling the pipeline code directly; the wall-time ratio.
+//   throughput [n=5000]: a batch whose pipeline does nothing; deliveries per second.
+//   scale [n=100000]: the same at 100,000 deliveries: it completes; the most events in any
+//     run's history; the zinc process's peak memory; deliveries per second.
+// Run: node --import tsx bench/orchestration.ts <overhead|throughput|scale> [n] [concurrency]
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { startBatch } from '../src/core/batch-client.js';
+import { batchResult } from '../src/cli/watch.js';
+import { createConfigStore } from '../src/extensions/pipeline/config-store.js';
+import { parseGradingConfig } from '../src/extensions/pipeline/config/index.js';
+import { createReportStore } from '../src/extensions/pipeline/report-store.js';
+import { runPipeline } from '../src/extensions/pipeline/runner/index.js';
+import { createSubmissionService } from '../src/extensions/submission/service.js';
+import type { SubmissionStore } from '../src/extensions/submission/store.js';
+import { startTestStack, type TestStack } from '../test/helpers/stack.js';
+
+const [mode = 'throughput', nArg, concurrencyArg] = process.argv.slice(2);
+
+const CPP_CONFIG = `_settings:
+  lang: cpp/g++:12
+  lang_version_may_differ: true
+  use_template: FILENAMES
+  template: [main.cpp]
+  stage_wait_duration_secs: 60
+compile:
+  input: ["*.cpp"]
+  output: main
+  flags: ["-std=c++17", "-O1"]
+stdioTest:
+  testCases:
+    - { id: 1, file: main, stdin: "1 2", expected: "3", score: 1 }
+    - { id: 2, file: main, stdin: "40 2", expected: "42", score: 1 }
+score:
+  normalizedTo: 100
+`;
+const NOOP_CONFIG = `_settings:
+  lang: cpp/g++:12
+  lang_version_may_differ: true
+score:
+  normalizedTo: 100
+`;
+
+/** Peak resident memory of this process (workers, PGlite and client), from the kernel. */
+function peakRssMiB(): number {
+  const line = readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmHWM:'));
+  return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
+}
+
+async function setup(stack: TestStack, yaml: string) {
+  const service = createSubmissionService({
+    ...stack.platform,
+    limits: { maxFiles: 10, maxTotalBytes: 1 << 20, maxFileBytes: 1 << 20, maxExpansionRatio: 100 },
+  });
+  const { store } = service;
+  const course = await store.ensureCourse({ code: 'BENCH' });
+  const activity = await store.ensureActivity(course.id, 'bench');
+  const collection = await store.ensureCollection(
+    activity.id,
+    'main',
+    '2026-01-01T00:00:00Z',
+    '2027-01-01T00:00:00Z',
+  );
+  const configs = createConfigStore(stack.platform);
+  const { id } = await configs.addVersion(yaml, []);
+  await configs.attachToCollection(collection.id, id);
+  await store.ensureUser({ id: 'ta' });
+  await store.setMember(course.id, 'ta', 'staff');
+  return { service, store, collectionId: collection.id, configVersion: id };
+}
+
+/** n deliveries sharing one stored file: the do-nothing pipeline only needs them to exist. */
+async function seedShared(
+  stack: TestStack,
+  store: SubmissionStore,
+  collectionId: string,
+  n: number,
+) {
+  void store;
+  const key = 'deliveries/bench-shared/';
+  await stack.platform.objects.put(`${key}main.cpp`, 'int main() {}\n');
+  const { db } = stack.platform;
+  for (let from = 1; from <= n; from += 50_000) {
+    const to = Math.min(n, from + 49_999);
+    await db.query(
+      `INSERT INTO users (id) SELECT 'u' || lpad(g::text, 6, '0') FROM generate_series($1::int, $2::int) g ON CONFLICT DO NOTHING`,
+      [from, to],
+    );
+    await db.query(
+      `INSERT INTO deliveries (id, collection_id, user_id, submitted_at, manifest, total_size, sha256, object_key)
+       SELECT 'dlv_b' || lpad(g::text, 6, '0'), $1, 'u' || lpad(g::text, 6, '0'), timestamptz '2026-06-01T00:00:00Z',
+              '[{"path":"main.cpp","size":14,"sha256":"${'0'.repeat(64)}"}]'::jsonb, 14, repeat('0', 64), $4
+         FROM generate_series($2::int, $3::int) g`,
+      [collectionId, from, to, key],
+    );
+  }
+}
+
+async function gradeThroughWorkflow(stack: TestStack, collectionId: string, concurrency: number) {
+  const defaults = { ...stack.config.grading, concurrency, page_size: 1000 };
+  const started = performance.now();
+  const { batchId, handle } = await startBatch(stack.temporal, defaults, {
+    collectionId,
+    requestedBy: 'ta',
+  });
+  const summary = await batchResult(handle);
+  const secs = (performance.now() - started) / 1000;
+  let runs = 0;
+  let maxEvents = 0;
+  for await (const wf of stack.temporal.client.workflow.list({
+    query: `WorkflowId="${batchId}"`,
+  })) {
+    runs += 1;
+    const d = await stack.temporal.client.workflow.getHandle(batchId, wf.runId).describe();
+    maxEvents = Math.max(maxEvents, d.historyLength);
+  }
+  return { summary, secs, runs, maxEvents };
+}
+
+async function overhead(n: number, concurrency: number): Promise<void> {
+  const stack = await startTestStack({
+    ZINC_WORKER_MAX_CONCURRENT_ACTIVITIES: String(concurrency),
+  });
+  try {
+    const { service, store, collectionId, configVersion } = await setup(stack, CPP_CONFIG);
+    for (let i = 0; i < n; i++) {
+      const userId = `s${String(i).padStart(4, '0')}`;
+      await store.ensureUser({ id: userId });
+      await store.setMember((await store.getCourseByCode('BENCH'))!.id, userId, 'student');
+      const program = `#include <iostream>\n// student ${i}\nint main(){long a,b;std::cin>>a>>b;std::cout<<(a${i % 5 === 0 ? '*' : '+'}b)<<"\\n";}\n`;
+      await service.deliver({
+        collectionId,
+        userId,
+        submittedAt: new Date('2026-06-01T00:00:00Z'),
+        files: [{ path: 'main.cpp', content: Buffer.from(program) }],
+      });
+    }
+
+    // Direct: the same pipeline code, the same files from storage, the same report store.
+    const parsed = parseGradingConfig(CPP_CONFIG, { assets: [] });
+    if (!parsed.ok) throw new Error('bench config invalid');
+    const deliveries = (await store.listDeliveries(collectionId, { latestOnly: true }))!;
+    const reports = createReportStore(stack.platform);
+    const queue = [...deliveries];
+    const directStart = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let d = queue.shift(); d; d = queue.shift()) {
+          const keys = await stack.platform.objects.list(d.objectKey);
+          const files = await Promise.all(
+            keys.map(async (k) => ({
+              path: k.slice(d.objectKey.length),
+              content: await stack.platform.objects.get(k),
+            })),
+          );
+          const report = await runPipeline({
+            config: parsed.config,
+            configVersion,
+            files,
+            assets: [],
+          });
+          await reports.save('direct', d.id, configVersion, report);
+        }
+      }),
+    );
+    const directSecs = (performance.now() - directStart) / 1000;
+
+    const workers = await stack.startWorkers();
+    const viaWorkflow = await gradeThroughWorkflow(stack, collectionId, concurrency);
+    await workers.stop();
+    console.log(
+      `overhead: ${n} C++ deliveries (compile + 2 tests each), concurrency ${concurrency}`,
+    );
+    console.log(
+      `  direct pipeline calls: ${directSecs.toFixed(1)} s (${(n / directSecs).toFixed(2)}/s)`,
+    );
+    console.log(
+      `  through BatchGrading:  ${viaWorkflow.secs.toFixed(1)} s (${(n / viaWorkflow.secs).toFixed(2)}/s), ${viaWorkflow.summary.done} graded, ${viaWorkflow.summary.errored} errored`,
+    );
+    console.log(
+      `  ratio workflow/direct: ${(viaWorkflow.secs / directSecs).toFixed(3)} (target <= 1.10)`,
+    );
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function noop(n: number, concurrency: number, label: string): Promise<void> {
+  const stack = await startTestStack({
+    ZINC_WORKER_MAX_CONCURRENT_ACTIVITIES: String(concurrency),
+  });
+  try {
+    const { store, collectionId } = await setup(stack, NOOP_CONFIG);
+    const seedStart = performance.now();
+    await seedShared(stack, store, collectionId, n);
+    await stack.platform.db.query(`INSERT INTO course_members (course_id, user_id, role)
+      SELECT c.id, u.id, 'student' FROM courses c, users u WHERE c.code = 'BENCH' AND u.id LIKE 'u%' ON CONFLICT DO NOTHING`);
+    const seedSecs = (performance.now() - seedStart) / 1000;
+    const workers = await stack.startWorkers();
+    const result = await gradeThroughWorkflow(stack, collectionId, concurrency);
+    await workers.stop();
+    console.log(
+      `${label}: ${n} deliveries, do-nothing pipeline, concurrency ${concurrency} (seeded in ${seedSecs.toFixed(1)} s)`,
+    );
+    console.log(
+      `  status ${result.summary.status}: ${result.summary.done} graded, ${result.summary.errored} errored`,
+    );
+    console.log(`  ${result.secs.toFixed(1)} s, ${(n / result.secs).toFixed(1)} deliveries/s`);
+    console.log(
+      `  runs (continue-as-new): ${result.runs}; most events in one run's history: ${result.maxEvents}`,
+    );
+    console.log(
+      `  zinc process peak RSS (workers, PGlite, client): ${peakRssMiB().toFixed(0)} MiB`,
+    );
+  } finally {
+    await stack.stop();
+  }
+}
+
+if (mode === 'overhead') await overhead(Number(nArg ?? 200), Number(concurrencyArg ?? 2));
+else if (mode === 'throughput')
+  await noop(Number(nArg ?? 5_000), Number(concurrencyArg ?? 20), 'throughput');
+else if (mode === 'scale')
+  await noop(Number(nArg ?? 100_000), Number(concurrencyArg ?? 20), 'scale');
+else {
+  console.error(`unknown mode ${mode}: overhead, throughput or scale`);
+  process.exitCode = 1;
+}
+process.exit();
