@@ -1,0 +1,135 @@
+// The batch commands as a TA runs them, each starting the embedded stack for as long as it
+// needs it: zinc demo, then grade, results, status, list and regrade-failed on one data dir.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { BatchSummary } from '../src/workflows/grading/types.js';
+import { repoRoot, tempDir } from './helpers/temporal.js';
+
+const mainTs = join(repoRoot, 'src/cli/main.ts');
+
+function zinc(dataDir: string, args: string[]) {
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', mainTs, '--data-dir', dataDir, ...args],
+    {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 600_000,
+      env: { ...process.env, ZINC_USER: 'ta' },
+    },
+  );
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('zinc demo', () => {
+  it('grades 60 students whose latest deliveries cover every verdict, and runs again', () => {
+    const dataDir = tempDir();
+    const first = zinc(dataDir, ['demo', '--json']);
+    expect(first.status, first.stderr).toBe(0);
+    const summary = JSON.parse(first.stdout) as BatchSummary;
+    expect(summary).toMatchObject({ status: 'completed', total: 60, done: 60, errored: 0 });
+    for (const verdict of [
+      'PASSED',
+      'WRONG_OUTPUT',
+      'COMPILE_ERROR',
+      'TIME_LIMIT_EXCEEDED',
+      'RUNTIME_ERROR',
+      'MEMORY_LIMIT_EXCEEDED',
+      'OUTPUT_LIMIT_EXCEEDED',
+      'MISSING_FILES',
+    ]) {
+      expect(summary.counts[verdict], verdict).toBeGreaterThan(0);
+    }
+    const again = zinc(dataDir, ['demo', '--json']);
+    expect(again.status, again.stderr).toBe(0);
+    const second = JSON.parse(again.stdout) as BatchSummary;
+    expect(second.batchId).toBe(summary.batchId.replace(/-1$/, '-2'));
+    expect(second.counts).toEqual(summary.counts);
+  }, 900_000);
+});
+
+describe('zinc grade and zinc batch', () => {
+  it('grades a collection, prints results as CSV, lists it, and refuses a non-staff requester', () => {
+    const dataDir = tempDir();
+    const input = tempDir();
+    for (const [student, op] of [
+      ['s1', '+'],
+      ['s2', '*'],
+    ] as const) {
+      mkdirSync(join(input, student));
+      writeFileSync(
+        join(input, student, 'main.cpp'),
+        `#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a${op}b<<"\\n";}\n`,
+      );
+    }
+    const config = join(input, '..', `${input.split('/').pop()}-config.yaml`);
+    writeFileSync(
+      config,
+      [
+        '_settings:',
+        '  lang: cpp/g++:12',
+        '  lang_version_may_differ: true',
+        'compile: { input: ["*.cpp"], output: main }',
+        'stdioTest:',
+        '  testCases:',
+        '    - { id: 1, file: main, stdin: "2 2", expected: "4", score: 1 }',
+        '    - { id: 2, file: main, stdin: "1 2", expected: "3", score: 1 }',
+        'score: { normalizedTo: 100 }',
+      ].join('\n'),
+    );
+    const imported = zinc(dataDir, [
+      'import',
+      input,
+      '--course',
+      'C1',
+      '--activity',
+      'A1',
+      '--collection',
+      'main',
+      '--json',
+    ]);
+    const { collectionId } = JSON.parse(imported.stdout) as { collectionId: string };
+    expect(zinc(dataDir, ['user', 'add', 'ta', '--course', 'C1', '--role', 'staff']).status).toBe(
+      0,
+    );
+    const added = zinc(dataDir, ['config', 'add', config, '--collection', collectionId]);
+    expect(added.stdout.trim()).toMatch(/^cfg_[0-9a-f]{16}$/);
+
+    const graded = zinc(dataDir, ['grade', collectionId, '--json']);
+    expect(graded.status, graded.stderr).toBe(0);
+    const summary = JSON.parse(graded.stdout) as BatchSummary;
+    expect(summary).toMatchObject({
+      status: 'completed',
+      done: 2,
+      counts: { PASSED: 1, WRONG_OUTPUT: 1 },
+    });
+
+    const csv = zinc(dataDir, ['batch', 'results', summary.batchId, '--format', 'csv']);
+    const lines = csv.stdout.trim().split('\n');
+    expect(lines[0]).toBe(
+      'student,delivery,submitted_at,score,max_score,verdict_summary,report_key',
+    );
+    expect(lines[1]).toMatch(/^s1,dlv_\w+,\S+,100,100,.*PASSED:2.*,reports\/.+\.json$/);
+    expect(lines[2]).toMatch(/^s2,dlv_\w+,\S+,50,100,.*WRONG_OUTPUT:1.*$/);
+
+    const status = JSON.parse(
+      zinc(dataDir, ['batch', 'status', summary.batchId, '--json']).stdout,
+    ) as BatchSummary;
+    expect(status).toMatchObject({ batchId: summary.batchId, status: 'completed' });
+    const list = JSON.parse(
+      zinc(dataDir, ['batch', 'list', '--collection', collectionId, '--json']).stdout,
+    ) as Array<{
+      batchId: string;
+      status: string;
+    }>;
+    expect(list.map((b) => b.batchId)).toContain(summary.batchId);
+
+    const refused = zinc(dataDir, ['grade', collectionId, '--as', 's1']);
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toContain(
+      'failed (s1 is not staff of course C1, so may not grade its collections)',
+    );
+  });
+});
