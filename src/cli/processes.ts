@@ -15,6 +15,7 @@ import { createConfigStore } from '../extensions/pipeline/config-store.js';
 import { pipelineExtension } from '../extensions/pipeline/extension.js';
 import { createReportStore } from '../extensions/pipeline/report-store.js';
 import { migratePipelineSchema } from '../extensions/pipeline/schema.js';
+import { sandboxOptionsFromEnv } from './commands/try.js';
 
 export const COMPONENTS = ['core', 'submission', 'pipeline'] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -67,6 +68,7 @@ export async function openComponents(
               events,
               configs: createConfigStore({ db, objects }),
               reports: createReportStore({ db, objects }),
+              sandboxOptions: sandboxOptionsFromEnv(),
             }),
           );
           break;
