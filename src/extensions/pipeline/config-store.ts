@@ -11,6 +11,14 @@ export class ConfigNotFoundError extends Error {
   override readonly name = 'ConfigNotFound';
 }
 
+/**
+ * A stored version cannot be used: an asset is gone from object storage or no longer matches its
+ * recorded sha256. Retrying cannot bring it back, so it is not retried.
+ */
+export class ConfigAssetError extends Error {
+  override readonly name = 'ConfigAssetInvalid';
+}
+
 export interface ConfigAsset {
   path: string;
   content: Buffer;
@@ -86,15 +94,24 @@ export function createConfigStore(deps: { db: Queryable; objects: ObjectStore })
       return toVersion(row);
     },
 
-    /** The version with its assets' bytes, each checked against its recorded sha256. */
+    /** The version with its assets' bytes, each checked against its recorded sha256
+     * (ConfigAssetError when one is missing or differs). */
     async loadVersion(id: string): Promise<ConfigVersion & { files: ConfigAsset[] }> {
       const row = await getRow(id);
       if (!row) throw new ConfigNotFoundError(`grading config ${id} does not exist`);
       const files = await Promise.all(
         row.assets.map(async (asset) => {
-          const content = await objects.get(`${row.object_prefix}assets/${asset.path}`);
+          const key = `${row.object_prefix}assets/${asset.path}`;
+          const content = await objects.get(key).catch((err: Error) => {
+            if (err.name !== 'ObjectNotFound') throw err;
+            throw new ConfigAssetError(
+              `grading config ${id}: asset ${asset.path} is missing from object storage (${key})`,
+            );
+          });
           if (sha256(content) !== asset.sha256) {
-            throw new Error(`grading config ${id}: asset ${asset.path} does not match its sha256`);
+            throw new ConfigAssetError(
+              `grading config ${id}: asset ${asset.path} does not match its sha256 (${key})`,
+            );
           }
           return { path: asset.path, content };
         }),

@@ -1,6 +1,6 @@
 // Reports: one JSON document per (batch, delivery) in object storage under a key fixed by the
-// pair, and a summary row in the database. Saving twice keeps the first.
-import type { Queryable } from '../../platform/database.js';
+// pair, and a summary row in the database. Saving twice keeps the first, document and row alike.
+import type { Database, Queryable } from '../../platform/database.js';
 import { objectKey } from '../../platform/object-keys.js';
 import type { ObjectStore } from '../../platform/object-store.js';
 
@@ -15,6 +15,12 @@ export interface ReportRecord {
   pipelineError: string | null;
   reportKey: string;
   createdAt: string;
+}
+
+/** What save did: stored this report, or kept the one (batch, delivery) already had. */
+export interface SavedReport {
+  record: ReportRecord;
+  stored: boolean;
 }
 
 /** The fields of a report the summary row is made from. */
@@ -57,50 +63,80 @@ export function reportKey(batchId: string, deliveryId: string): string {
   return objectKey('reports', batchId, `${deliveryId}.json`);
 }
 
+/** save was called on a store opened over a bare Queryable (one connection or transaction). */
+export class ReportStoreReadOnlyError extends Error {
+  override readonly name = 'ReportStoreReadOnly';
+}
+
+/** A Database (every process's is) rather than one connection or transaction: save needs
+ * transactions; the other methods only read. */
+function isDatabase(db: Queryable): db is Database {
+  return typeof (db as Partial<Database>).transaction === 'function';
+}
+
 /** The report store over a database and an object store. */
 export function createReportStore(deps: { db: Queryable; objects: ObjectStore }) {
   const { db, objects } = deps;
-  const get = async (batchId: string, deliveryId: string): Promise<ReportRecord | null> => {
-    const { rows } = await db.query<ReportRow>(
+  const getOn = async (
+    q: Queryable,
+    batchId: string,
+    deliveryId: string,
+  ): Promise<ReportRecord | null> => {
+    const { rows } = await q.query<ReportRow>(
       `SELECT ${COLUMNS} FROM reports WHERE batch_id = $1 AND delivery_id = $2`,
       [batchId, deliveryId],
     );
     return rows[0] ? toRecord(rows[0]) : null;
   };
+  const get = (batchId: string, deliveryId: string) => getOn(db, batchId, deliveryId);
   return {
     /** The report row of (batch, delivery), or null. */
     get,
 
     /**
-     * Stores the document, then the row. When a row is already there (a retry that raced an
-     * earlier attempt), the earlier report stands and is returned.
+     * Stores the document, then the row, unless (batch, delivery) already has a report: then
+     * that one stands and is returned with `stored: false`. Savers of one pair take turns (an
+     * advisory lock), so two overlapping attempts (a worker that lost touch with Temporal and
+     * the retry that replaced it) never leave the row of one beside the document of the other.
      */
-    async save(
+    save(
       batchId: string,
       deliveryId: string,
       configId: string,
       report: ReportSummary,
-    ): Promise<ReportRecord> {
+    ): Promise<SavedReport> {
       const key = reportKey(batchId, deliveryId);
-      const existing = await get(batchId, deliveryId);
-      if (existing) return existing;
-      await objects.put(key, JSON.stringify(report), { contentType: 'application/json' });
-      const { rows } = await db.query<ReportRow>(
-        `INSERT INTO reports (batch_id, delivery_id, config_id, score, max_score, verdicts, pipeline_error, report_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (batch_id, delivery_id) DO NOTHING RETURNING ${COLUMNS}`,
-        [
+      if (!isDatabase(db)) {
+        return Promise.reject(
+          new ReportStoreReadOnlyError(
+            'the report store can save only over a Database (it needs transactions), not a bare Queryable',
+          ),
+        );
+      }
+      return db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
           batchId,
           deliveryId,
-          configId,
-          report.score,
-          report.maxScore,
-          JSON.stringify(report.verdicts),
-          report.pipelineError,
-          key,
-        ],
-      );
-      return rows[0] ? toRecord(rows[0]) : (await get(batchId, deliveryId))!;
+        ]);
+        const existing = await getOn(tx, batchId, deliveryId);
+        if (existing) return { record: existing, stored: false };
+        await objects.put(key, JSON.stringify(report), { contentType: 'application/json' });
+        const { rows } = await tx.query<ReportRow>(
+          `INSERT INTO reports (batch_id, delivery_id, config_id, score, max_score, verdicts, pipeline_error, report_key)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+          [
+            batchId,
+            deliveryId,
+            configId,
+            report.score,
+            report.maxScore,
+            JSON.stringify(report.verdicts),
+            report.pipelineError,
+            key,
+          ],
+        );
+        return { record: toRecord(rows[0]!), stored: true };
+      });
     },
 
     /** The whole report document of (batch, delivery), or null. */

@@ -1,7 +1,9 @@
 // ExecutePipeline: grades one delivery for one batch, exactly once. A second call for the same
-// (batch, delivery) returns the stored report's outcome without grading again.
+// (batch, delivery) returns the stored report's outcome without grading again. Each failure it
+// ends with is typed by the error's stable name (ConfigNotFound, SandboxUnavailable,
+// ObjectStoreUnavailable...) and is non-retryable when the config or the input is at fault.
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, TemporalFailure } from '@temporalio/common';
 import type { EventBus } from '../../../platform/events.js';
 import type { ObjectStore } from '../../../platform/object-store.js';
 import {
@@ -53,6 +55,12 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
     const version_ = await deps.configs.loadVersion(version).catch((err: Error) => {
       if (err.name === 'ConfigNotFound')
         throw ApplicationFailure.nonRetryable(err.message, 'ConfigNotFound');
+      if (err.name === 'ConfigAssetInvalid') {
+        throw ApplicationFailure.nonRetryable(
+          `grading config ${version} is not valid: ${err.message}`,
+          'InvalidConfig',
+        );
+      }
       throw err;
     });
     const assets = version_.files.map((f) => f.path);
@@ -84,69 +92,101 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
     return entry;
   }
 
+  async function execute(input: ExecutePipelineInput): Promise<PipelineOutcome> {
+    const existing = await deps.reports.get(input.batchId, input.deliveryId);
+    if (existing) return outcome(existing, true);
+    const ctx = Context.current();
+    const { config, assets } = await loadCached(input.configVersion);
+
+    const keys = await deps.objects.list(input.deliveryKey);
+    if (keys.length === 0) {
+      throw ApplicationFailure.nonRetryable(
+        `delivery ${input.deliveryId} has no files under ${input.deliveryKey}`,
+        'DeliveryFilesMissing',
+      );
+    }
+    const files = await Promise.all(
+      keys.map(async (key) => ({
+        path: key.slice(input.deliveryKey.length),
+        content: await deps.objects.get(key),
+      })),
+    );
+
+    let stage = 'start';
+    ctx.heartbeat({ stage });
+    const beat = setInterval(() => ctx.heartbeat({ stage }), deps.heartbeatIntervalMs ?? 5_000);
+    let report;
+    try {
+      report = await runPipeline({
+        config,
+        configVersion: input.configVersion,
+        files,
+        assets,
+        signal: ctx.cancellationSignal,
+        onStage: (key: string) => {
+          stage = key;
+          ctx.heartbeat({ stage });
+        },
+        ...(deps.sandboxOptions ? { sandboxOptions: deps.sandboxOptions } : {}),
+      });
+    } finally {
+      clearInterval(beat);
+    }
+    const { record, stored } = await deps.reports.save(
+      input.batchId,
+      input.deliveryId,
+      input.configVersion,
+      report,
+    );
+    // An overlapping attempt stored its report first: that one stands, and was announced.
+    if (!stored) return outcome(record, true);
+    await deps.events.publish('grading.completed', {
+      batchId: input.batchId,
+      deliveryId: input.deliveryId,
+      score: record.score,
+      maxScore: record.maxScore,
+      reportKey: record.reportKey,
+    });
+    return outcome(record, false);
+  }
+
   return {
     /** Grades one delivery (or returns the report it already has for this batch). */
     async ExecutePipeline(input: ExecutePipelineInput): Promise<PipelineOutcome> {
-      const existing = await deps.reports.get(input.batchId, input.deliveryId);
-      if (existing) return outcome(existing, true);
-      const ctx = Context.current();
-      const { config, assets } = await loadCached(input.configVersion);
-
-      const keys = await deps.objects.list(input.deliveryKey);
-      if (keys.length === 0) {
-        throw ApplicationFailure.nonRetryable(
-          `delivery ${input.deliveryId} has no files under ${input.deliveryKey}`,
-          'DeliveryFilesMissing',
-        );
-      }
-      const files = await Promise.all(
-        keys.map(async (key) => ({
-          path: key.slice(input.deliveryKey.length),
-          content: await deps.objects.get(key),
-        })),
-      );
-
-      let stage = 'start';
-      ctx.heartbeat({ stage });
-      const beat = setInterval(() => ctx.heartbeat({ stage }), deps.heartbeatIntervalMs ?? 5_000);
-      let report;
       try {
-        report = await runPipeline({
-          config,
-          configVersion: input.configVersion,
-          files,
-          assets,
-          signal: ctx.cancellationSignal,
-          onStage: (key: string) => {
-            stage = key;
-            ctx.heartbeat({ stage });
-          },
-          ...(deps.sandboxOptions ? { sandboxOptions: deps.sandboxOptions } : {}),
-        });
+        return await execute(input);
       } catch (err) {
-        if ((err as Error).name === 'PipelineConfigError') {
-          throw ApplicationFailure.nonRetryable((err as Error).message, 'PipelineConfigError');
-        }
-        throw err; // sandbox or storage trouble, or cancellation: Temporal retries or stops
-      } finally {
-        clearInterval(beat);
+        throw activityFailure(err);
       }
-      const record = await deps.reports.save(
-        input.batchId,
-        input.deliveryId,
-        input.configVersion,
-        report,
-      );
-      await deps.events.publish('grading.completed', {
-        batchId: input.batchId,
-        deliveryId: input.deliveryId,
-        score: record.score,
-        maxScore: record.maxScore,
-        reportKey: record.reportKey,
-      });
-      return outcome(record, false);
     },
   };
+}
+
+/**
+ * What an activity attempt ends with for `err`. A cancellation the workflow asked for is reported
+ * as one (the SDK then records the activity cancelled, not failed); one caused by this worker
+ * shutting down fails the attempt retryably, so another worker grades the delivery. Any other
+ * error keeps its stable `name` as the failure type (the SDK would use its class name).
+ */
+function activityFailure(err: unknown): unknown {
+  if (err instanceof TemporalFailure) return err;
+  const ctx = Context.current();
+  const reason: unknown = ctx.cancellationSignal.reason;
+  if (
+    ctx.cancellationSignal.aborted &&
+    reason instanceof CancelledFailure &&
+    ctx.cancellationDetails?.workerShutdown !== true
+  ) {
+    return reason;
+  }
+  if (!(err instanceof Error)) return err;
+  const failure = ApplicationFailure.create({
+    message: err.message,
+    type: err.name,
+    nonRetryable: err.name === 'PipelineConfigError',
+  });
+  failure.stack = err.stack ?? '';
+  return failure;
 }
 
 export type PipelineActivities = ReturnType<typeof createPipelineActivities>;
