@@ -63,6 +63,7 @@ describe('zinc', () => {
     const up = spawn(process.execPath, ['--import', 'tsx', mainTs, 'up', '--data-dir', dataDir], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ZINC_API_PORT: '0' },
     });
     let out = '';
     up.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -12,6 +12,9 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerSubmissionCommands } from './commands/submission.js';
 import { registerTry } from './commands/try.js';
 import { registerUp } from './commands/up.js';
+import { registerApi } from './commands/api.js';
+import { registerAudit } from './commands/audit.js';
+import { registerTokenCommands } from './commands/token.js';
 
 /** Errors whose message says all a user needs; anything else also gets its stack. */
 const USER_ERRORS = new Set([
@@ -32,6 +35,9 @@ const USER_ERRORS = new Set([
   'InvalidSubmissionInput',
   'ConfigNotFound',
   'AssetDirError',
+  'ApiListenError',
+  'InvalidTokenRequest',
+  'TimeSpecError',
 ]);
 
 function version(): string {
@@ -60,6 +66,9 @@ export function buildProgram(): Command {
   registerResults(registerGradeCommands(program));
   registerDemo(program);
   registerTry(program);
+  registerApi(program);
+  registerTokenCommands(program);
+  registerAudit(program);
   return program;
 }
 

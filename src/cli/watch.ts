@@ -1,23 +1,11 @@
 // Watching a batch: a live progress line (done/total, rate, time left, counts by verdict) until
 // it ends, then its summary.
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { BatchHandle } from '../core/batch-client.js';
+import { batchResult } from '../core/batch-status.js';
 import { progressQuery } from '../workflows/grading/batch-grading.js';
 import type { BatchProgress, BatchSummary } from '../workflows/grading/types.js';
 
-/** The batch's summary once it has ended, also when it failed (the summary travels with it). */
-export async function batchResult(handle: BatchHandle): Promise<BatchSummary> {
-  try {
-    return await handle.result();
-  } catch (err) {
-    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
-      const summary = err.cause.details?.[0] as BatchSummary | undefined;
-      if (summary?.batchId) return summary;
-    }
-    throw err;
-  }
-}
+export { batchResult } from '../core/batch-status.js';
 
 function formatDuration(secs: number): string {
   if (!Number.isFinite(secs) || secs < 0) return '--:--';

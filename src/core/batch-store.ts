@@ -1,4 +1,5 @@
-// Batch records, the deliveries each batch could not grade, and the audit log.
+// Batch records, the deliveries each batch could not grade, and the audit log (each row with
+// the course or collection it concerns, so staff can read their own courses' rows).
 import type { Queryable } from '../platform/database.js';
 import type { BatchCounters, BatchFailure, BatchStatus } from '../workflows/grading/types.js';
 
@@ -24,6 +25,29 @@ export interface AuditEntry {
   target: string;
   outcome: string;
   details?: Record<string, unknown>;
+  /** The course the row concerns, when known (staff of it may read the row). */
+  courseId?: string | null;
+  /** The collection the row concerns; absent, a batch target's collection is filled in. */
+  collectionId?: string | null;
+}
+
+/** An audit row as stored. */
+export interface AuditRow extends AuditEntry {
+  id: number;
+  at: string;
+  details: Record<string, unknown>;
+  courseId: string | null;
+  collectionId: string | null;
+}
+
+/** Which audit rows to read: since a time, after a row ID, of some courses or collections. */
+export interface AuditFilter {
+  since?: string | undefined;
+  afterId?: number | undefined;
+  /** With `courseIds`: only rows of these collections or courses (both absent: every row). */
+  collectionIds?: readonly string[] | undefined;
+  courseIds?: readonly string[] | undefined;
+  limit?: number | undefined;
 }
 
 interface BatchRow {
@@ -206,22 +230,45 @@ export function createBatchStore(db: Queryable) {
       return rows.map(toRecord);
     },
 
-    /** Appends one row to the audit log. */
+    /** Whether `target` already has an audit row for `action` (retried activities check it). */
+    async hasAudit(target: string, action: string): Promise<boolean> {
+      const { rows } = await db.query<{ found: boolean }>(
+        'SELECT EXISTS (SELECT 1 FROM audit_log WHERE target = $1 AND action = $2) AS found',
+        [target, action],
+      );
+      return rows[0]?.found === true;
+    },
+
+    /** Appends one row to the audit log; a batch target gives the row its collection. */
     async audit(entry: AuditEntry): Promise<void> {
+      // Text from requests may hold NUL, which PostgreSQL cannot store (not even in jsonb).
+      const clean = (text: string): string => text.replaceAll('\u0000', '\ufffd');
+      const details = JSON.stringify(entry.details ?? {}).replace(/\\u0000/g, '\\ufffd');
       await db.query(
-        'INSERT INTO audit_log (actor, action, target, outcome, details) VALUES ($1, $2, $3, $4, $5)',
+        `INSERT INTO audit_log (actor, action, target, outcome, details, course_id, collection_id)
+         VALUES ($1, $2, $3, $4, $5, $6,
+                 coalesce($7, (SELECT collection_id FROM batches WHERE id = $3)))`,
         [
-          entry.actor,
-          entry.action,
-          entry.target,
-          entry.outcome,
-          JSON.stringify(entry.details ?? {}),
+          clean(entry.actor),
+          clean(entry.action),
+          clean(entry.target),
+          clean(entry.outcome),
+          details,
+          entry.courseId ?? null,
+          entry.collectionId ?? null,
         ],
       );
     },
 
-    /** Audit rows since a time, oldest first. */
-    async listAudit(since?: string): Promise<Array<AuditEntry & { id: number; at: string }>> {
+    /** Audit rows since a time (and after a row ID), oldest first; of some courses if asked. */
+    async listAudit(filter: AuditFilter = {}): Promise<AuditRow[]> {
+      const params: unknown[] = [filter.since ?? '1970-01-01T00:00:00Z', filter.afterId ?? 0];
+      let scope = '';
+      if (filter.collectionIds !== undefined || filter.courseIds !== undefined) {
+        params.push([...(filter.collectionIds ?? [])], [...(filter.courseIds ?? [])]);
+        scope = 'AND (collection_id = ANY($3::text[]) OR course_id = ANY($4::text[]))';
+      }
+      params.push(filter.limit ?? 1_000_000);
       const { rows } = await db.query<{
         id: number | string;
         at: Date | string;
@@ -230,8 +277,31 @@ export function createBatchStore(db: Queryable) {
         target: string;
         outcome: string;
         details: Record<string, unknown>;
-      }>('SELECT * FROM audit_log WHERE at >= $1 ORDER BY id', [since ?? '1970-01-01T00:00:00Z']);
-      return rows.map((r) => ({ ...r, id: Number(r.id), at: iso(r.at) }));
+        course_id: string | null;
+        collection_id: string | null;
+      }>(
+        `SELECT * FROM audit_log WHERE at >= $1 AND id > $2 ${scope} ORDER BY id LIMIT $${params.length}`,
+        params,
+      );
+      return rows.map((r) => ({
+        id: Number(r.id),
+        at: iso(r.at),
+        actor: r.actor,
+        action: r.action,
+        target: r.target,
+        outcome: r.outcome,
+        details: r.details,
+        courseId: r.course_id,
+        collectionId: r.collection_id,
+      }));
+    },
+
+    /** How many audit rows there are (tests and checks compare it before and after). */
+    async countAudit(): Promise<number> {
+      const { rows } = await db.query<{ n: number | string }>(
+        'SELECT count(*) AS n FROM audit_log',
+      );
+      return Number(rows[0]?.n ?? 0);
     },
   };
 }

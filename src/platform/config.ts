@@ -7,6 +7,7 @@ import { temporalConfigSchema, workerConfigSchema } from '../temporal/config.js'
 import { storageConfigSchema } from './object-store-config.js';
 import { submissionConfigSchema } from '../extensions/submission/config.js';
 import { gradingConfigSchema } from '../core/grading-config.js';
+import { apiConfigSchema } from '../api/config.js';
 
 export const databaseConfigSchema = z.strictObject({
   /** PostgreSQL connection URL; absent: PGlite in the data dir (one process at a time). */
@@ -25,6 +26,7 @@ export const zincConfigSchema = z.strictObject({
   storage: storageConfigSchema.default(storageConfigSchema.parse({})),
   submission: submissionConfigSchema.default(submissionConfigSchema.parse({})),
   grading: gradingConfigSchema.default(gradingConfigSchema.parse({})),
+  api: apiConfigSchema.default(apiConfigSchema.parse({})),
 });
 
 export type ZincConfig = z.infer<typeof zincConfigSchema>;
@@ -53,6 +55,8 @@ export const ENV_OVERRIDES: Record<string, readonly string[]> = {
   ZINC_GRADING_CONCURRENCY: ['grading', 'concurrency'],
   ZINC_WORKER_MAX_CONCURRENT_ACTIVITIES: ['worker', 'max_concurrent_activities'],
   ZINC_WORKER_SHUTDOWN_GRACE_SECS: ['worker', 'shutdown_grace_secs'],
+  ZINC_API_PORT: ['api', 'port'],
+  ZINC_API_HOST: ['api', 'host'],
 };
 
 /** A configuration that does not validate; the message names every bad field. */

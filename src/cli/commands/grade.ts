@@ -1,17 +1,17 @@
 // `zinc grade` and `zinc batch ...`: start, watch, steer and read batches.
 import { userInfo } from 'node:os';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { startBatch, type BatchHandle } from '../../core/batch-client.js';
 import {
-  cancelSignal,
-  pauseSignal,
-  progressQuery,
-  resumeSignal,
-} from '../../workflows/grading/batch-grading.js';
+  BatchEndedError,
+  findBatch,
+  listBatches,
+  steerBatch,
+  STEERING_ACTIONS,
+} from '../../core/batch-status.js';
+import { progressQuery } from '../../workflows/grading/batch-grading.js';
 import type { BatchProgress, BatchSummary } from '../../workflows/grading/types.js';
 import type { ZincConfig } from '../../platform/config.js';
-import type { batchGradingWorkflow } from '../../workflows/grading/batch-grading.js';
 import { configFrom } from '../context.js';
 import { withStack, type Stack } from '../stack.js';
 import { batchResult, formatSummary, watchBatch } from '../watch.js';
@@ -21,10 +21,7 @@ export function actor(opts: { as?: string }): string {
   return opts.as ?? process.env.ZINC_USER ?? userInfo().username;
 }
 
-/** A batch that does not exist; the message names it. */
-export class BatchNotFoundError extends Error {
-  override readonly name = 'BatchNotFound';
-}
+export { BatchNotFoundError } from '../../core/batch-status.js';
 
 function exitCodeOf(summary: BatchSummary): number {
   return summary.status === 'completed' ? 0 : 1;
@@ -38,16 +35,7 @@ async function finish(stack: Stack, handle: BatchHandle, json: boolean): Promise
 }
 
 async function existingHandle(stack: Stack, batchId: string): Promise<BatchHandle> {
-  const handle: BatchHandle =
-    stack.temporal.client.workflow.getHandle<typeof batchGradingWorkflow>(batchId);
-  try {
-    await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError)
-      throw new BatchNotFoundError(`batch ${batchId} does not exist`);
-    throw err;
-  }
-  return handle;
+  return (await findBatch(stack.temporal, batchId)).handle;
 }
 
 function noWaitNote(stack: Stack, batchId: string): string {
@@ -159,32 +147,7 @@ export function registerGradeCommands(program: Command): Command {
     .option('--json', 'print JSON')
     .action(async (opts: { collection?: string; json?: boolean }, command: Command) => {
       await withStack(configFrom(command), async (stack) => {
-        const query = `WorkflowType = "batchGradingWorkflow"${opts.collection ? ` AND ZincCollectionId = "${opts.collection.replace(/"/g, '')}"` : ''}`;
-        const rows: Array<{
-          batchId: string;
-          status: string;
-          collectionId: string;
-          config: string;
-          requestedBy: string;
-          startedAt: string;
-        }> = [];
-        const seen = new Set<string>();
-        for await (const wf of stack.temporal.client.workflow.list({ query })) {
-          if (seen.has(wf.workflowId)) continue; // one row per batch, whatever its runs
-          seen.add(wf.workflowId);
-          const attr = (name: string): string => {
-            const value = (wf.searchAttributes[name] as unknown[] | undefined)?.[0];
-            return typeof value === 'string' ? value : '';
-          };
-          rows.push({
-            batchId: wf.workflowId,
-            status: attr('ZincBatchStatus') || wf.status.name.toLowerCase(),
-            collectionId: attr('ZincCollectionId'),
-            config: attr('ZincConfigId'),
-            requestedBy: attr('ZincRequestedBy'),
-            startedAt: wf.startTime.toISOString(),
-          });
-        }
+        const rows = await listBatches(stack.temporal, { collectionId: opts.collection });
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
           return;
@@ -204,11 +167,9 @@ export function registerGradeCommands(program: Command): Command {
       });
     });
 
-  for (const [name, signal, verb] of [
-    ['pause', pauseSignal, 'paused'],
-    ['resume', resumeSignal, 'resumed'],
-    ['cancel', cancelSignal, 'cancelled'],
-  ] as const) {
+  const verbs = { pause: 'paused', resume: 'resumed', cancel: 'cancelled' } as const;
+  for (const name of STEERING_ACTIONS) {
+    const verb = verbs[name];
     batch
       .command(`${name} <batchId>`)
       .description(
@@ -218,14 +179,15 @@ export function registerGradeCommands(program: Command): Command {
       .option('--reason <text>', 'why (recorded in the audit log)')
       .action(async (batchId: string, opts: { as?: string; reason?: string }, command: Command) => {
         await withStack(configFrom(command), async (stack) => {
-          const handle = await existingHandle(stack, batchId);
-          if ((await handle.describe()).status.name !== 'RUNNING') {
+          try {
+            await steerBatch(stack.temporal, batchId, name, {
+              by: actor(opts),
+              ...(opts.reason ? { reason: opts.reason } : {}),
+            });
+          } catch (err) {
+            if (!(err instanceof BatchEndedError)) throw err;
             command.error(`zinc batch ${name}: batch ${batchId} has already ended`);
           }
-          await handle.signal(signal, {
-            by: actor(opts),
-            ...(opts.reason ? { reason: opts.reason } : {}),
-          });
           process.stdout.write(`Batch ${batchId}: ${name} requested (it will be ${verb}).\n`);
         });
       });

@@ -1,4 +1,5 @@
-// `zinc up`: the embedded stack in one process; `zinc worker <component>`: one component alone.
+// `zinc up`: the embedded stack and the HTTP API in one process; `zinc worker <component>`: one
+// component alone.
 import type { Command } from 'commander';
 import { acquireTemporalServer } from '../../temporal/embedded.js';
 import { installRuntime } from '../../temporal/runtime.js';
@@ -6,17 +7,23 @@ import { createWorkerSet, runUntilSignal } from '../../temporal/worker.js';
 import { COMPONENTS, openComponents, type Component } from '../processes.js';
 import { configFrom } from '../context.js';
 import type { ZincConfig } from '../../platform/config.js';
+import { startApi, withApiOptions, type RunningApi } from '../api-process.js';
 
 async function serve(
   config: ZincConfig,
   components: readonly Component[],
   title: string,
+  options: { api?: boolean } = {},
 ): Promise<void> {
   installRuntime();
   const server = await acquireTemporalServer(config);
   try {
     const set = await openComponents(config, components);
+    let api: RunningApi | undefined;
+    let apiClosed: Promise<void> | undefined;
+    const closeApi = (): Promise<void> => (apiClosed ??= api?.close() ?? Promise.resolve());
     try {
+      if (options.api) api = await startApi(config, server.address, set.platform);
       const workers = await createWorkerSet({
         temporal: config.temporal,
         address: server.address,
@@ -27,14 +34,17 @@ async function serve(
         `${title} (data dir ${config.data_dir})`,
         `  Temporal:    ${server.address}, namespace ${config.temporal.namespace}${server.devServer ? ' (embedded dev server)' : ''}`,
         ...(server.uiUrl ? [`  Web UI:      ${server.uiUrl}`] : []),
+        ...(api ? [`  API:         ${api.url} (OpenAPI: ${api.url}/api/openapi.json)`] : []),
         `  task queues: ${workers.taskQueues.join(', ')}`,
         'Press Ctrl-C to stop.',
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
-      await runUntilSignal(workers, (signal) =>
-        process.stderr.write(`\n${signal}: finishing in-flight work, then stopping...\n`),
-      );
+      await runUntilSignal(workers, (signal) => {
+        process.stderr.write(`\n${signal}: finishing in-flight work, then stopping...\n`);
+        void closeApi(); // no new requests; those in flight finish
+      });
     } finally {
+      await closeApi();
       await set.close();
     }
   } finally {
@@ -46,10 +56,16 @@ export function registerUp(program: Command): void {
   program
     .command('up')
     .description(
-      'run the whole zinc stack in one process until Ctrl-C (embedded Temporal unless configured)',
+      'run the whole zinc stack and the HTTP API in one process until Ctrl-C (embedded Temporal unless configured)',
     )
-    .action(async (_opts, command: Command) => {
-      await serve(configFrom(command), COMPONENTS, 'zinc is up');
+    .option(
+      '--api-port <port>',
+      'the HTTP API port (env ZINC_API_PORT; default 8080; 0: a free one)',
+    )
+    .option('--api-host <host>', 'the HTTP API address (env ZINC_API_HOST; default 127.0.0.1)')
+    .action(async (opts: { apiPort?: string; apiHost?: string }, command: Command) => {
+      const config = withApiOptions(configFrom(command), opts, command);
+      await serve(config, COMPONENTS, 'zinc is up', { api: true });
     });
 
   program

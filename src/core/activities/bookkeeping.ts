@@ -150,6 +150,8 @@ export function createBookkeepingActivities(deps: BookkeepingDeps) {
         errored: input.errored,
         counts: input.counts,
       });
+      // A retry after a lost completion must not audit the end twice.
+      if (await batches.hasAudit(input.batchId, 'batch.finish')) return summary;
       await batches.audit({
         actor: 'zinc',
         action: 'batch.finish',

@@ -1,0 +1,204 @@
+// Batches: start one (202 with its ID; the same request while it runs gives the same batch),
+// list them, read one (live while it runs), and its results as JSON or CSV.
+import { z } from 'zod';
+import { startBatch } from '../../core/batch-client.js';
+import { batchResultRows, toCsv } from '../../core/batch-results.js';
+import { listBatches } from '../../core/batch-status.js';
+import { ForbiddenError } from '../../core/auth.js';
+import type { CollectionDetails } from '../../extensions/submission/store-types.js';
+import { batchViewSchema, describeBatch, locateBatch } from '../batch-view.js';
+import { userOf, type ApiContext, type ZodApp } from '../context.js';
+import { ConflictError } from '../errors.js';
+import { errorResponses, idParamsSchema, idSchema, SECURITY } from '../schemas.js';
+import type { FastifyRequest } from 'fastify';
+
+const startBodySchema = z.strictObject({
+  collectionId: idSchema.describe('the collection whose latest deliveries are graded'),
+  configVersion: idSchema
+    .optional()
+    .describe("a grading-config version (default: the collection's newest)"),
+  concurrency: z
+    .number({ error: 'expected a whole number' })
+    .int('expected a whole number')
+    .min(1, 'expected at least 1')
+    .max(1000, 'expected at most 1000')
+    .optional()
+    .describe('deliveries graded at once (default: the configured grading.concurrency)'),
+  includeTest: z.boolean().optional().describe('also grade staff test deliveries'),
+});
+
+const listingSchema = z.object({
+  batchId: z.string(),
+  status: z.string(),
+  collectionId: z.string(),
+  config: z.string(),
+  requestedBy: z.string(),
+  startedAt: z.string(),
+});
+
+const resultRowSchema = z.object({
+  student: z.string(),
+  delivery: z.string(),
+  submittedAt: z.string(),
+  score: z.number().nullable(),
+  maxScore: z.number().nullable(),
+  verdict: z.string(),
+  verdicts: z.record(z.string(), z.number()),
+  reportKey: z.string().nullable(),
+});
+
+/** Remembers the collection a request concerns, for its audit row. */
+export function auditCollection(request: FastifyRequest) {
+  return (collection: CollectionDetails): void => {
+    request.zincAudit.collectionId = collection.id;
+    request.zincAudit.courseId = collection.course.id;
+  };
+}
+
+/** Registers POST/GET /api/batches, GET /api/batches/:id and GET /api/batches/:id/results. */
+export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
+  app.post(
+    '/api/batches',
+    {
+      config: { audit: 'api.batch.start' },
+      schema: {
+        summary: "Grade every student's latest delivery of a collection",
+        description:
+          'Staff of the course only. Answers 202 with the batch ID; asking again while that batch runs answers the same batch with existing: true.',
+        tags: ['batches'],
+        security: SECURITY,
+        body: startBodySchema,
+        response: {
+          202: z.object({
+            batchId: z.string(),
+            existing: z.boolean(),
+            status: z.literal('running'),
+            url: z.string(),
+          }),
+          ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+        },
+      },
+    },
+    async (request, reply) => {
+      const user = userOf(request);
+      const body = request.body;
+      request.zincAudit.target = body.collectionId;
+      await ctx.access.collection(user, body.collectionId, 'batch.start', auditCollection(request));
+      if (body.configVersion) {
+        await ctx.configs.getVersion(body.configVersion); // ConfigNotFound: 404
+      } else if ((await ctx.configs.listForCollection(body.collectionId)).length === 0) {
+        throw new ConflictError(
+          `collection ${body.collectionId} has no grading config yet; add one with zinc config add`,
+        );
+      }
+      const { batchId, existing } = await startBatch(ctx.temporal, ctx.config.grading, {
+        collectionId: body.collectionId,
+        configVersion: body.configVersion,
+        concurrency: body.concurrency,
+        includeTest: body.includeTest,
+        requestedBy: user,
+      });
+      const url = `/api/batches/${batchId}`;
+      request.zincAudit.target = batchId;
+      request.zincAudit.outcome = existing ? 'already running' : 'started';
+      request.zincAudit.details = {
+        configVersion: body.configVersion ?? null,
+        concurrency: body.concurrency ?? null,
+      };
+      return reply
+        .code(202)
+        .header('location', url)
+        .send({ batchId, existing, status: 'running' as const, url });
+    },
+  );
+
+  app.get(
+    '/api/batches',
+    {
+      schema: {
+        summary: 'Batches, newest first',
+        description:
+          'Of one collection (staff of its course), or of every collection of the courses the caller is staff of.',
+        tags: ['batches'],
+        security: SECURITY,
+        querystring: z.strictObject({ collectionId: idSchema.optional() }),
+        response: {
+          200: z.object({ batches: z.array(listingSchema) }),
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) => {
+      const user = userOf(request);
+      const { collectionId } = request.query;
+      if (collectionId) {
+        await ctx.access.collection(user, collectionId, 'batch.read');
+        return { batches: await listBatches(ctx.temporal, { collectionId }) };
+      }
+      const scope = await ctx.access.staffScope(user);
+      if (scope.courseIds.length === 0) {
+        throw new ForbiddenError(`${user} is not staff of any course, so may not list batches`);
+      }
+      const mine = new Set(scope.collectionIds);
+      const all = await listBatches(ctx.temporal);
+      return { batches: all.filter((b) => mine.has(b.collectionId)) };
+    },
+  );
+
+  app.get(
+    '/api/batches/:id',
+    {
+      schema: {
+        summary: 'One batch: live progress while it runs, its record and summary after',
+        tags: ['batches'],
+        security: SECURITY,
+        params: idParamsSchema,
+        response: { 200: batchViewSchema, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const batch = await locateBatch(ctx, request.params.id);
+      await ctx.access.collection(userOf(request), batch.collectionId, 'batch.read');
+      return describeBatch(ctx, batch);
+    },
+  );
+
+  app.get(
+    '/api/batches/:id/results',
+    {
+      schema: {
+        summary: 'One row per delivery of a batch: score, verdicts, report key',
+        description:
+          'JSON by default; CSV (student, delivery, submitted_at, score, max_score, verdict_summary, report_key) with Accept: text/csv or ?format=csv.',
+        tags: ['batches'],
+        security: SECURITY,
+        params: idParamsSchema,
+        querystring: z.strictObject({
+          format: z.enum(['json', 'csv'], { error: 'expected json or csv' }).optional(),
+        }),
+        produces: ['application/json', 'text/csv'],
+        response: {
+          200: z.object({ batchId: z.string(), rows: z.array(resultRowSchema) }),
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const batchId = request.params.id;
+      const record = await ctx.batches.get(batchId);
+      const collectionId = record?.collectionId ?? (await locateBatch(ctx, batchId)).collectionId;
+      await ctx.access.collection(userOf(request), collectionId, 'batch.read');
+      const rows = await batchResultRows(ctx.platform, batchId);
+      const accept = request.headers.accept ?? '';
+      const csv =
+        request.query.format === 'csv' || (!request.query.format && /\btext\/csv\b/i.test(accept));
+      if (csv) {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${batchId}.csv"`)
+          .send(toCsv(rows) as never);
+      }
+      return { batchId, rows };
+    },
+  );
+}

@@ -1,0 +1,88 @@
+// GET /api/reports/:batchId/:deliveryId: the whole report for staff of the course, the
+// student view (hidden tests and hidden outputs removed) for the student whose delivery it is.
+import { z } from 'zod';
+import { parseGradingConfig } from '../../extensions/pipeline/config/index.js';
+import type { GradingReport } from '../../extensions/pipeline/report/types.js';
+import { studentView } from '../../extensions/pipeline/report/student-view.js';
+import { userOf, type ApiContext, type ZodApp } from '../context.js';
+import { errorResponses, idSchema, SECURITY } from '../schemas.js';
+
+/** No report of this delivery in this batch: 404. */
+export class ReportNotFoundError extends Error {
+  override readonly name = 'ReportNotFound';
+}
+
+/** Registers the report route. */
+export function registerReportRoutes(app: ZodApp, ctx: ApiContext): void {
+  app.get(
+    '/api/reports/:batchId/:deliveryId',
+    {
+      schema: {
+        summary: 'The report of one delivery in one batch',
+        description:
+          "Staff of the course get the whole report (view: staff); the delivery's own student gets the student view (view: student), without what visibility and hide_from_report hide. Grading is not released through the API yet, so VISIBLE_AFTER_GRADING tests stay hidden from students.",
+        tags: ['reports'],
+        security: SECURITY,
+        params: z.strictObject({ batchId: idSchema, deliveryId: idSchema }),
+        response: {
+          200: z.object({
+            batchId: z.string(),
+            deliveryId: z.string(),
+            userId: z.string(),
+            view: z.enum(['staff', 'student']),
+            score: z.number().nullable(),
+            maxScore: z.number().nullable(),
+            configVersion: z.string(),
+            createdAt: z.string(),
+            report: z.record(z.string(), z.unknown()).describe('the report document (ZINC shape)'),
+          }),
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) => {
+      const { batchId, deliveryId } = request.params;
+      const { delivery, view } = await ctx.access.delivery(
+        userOf(request),
+        deliveryId,
+        'report.read',
+      );
+      const record = await ctx.reports.get(batchId, deliveryId);
+      if (!record) {
+        throw new ReportNotFoundError(`batch ${batchId} has no report of delivery ${deliveryId}`);
+      }
+      const document = (await ctx.reports.loadDocument(batchId, deliveryId)) as GradingReport;
+      const base = {
+        batchId,
+        deliveryId,
+        userId: delivery.userId,
+        configVersion: record.configId,
+        createdAt: record.createdAt,
+      };
+      if (view === 'staff') {
+        return {
+          ...base,
+          view,
+          score: record.score,
+          maxScore: record.maxScore,
+          report: document as unknown as Record<string, unknown>,
+        };
+      }
+      const version = await ctx.configs.getVersion(record.configId);
+      const parsed = parseGradingConfig(version.yaml, {
+        assets: version.assets.map((a) => a.path),
+      });
+      if (!parsed.ok) {
+        throw new Error(`grading config ${record.configId} no longer parses; cannot redact report`);
+      }
+      const redacted = studentView(document, parsed.config, { gradingReleased: false });
+      return {
+        ...base,
+        view,
+        score: redacted.score,
+        maxScore: redacted.maxScore,
+        report: redacted as unknown as Record<string, unknown>,
+      };
+    },
+  );
+}

@@ -1,0 +1,143 @@
+// zinc's HTTP API: a fastify server over the process's platform and Temporal client. Requests
+// and answers are described by zod schemas, from which the OpenAPI document at
+// /api/openapi.json is generated. Create it here; listen with `listenApi`.
+import fastifyMultipart from '@fastify/multipart';
+import fastifySwagger from '@fastify/swagger';
+import Fastify from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { OpenAPIV3 } from 'openapi-types';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ApiConfig } from './config.js';
+import { createApiContext, type ApiDeps, type ZodApp } from './context.js';
+import { installHooks } from './hooks.js';
+import { registerAuditRoutes } from './routes/audit.js';
+import { registerBatchRoutes } from './routes/batches.js';
+import { registerDeliveryRoutes } from './routes/deliveries.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerReportRoutes } from './routes/reports.js';
+import { registerSteeringRoutes } from './routes/steering.js';
+import { projectRoot } from '../platform/paths.js';
+
+export interface ApiServerOptions extends ApiDeps {
+  /** Where unexpected errors go, with their stack (never to the client); default stderr. */
+  logError?: (message: string) => void;
+}
+
+/** The API could not listen where it was told to; the message names the address and a way out. */
+export class ApiListenError extends Error {
+  override readonly name = 'ApiListenError';
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** The upload route's request body, which zod cannot describe (it is multipart). */
+const UPLOAD_BODY: OpenAPIV3.RequestBodyObject = {
+  required: true,
+  content: {
+    'multipart/form-data': {
+      schema: {
+        type: 'object',
+        properties: {
+          files: {
+            type: 'array',
+            items: { type: 'string', format: 'binary' },
+            description: "the delivery's files; each part's file name is the file's path",
+          },
+          archive: {
+            type: 'string',
+            format: 'binary',
+            description: 'or one zip, tar or tar.gz holding the files',
+          },
+        },
+      },
+    },
+  },
+};
+
+/** Builds the API server (routes, hooks, OpenAPI document); it does not listen yet. */
+export async function createApiServer(options: ApiServerOptions): Promise<ZodApp> {
+  const ctx = createApiContext(options);
+  const logError = options.logError ?? ((message) => process.stderr.write(`${message}\n`));
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.config.api.json_body_limit_kb * 1024,
+    // Long enough for any zinc ID (the schemas refuse what is too long, with a message).
+    routerOptions: { maxParamLength: 2048 },
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'zinc',
+        description:
+          'Batch grading for programming courses: batches, deliveries, reports and the audit log. Every /api route but this document takes "Authorization: Bearer <token>" (zinc token create).',
+        version: version(),
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'zinc API token' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: (documentObject) => {
+      const document = (
+        'openapiObject' in documentObject
+          ? documentObject.openapiObject
+          : documentObject.swaggerObject
+      ) as OpenAPIV3.Document;
+      const upload = document.paths?.['/api/collections/{id}/deliveries']?.post;
+      if (upload) upload.requestBody = UPLOAD_BODY;
+      return document;
+    },
+  });
+  await app.register(fastifyMultipart, { throwFileSizeLimit: true });
+
+  installHooks(app, ctx, logError);
+  registerHealthRoutes(app, ctx);
+  registerBatchRoutes(app, ctx);
+  registerSteeringRoutes(app, ctx);
+  registerDeliveryRoutes(app, ctx);
+  registerReportRoutes(app, ctx);
+  registerAuditRoutes(app, ctx);
+  return app;
+}
+
+/** Listens on `api.host`:`api.port` (0: a free port) and returns the base URL. */
+export async function listenApi(
+  app: ZodApp,
+  api: Pick<ApiConfig, 'host' | 'port'>,
+): Promise<string> {
+  try {
+    await app.listen({ host: api.host, port: api.port });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new ApiListenError(
+      `the API cannot listen on ${api.host}:${api.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : (err as Error).message}; choose another with --api-port or ZINC_API_PORT`,
+      { cause: err },
+    );
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : api.port;
+  const host = api.host.includes(':') ? `[${api.host}]` : api.host;
+  return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+}

@@ -1,0 +1,146 @@
+// Finding, listing and steering batches through Temporal: shared by `zinc batch ...` and the
+// HTTP API, so both answer the same way.
+import { ServiceError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ZincTemporalClient } from '../temporal/client.js';
+import { cancelSignal, pauseSignal, resumeSignal } from '../workflows/grading/batch-grading.js';
+import type { batchGradingWorkflow } from '../workflows/grading/batch-grading.js';
+import type { BatchSummary, SteeringRequest } from '../workflows/grading/types.js';
+import type { BatchHandle } from './batch-client.js';
+
+/** A batch that does not exist; the message names it. */
+export class BatchNotFoundError extends Error {
+  override readonly name = 'BatchNotFound';
+}
+
+/** A batch that has ended, asked to do what only a running batch can (pause, resume, cancel). */
+export class BatchEndedError extends Error {
+  override readonly name = 'BatchEnded';
+}
+
+// gRPC status codes (grpc/status.proto) of a server that could not be reached in time.
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNAVAILABLE = 14;
+
+/** A Temporal call that failed because the server could not be reached (it may come back). */
+function isUnavailable(err: unknown): boolean {
+  const cause =
+    err instanceof ServiceError ? (err.cause as { code?: number } | undefined) : undefined;
+  return cause?.code === GRPC_UNAVAILABLE || cause?.code === GRPC_DEADLINE_EXCEEDED;
+}
+
+/**
+ * The batch's summary once it has ended, also when it failed (the summary travels with it).
+ * A Temporal outage while waiting is waited out (`maxOutageMs`, default 10 minutes): the
+ * batch goes on without us, so a watcher should not give up on it.
+ */
+export async function batchResult(
+  handle: BatchHandle,
+  maxOutageMs = 600_000,
+): Promise<BatchSummary> {
+  let outageSince: number | undefined;
+  for (;;) {
+    try {
+      return await handle.result();
+    } catch (err) {
+      if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
+        const summary = err.cause.details?.[0] as BatchSummary | undefined;
+        if (summary?.batchId) return summary;
+      }
+      if (!isUnavailable(err)) throw err;
+      outageSince ??= Date.now();
+      if (Date.now() - outageSince > maxOutageMs) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+  }
+}
+
+/** A batch as Temporal knows it: its handle, whether it runs, and its search attributes. */
+export interface BatchLocation {
+  handle: BatchHandle;
+  running: boolean;
+  collectionId: string | undefined;
+  requestedBy: string | undefined;
+}
+
+function attribute(info: Pick<WorkflowExecutionInfo, 'searchAttributes'>, name: string): string {
+  const value = (info.searchAttributes[name] as unknown[] | undefined)?.[0];
+  return typeof value === 'string' ? value : '';
+}
+
+/** The batch with this ID; BatchNotFoundError when Temporal has no such workflow. */
+export async function findBatch(
+  temporal: ZincTemporalClient,
+  batchId: string,
+): Promise<BatchLocation> {
+  const handle: BatchHandle =
+    temporal.client.workflow.getHandle<typeof batchGradingWorkflow>(batchId);
+  try {
+    const info = await handle.describe();
+    return {
+      handle,
+      running: info.status.name === 'RUNNING',
+      collectionId: attribute(info, 'ZincCollectionId') || undefined,
+      requestedBy: attribute(info, 'ZincRequestedBy') || undefined,
+    };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError)
+      throw new BatchNotFoundError(`batch ${batchId} does not exist`);
+    throw err;
+  }
+}
+
+/** One line of a batch listing, from Temporal's visibility store. */
+export interface BatchListing {
+  batchId: string;
+  status: string;
+  collectionId: string;
+  config: string;
+  requestedBy: string;
+  startedAt: string;
+}
+
+/** Batches, newest first, of one collection when given (one row per batch, whatever its runs). */
+export async function listBatches(
+  temporal: ZincTemporalClient,
+  options: { collectionId?: string | undefined } = {},
+): Promise<BatchListing[]> {
+  const collection = options.collectionId?.replace(/["\\]/g, '');
+  const query = `WorkflowType = "batchGradingWorkflow"${collection ? ` AND ZincCollectionId = "${collection}"` : ''}`;
+  const rows: BatchListing[] = [];
+  const seen = new Set<string>();
+  for await (const wf of temporal.client.workflow.list({ query })) {
+    if (seen.has(wf.workflowId)) continue;
+    seen.add(wf.workflowId);
+    rows.push({
+      batchId: wf.workflowId,
+      status: attribute(wf, 'ZincBatchStatus') || wf.status.name.toLowerCase(),
+      collectionId: attribute(wf, 'ZincCollectionId'),
+      config: attribute(wf, 'ZincConfigId'),
+      requestedBy: attribute(wf, 'ZincRequestedBy'),
+      startedAt: wf.startTime.toISOString(),
+    });
+  }
+  return rows;
+}
+
+export const STEERING_ACTIONS = ['pause', 'resume', 'cancel'] as const;
+export type SteeringAction = (typeof STEERING_ACTIONS)[number];
+
+const SIGNALS = { pause: pauseSignal, resume: resumeSignal, cancel: cancelSignal } as const;
+
+/**
+ * Asks a running batch to pause, resume or cancel (the workflow audits it when it acts);
+ * BatchNotFoundError or BatchEndedError when there is nothing to steer.
+ */
+export async function steerBatch(
+  temporal: ZincTemporalClient,
+  batchId: string,
+  action: SteeringAction,
+  request: SteeringRequest,
+): Promise<void> {
+  const { handle, running } = await findBatch(temporal, batchId);
+  if (!running) throw new BatchEndedError(`batch ${batchId} has already ended`);
+  await handle.signal(SIGNALS[action], request);
+}
