@@ -1,17 +1,13 @@
 // `zinc doctor`: proves the stack works end to end (server, namespace, search attributes, queues).
 import type { Command } from 'commander';
-import { connectTemporalClient } from '../../temporal/client.js';
 import { CORE_TASK_QUEUE } from '../../temporal/constants.js';
-import { acquireTemporalServer } from '../../temporal/embedded.js';
-import { installRuntime } from '../../temporal/runtime.js';
 import { missingSearchAttributes } from '../../temporal/search-attributes.js';
 import { formatTaskQueue } from '../../temporal/task-queue.js';
-import { createWorkerSet, type WorkerSet } from '../../temporal/worker.js';
 import type { healthCheckWorkflow } from '../../workflows/health/health-check.js';
 import { SUBMISSION_TASK_QUEUE } from '../../extensions/submission/constants.js';
 import { PIPELINE_TASK_QUEUE } from '../../extensions/pipeline/constants.js';
-import { COMPONENTS, openComponents, type ComponentSet } from '../processes.js';
 import { configFrom } from '../context.js';
+import { withStack } from '../stack.js';
 
 export function registerDoctor(program: Command): void {
   program
@@ -22,87 +18,60 @@ export function registerDoctor(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const config = configFrom(command);
-      installRuntime();
-      const server = await acquireTemporalServer(config);
-      let components: ComponentSet | undefined;
-      let workers: WorkerSet | undefined;
-      let running: Promise<void> | undefined;
-      try {
-        // A server this command started has no workers yet: serve every queue in-process.
-        if (server.devServer) {
-          components = await openComponents(config, COMPONENTS);
-          workers = await createWorkerSet({
-            temporal: config.temporal,
+      await withStack(config, async ({ temporal, server }) => {
+        const prefix = config.temporal.task_queue_prefix;
+        const queues = [CORE_TASK_QUEUE, SUBMISSION_TASK_QUEUE, PIPELINE_TASK_QUEUE].map((q) =>
+          formatTaskQueue(prefix, q),
+        );
+        const missing = await missingSearchAttributes(temporal.connection, temporal.namespace);
+        const answers = await temporal.client.workflow.execute<typeof healthCheckWorkflow>(
+          'healthCheckWorkflow',
+          {
+            taskQueue: formatTaskQueue(prefix, CORE_TASK_QUEUE),
+            workflowId: `zinc-doctor-${process.pid}-${Date.now()}`,
+            args: [{ taskQueues: queues, timeoutSecs: 15 }],
+            workflowExecutionTimeout: '60s',
+          },
+        );
+        const healthy = missing.length === 0 && answers.every((a) => 'worker' in a);
+        const report = {
+          healthy,
+          dataDir: config.data_dir,
+          temporal: {
             address: server.address,
-            worker: config.worker,
-            registrations: components.registrations,
-          });
-          running = workers.run();
-        }
-        const temporal = await connectTemporalClient(config.temporal, server.address);
-        try {
-          const prefix = config.temporal.task_queue_prefix;
-          const queues = [CORE_TASK_QUEUE, SUBMISSION_TASK_QUEUE, PIPELINE_TASK_QUEUE].map((q) =>
-            formatTaskQueue(prefix, q),
-          );
-          const missing = await missingSearchAttributes(temporal.connection, temporal.namespace);
-          const answers = await temporal.client.workflow.execute<typeof healthCheckWorkflow>(
-            'healthCheckWorkflow',
-            {
-              taskQueue: formatTaskQueue(prefix, CORE_TASK_QUEUE),
-              workflowId: `zinc-doctor-${process.pid}-${Date.now()}`,
-              args: [{ taskQueues: queues, timeoutSecs: 15 }],
-              workflowExecutionTimeout: '60s',
-            },
-          );
-          const healthy = missing.length === 0 && answers.every((a) => 'worker' in a);
-          const report = {
-            healthy,
-            dataDir: config.data_dir,
-            temporal: {
-              address: server.address,
-              namespace: temporal.namespace,
-              embedded: !!server.devServer,
-              uiUrl: server.uiUrl,
-            },
-            missingSearchAttributes: missing,
-            taskQueues: answers.map((a) =>
+            namespace: temporal.namespace,
+            embedded: !!server.devServer,
+            uiUrl: server.uiUrl,
+          },
+          missingSearchAttributes: missing,
+          taskQueues: answers.map((a) =>
+            'worker' in a
+              ? {
+                  taskQueue: a.taskQueue,
+                  pid: a.worker.pid,
+                  hostname: a.worker.hostname,
+                  activities: a.worker.activities,
+                }
+              : { taskQueue: a.taskQueue, error: a.error },
+          ),
+        };
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        } else {
+          const out = [
+            `Temporal     ${server.address} (namespace ${temporal.namespace}${server.devServer ? ', embedded dev server' : ''}): healthy`,
+            ...(server.uiUrl ? [`Web UI       ${server.uiUrl}`] : []),
+            `Search attrs ${missing.length === 0 ? 'all registered' : `missing: ${missing.join(', ')}`}`,
+            ...answers.map((a) =>
               'worker' in a
-                ? {
-                    taskQueue: a.taskQueue,
-                    pid: a.worker.pid,
-                    hostname: a.worker.hostname,
-                    activities: a.worker.activities,
-                  }
-                : { taskQueue: a.taskQueue, error: a.error },
+                ? `Task queue   ${a.taskQueue}: served by pid ${a.worker.pid} on ${a.worker.hostname} (${a.worker.activities.join(', ') || 'workflows'})`
+                : `Task queue   ${a.taskQueue}: NOT SERVED (${a.error})`,
             ),
-          };
-          if (opts.json) {
-            process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-          } else {
-            const out = [
-              `Temporal     ${server.address} (namespace ${temporal.namespace}${server.devServer ? ', embedded dev server' : ''}): healthy`,
-              ...(server.uiUrl ? [`Web UI       ${server.uiUrl}`] : []),
-              `Search attrs ${missing.length === 0 ? 'all registered' : `missing: ${missing.join(', ')}`}`,
-              ...answers.map((a) =>
-                'worker' in a
-                  ? `Task queue   ${a.taskQueue}: served by pid ${a.worker.pid} on ${a.worker.hostname} (${a.worker.activities.join(', ') || 'workflows'})`
-                  : `Task queue   ${a.taskQueue}: NOT SERVED (${a.error})`,
-              ),
-              healthy ? 'zinc is healthy.' : 'zinc is NOT healthy.',
-            ];
-            process.stdout.write(`${out.join('\n')}\n`);
-          }
-          if (!healthy) process.exitCode = 1;
-        } finally {
-          await temporal.close();
+            healthy ? 'zinc is healthy.' : 'zinc is NOT healthy.',
+          ];
+          process.stdout.write(`${out.join('\n')}\n`);
         }
-      } finally {
-        workers?.shutdown();
-        await running;
-        await workers?.close();
-        await components?.close();
-        await server.release();
-      }
+        if (!healthy) process.exitCode = 1;
+      });
     });
 }
