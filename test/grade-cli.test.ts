@@ -127,8 +127,8 @@ describe('zinc grade and zinc batch', () => {
     expect(list.map((b) => b.batchId)).toContain(summary.batchId);
 
     const refused = zinc(dataDir, ['grade', collectionId, '--as', 's1']);
-    expect(refused.status).toBe(1);
-    expect(refused.stdout).toContain(
+    expect(refused.status, refused.stderr).toBe(1);
+    expect(refused.stdout, refused.stderr).toContain(
       'failed (s1 is not staff of course C1, so may not grade its collections)',
     );
   });
