@@ -10,6 +10,7 @@ import {
   createSandboxWorkDir,
   javacSandboxFlags,
   jvmSandboxLimits,
+  JVM_SANDBOX_ENV,
   removeSandboxWorkDir,
   runSandboxed,
   type SandboxLimits,
@@ -139,10 +140,15 @@ describe('runSandboxed: toolchains', () => {
     const compiled = await run(['javac', ...javacSandboxFlags(heap), 'Main.java'], {
       workDir,
       limits: { ...compileLimits, ...javaLimits },
+      env: { ...JVM_SANDBOX_ENV },
     });
     expect(compiled.stderr.toString()).toBe('');
     expect(classifyRun(compiled)).toEqual({ verdict: 'OK' });
-    const result = await run(['java', ...jvm.flags, 'Main'], { workDir, limits: javaLimits });
+    const result = await run(['java', ...jvm.flags, 'Main'], {
+      workDir,
+      limits: javaLimits,
+      env: { ...JVM_SANDBOX_ENV },
+    });
     expect(result.stdout.toString()).toBe('Hello from Java\n');
     expect(classifyRun(result)).toEqual({ verdict: 'OK' });
   });

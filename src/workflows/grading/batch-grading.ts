@@ -16,6 +16,7 @@ import {
   defineQuery,
   defineSignal,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   TimeoutFailure,
@@ -145,8 +146,11 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
 
   /** Audits pause/resume/cancel requests and records the status they lead to. */
   async function flushSteering(): Promise<void> {
+    // v2: a request leaves the queue only once audited, so a cancel that races the loop (whose
+    // scope it cancels) is audited by the final, non-cancellable flush instead of being lost.
+    const keepUntilAudited = patched('steering-audit-survives-cancel');
     while (steering.length > 0) {
-      const { action, request } = steering.shift()!;
+      const { action, request } = keepUntilAudited ? steering[0]! : steering.shift()!;
       await core.RecordAudit({
         actor: request.by,
         action,
@@ -154,6 +158,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
         outcome: 'accepted',
         details: request.reason ? { reason: request.reason } : {},
       });
+      if (keepUntilAudited) steering.shift();
       upsertSearchAttributes({ ZincBatchStatus: [status()] });
       await core.RecordBatchProgress({ batchId: input.batchId, status: status(), counters });
     }

@@ -1,7 +1,7 @@
 // The argv of each command a stage runs, per language: compilers, make, the shell, test programs.
 import { toolchainFor } from '../config/lang.js';
 import type { CompileStage, LangSetting, MakeStage } from '../config/types.js';
-import { javacSandboxFlags, jvmSandboxLimits } from '../sandbox/index.js';
+import { JVM_SANDBOX_ENV, javacSandboxFlags, jvmSandboxLimits } from '../sandbox/index.js';
 import type { SandboxLimits } from '../sandbox/index.js';
 
 /** A command, the limits it runs under (a JVM needs its address space sized apart) and its
@@ -12,13 +12,8 @@ export interface PlannedCommand {
   env?: Record<string, string>;
 }
 
-/**
- * For every JVM: glibc gives each thread that mallocs its own arena, reserving 64 MiB of
- * address space apiece, and a JVM's compiler threads then fail at random ("insufficient memory
- * for the Java Runtime Environment", about 1 javac in 6 under jvmSandboxLimits). Two arenas
- * made 30 javac runs in a row succeed.
- */
-const JVM_ENV = { MALLOC_ARENA_MAX: '2' };
+/** For every JVM (see JVM_SANDBOX_ENV). */
+const JVM_ENV = JVM_SANDBOX_ENV;
 
 /** The compiler run for `stage` on `inputs`: g++/gcc `flags -o output inputs`, or javac. */
 export function compileCommand(

@@ -5,7 +5,7 @@ export {
   SandboxCancelledError,
   SandboxUnavailableError,
 } from './errors.js';
-export { javacSandboxFlags, jvmSandboxLimits } from './jvm.js';
+export { JVM_SANDBOX_ENV, javacSandboxFlags, jvmSandboxLimits } from './jvm.js';
 export { defaultLauncherPath, runSandboxed } from './run-sandboxed.js';
 export { SANDBOX_WORK_DIR } from './bwrap-args.js';
 export type {

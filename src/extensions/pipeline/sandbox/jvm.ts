@@ -30,3 +30,11 @@ export function jvmSandboxLimits(heapBytes: number): {
 export function javacSandboxFlags(heapBytes: number): string[] {
   return jvmSandboxLimits(heapBytes).flags.map((flag) => `-J${flag}`);
 }
+
+/**
+ * The environment every sandboxed JVM needs: glibc gives each thread that mallocs its own arena,
+ * reserving 64 MiB of address space apiece, and under the address-space limit a JVM's compiler
+ * threads then fail at random ("insufficient memory for the Java Runtime Environment", about 1
+ * javac in 6). Two arenas made 30 javac runs in a row succeed.
+ */
+export const JVM_SANDBOX_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
