@@ -9,12 +9,10 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { startBatch } from '../src/core/batch-client.js';
 import { batchResult } from '../src/cli/watch.js';
-import { createConfigStore } from '../src/extensions/pipeline/config-store.js';
 import { parseGradingConfig } from '../src/extensions/pipeline/config/index.js';
 import { createReportStore } from '../src/extensions/pipeline/report-store.js';
 import { runPipeline } from '../src/extensions/pipeline/runner/index.js';
-import { createSubmissionService } from '../src/extensions/submission/service.js';
-import type { SubmissionStore } from '../src/extensions/submission/store.js';
+import { deliverProgram, seedCourse } from '../test/helpers/course.js';
 import { startTestStack, type TestStack } from '../test/helpers/stack.js';
 
 const [mode = 'throughput', nArg, concurrencyArg] = process.argv.slice(2);
@@ -51,36 +49,8 @@ function peakRssMiB(): number {
   return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
 }
 
-async function setup(stack: TestStack, yaml: string) {
-  const service = createSubmissionService({
-    ...stack.platform,
-    limits: { maxFiles: 10, maxTotalBytes: 1 << 20, maxFileBytes: 1 << 20, maxExpansionRatio: 100 },
-  });
-  const { store } = service;
-  const course = await store.ensureCourse({ code: 'BENCH' });
-  const activity = await store.ensureActivity(course.id, 'bench');
-  const collection = await store.ensureCollection(
-    activity.id,
-    'main',
-    '2026-01-01T00:00:00Z',
-    '2027-01-01T00:00:00Z',
-  );
-  const configs = createConfigStore(stack.platform);
-  const { id } = await configs.addVersion(yaml, []);
-  await configs.attachToCollection(collection.id, id);
-  await store.ensureUser({ id: 'ta' });
-  await store.setMember(course.id, 'ta', 'staff');
-  return { service, store, collectionId: collection.id, configVersion: id };
-}
-
 /** n deliveries sharing one stored file: the do-nothing pipeline only needs them to exist. */
-async function seedShared(
-  stack: TestStack,
-  store: SubmissionStore,
-  collectionId: string,
-  n: number,
-) {
-  void store;
+async function seedShared(stack: TestStack, collectionId: string, n: number) {
   const key = 'deliveries/bench-shared/';
   await stack.platform.objects.put(`${key}main.cpp`, 'int main() {}\n');
   const { db } = stack.platform;
@@ -126,18 +96,11 @@ async function overhead(n: number, concurrency: number): Promise<void> {
     ZINC_WORKER_MAX_CONCURRENT_ACTIVITIES: String(concurrency),
   });
   try {
-    const { service, store, collectionId, configVersion } = await setup(stack, CPP_CONFIG);
+    const course = await seedCourse(stack, 'BENCH', CPP_CONFIG);
+    const { store, collectionId, configVersion } = course;
     for (let i = 0; i < n; i++) {
-      const userId = `s${String(i).padStart(4, '0')}`;
-      await store.ensureUser({ id: userId });
-      await store.setMember((await store.getCourseByCode('BENCH'))!.id, userId, 'student');
       const program = `#include <iostream>\n// student ${i}\nint main(){long a,b;std::cin>>a>>b;std::cout<<(a${i % 5 === 0 ? '*' : '+'}b)<<"\\n";}\n`;
-      await service.deliver({
-        collectionId,
-        userId,
-        submittedAt: new Date('2026-06-01T00:00:00Z'),
-        files: [{ path: 'main.cpp', content: Buffer.from(program) }],
-      });
+      await deliverProgram(course, `s${String(i).padStart(4, '0')}`, program);
     }
 
     // Direct: the same pipeline code, the same files from storage, the same report store.
@@ -194,9 +157,9 @@ async function noop(n: number, concurrency: number, label: string): Promise<void
     ZINC_WORKER_MAX_CONCURRENT_ACTIVITIES: String(concurrency),
   });
   try {
-    const { store, collectionId } = await setup(stack, NOOP_CONFIG);
+    const { collectionId } = await seedCourse(stack, 'BENCH', NOOP_CONFIG);
     const seedStart = performance.now();
-    await seedShared(stack, store, collectionId, n);
+    await seedShared(stack, collectionId, n);
     await stack.platform.db.query(`INSERT INTO course_members (course_id, user_id, role)
       SELECT c.id, u.id, 'student' FROM courses c, users u WHERE c.code = 'BENCH' AND u.id LIKE 'u%' ON CONFLICT DO NOTHING`);
     const seedSecs = (performance.now() - seedStart) / 1000;

@@ -7,14 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { startBatch } from '../src/core/batch-client.js';
 import { findTemporalCli } from '../src/temporal/cli-binary.js';
-import { createConfigStore } from '../src/extensions/pipeline/config-store.js';
-import { createSubmissionService } from '../src/extensions/submission/service.js';
 import { batchResult } from '../src/cli/watch.js';
 import {
   pauseSignal,
   progressQuery,
   resumeSignal,
 } from '../src/workflows/grading/batch-grading.js';
+import { deliverProgram, seedCourse } from './helpers/course.js';
 import { startTestStack } from './helpers/stack.js';
 
 const version = process.argv[2] ?? 'v1';
@@ -43,33 +42,9 @@ const programs: Record<string, string> = {
 
 const stack = await startTestStack();
 try {
-  const service = createSubmissionService({
-    ...stack.platform,
-    limits: { maxFiles: 10, maxTotalBytes: 1 << 20, maxFileBytes: 1 << 20, maxExpansionRatio: 100 },
-  });
-  const { store } = service;
-  const course = await store.ensureCourse({ code: 'REPLAY' });
-  const activity = await store.ensureActivity(course.id, 'replay');
-  const collection = await store.ensureCollection(
-    activity.id,
-    'main',
-    '2026-01-01T00:00:00Z',
-    '2027-01-01T00:00:00Z',
-  );
-  const configs = createConfigStore(stack.platform);
-  const { id } = await configs.addVersion(CONFIG, []);
-  await configs.attachToCollection(collection.id, id);
-  await store.ensureUser({ id: 'ta' });
-  await store.setMember(course.id, 'ta', 'staff');
+  const course = await seedCourse(stack, 'REPLAY', CONFIG);
   for (const [student, program] of Object.entries(programs)) {
-    await store.ensureUser({ id: student });
-    await store.setMember(course.id, student, 'student');
-    await service.deliver({
-      collectionId: collection.id,
-      userId: student,
-      submittedAt: new Date('2026-06-01T00:00:00Z'),
-      files: [{ path: 'main.cpp', content: Buffer.from(program) }],
-    });
+    await deliverProgram(course, student, program);
   }
   const workers = await stack.startWorkers();
   const defaults = {
@@ -81,7 +56,7 @@ try {
 
   // A batch that is paused and resumed and continues as new along the way.
   const { handle } = await startBatch(stack.temporal, defaults, {
-    collectionId: collection.id,
+    collectionId: course.collectionId,
     requestedBy: 'ta',
   });
   for (;;) {

@@ -1,0 +1,60 @@
+// Test and bench helper: a course with one collection graded by a given config, a staff member
+// `ta`, and students who each hand in one main.cpp.
+import { createConfigStore } from '../../src/extensions/pipeline/config-store.js';
+import {
+  createSubmissionService,
+  type SubmissionService,
+} from '../../src/extensions/submission/service.js';
+import type { SubmissionStore } from '../../src/extensions/submission/store.js';
+import type { TestStack } from './stack.js';
+
+export interface SeededCourse {
+  service: SubmissionService;
+  store: SubmissionStore;
+  courseId: string;
+  collectionId: string;
+  configVersion: string;
+}
+
+/** Creates course `code` with collection `main` (open all of 2026) graded by `yaml`. */
+export async function seedCourse(
+  stack: TestStack,
+  code: string,
+  yaml: string,
+): Promise<SeededCourse> {
+  const service = createSubmissionService({
+    ...stack.platform,
+    limits: { maxFiles: 10, maxTotalBytes: 1 << 20, maxFileBytes: 1 << 20, maxExpansionRatio: 100 },
+  });
+  const { store } = service;
+  const course = await store.ensureCourse({ code });
+  const activity = await store.ensureActivity(course.id, code.toLowerCase());
+  const collection = await store.ensureCollection(
+    activity.id,
+    'main',
+    '2026-01-01T00:00:00Z',
+    '2027-01-01T00:00:00Z',
+  );
+  const configs = createConfigStore(stack.platform);
+  const { id } = await configs.addVersion(yaml, []);
+  await configs.attachToCollection(collection.id, id);
+  await store.ensureUser({ id: 'ta' });
+  await store.setMember(course.id, 'ta', 'staff');
+  return { service, store, courseId: course.id, collectionId: collection.id, configVersion: id };
+}
+
+/** Makes `userId` a student of the course and hands in `program` as main.cpp. */
+export async function deliverProgram(
+  course: SeededCourse,
+  userId: string,
+  program: string,
+): Promise<void> {
+  await course.store.ensureUser({ id: userId });
+  await course.store.setMember(course.courseId, userId, 'student');
+  await course.service.deliver({
+    collectionId: course.collectionId,
+    userId,
+    submittedAt: new Date('2026-06-01T00:00:00Z'),
+    files: [{ path: 'main.cpp', content: Buffer.from(program) }],
+  });
+}
