@@ -34,17 +34,9 @@ export function createBookkeepingActivities(deps: BookkeepingDeps) {
   const { batches } = deps;
   return {
     /** Records the start of a batch (idempotent) and audits it. */
-    async RecordBatchStart(input: {
-      batchId: string;
-      collectionId: string;
-      configVersion: string | null;
-      requestedBy: string;
-      sourceBatchId: string | null;
-      concurrency: number;
-      includeTest: boolean;
-      total: number;
-      startedAt: string;
-    }): Promise<void> {
+    async RecordBatchStart(
+      input: Omit<Parameters<BatchStore['recordStart']>[0], 'id'> & { batchId: string },
+    ): Promise<void> {
       const existed = await batches.get(input.batchId);
       await batches.recordStart({ ...input, id: input.batchId });
       if (!existed) {
