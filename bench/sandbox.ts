@@ -1,19 +1,22 @@
-// Sandbox overhead: a trivial program run N times in the bubblewrap sandbox vs a plain spawn.
-// Run: node --import tsx bench/sandbox.ts [N]   (builds the launcher first if needed)
+// Sandbox overhead per test: a delivery's tests run in one sandbox (each on a fresh copy of
+// /work, in a fresh mount namespace, its cgroup limits reset) against the same binary spawned
+// plainly. Reports, for deliveries of 1 and of 50 tests, the overhead per test over a plain
+// spawn, with and without the sandbox's start and stop counted.
+// Run: npm run bench:sandbox [-- rounds]   (builds the launcher first if needed)
 import { execFileSync, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  createSandboxWorkDir,
-  removeSandboxWorkDir,
-  runSandboxed,
+  describeContainment,
+  detectContainment,
+  openSandbox,
   type SandboxLimits,
 } from '../src/extensions/pipeline/sandbox/index.js';
 import { projectRoot } from '../src/platform/paths.js';
 
-const runs = Number(process.argv[2] ?? 50);
-const warmUp = 3;
+const rounds = Number(process.argv[2] ?? 5);
 const limits: SandboxLimits = {
   wallTimeMs: 10_000,
   cpuTimeMs: 10_000,
@@ -21,7 +24,10 @@ const limits: SandboxLimits = {
   maxProcesses: 16,
   maxFileBytes: 16 * 1024 * 1024,
   outputBytes: 1024 * 1024,
+  tmpBytes: 16 * 1024 * 1024,
 };
+const SOURCE =
+  '#include <stdio.h>\nint main(void) { int a, b; if (scanf("%d %d", &a, &b) == 2) printf("%d\\n", a + b); return 0; }\n';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -29,67 +35,69 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function plainSpawn(command: string[], cwd: string): Promise<number> {
-  const started = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(command[0]!, command.slice(1), { cwd, stdio: 'ignore' });
+function plainRun(binary: string, cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, [], { cwd, stdio: ['pipe', 'ignore', 'ignore'] });
     child.on('error', reject);
     child.on('close', () => resolve());
+    child.stdin.end('2 3\n');
   });
-  return performance.now() - started;
 }
 
-/** Runs `command` `runs` times (after a warm-up) each way; returns the timings in ms. */
-async function measure(command: string[], workDir: string) {
-  const plain: number[] = [];
-  const sandboxed: number[] = [];
-  const inside: number[] = [];
-  for (let i = 0; i < warmUp + runs; i++) {
-    const plainMs = await plainSpawn(command, workDir);
-    const started = performance.now();
-    const result = await runSandboxed({ workDir, command, limits });
-    const sandboxMs = performance.now() - started;
-    if (result.exitCode !== 0) throw new Error(`${command.join(' ')} failed in the sandbox`);
-    if (i < warmUp) continue;
-    plain.push(plainMs);
-    sandboxed.push(sandboxMs);
-    inside.push(result.wallTimeMs);
+/** One delivery of `tests` tests, plainly and in one sandbox; times in ms. */
+async function delivery(tests: number, binary: Buffer, hostDir: string) {
+  let started = performance.now();
+  for (let i = 0; i < tests; i++) await plainRun(join(hostDir, 'sum'), hostDir);
+  const plain = performance.now() - started;
+
+  started = performance.now();
+  const sandbox = await openSandbox({ files: [{ path: 'sum', content: binary, mode: 0o755 }] });
+  const opened = performance.now();
+  for (let i = 0; i < tests; i++) {
+    const result = await sandbox.run({
+      command: ['./sum'],
+      limits,
+      stdin: '2 3\n',
+      isolated: true,
+    });
+    if (result.stdout.toString() !== '5\n') throw new Error('the test failed in the sandbox');
   }
-  return { plain, sandboxed, inside };
+  const ran = performance.now();
+  await sandbox.close();
+  const closed = performance.now();
+  return { plain, runs: ran - opened, whole: closed - started };
 }
 
-function report(name: string, timings: Awaited<ReturnType<typeof measure>>): void {
-  const plain = median(timings.plain);
-  const sandboxed = median(timings.sandboxed);
-  console.log(`${name} (${runs} runs each, medians):`);
-  console.log(`  plain spawn        ${plain.toFixed(2)} ms`);
-  console.log(
-    `  sandboxed          ${sandboxed.toFixed(2)} ms (p90 ${percentile(timings.sandboxed, 90).toFixed(2)} ms)`,
-  );
-  console.log(
-    `  command's own wall ${median(timings.inside).toFixed(2)} ms (as the launcher measured it)`,
-  );
-  console.log(`  sandbox overhead   ${(sandboxed - plain).toFixed(2)} ms per run`);
-  console.log(`  ratio              ${(sandboxed / plain).toFixed(1)}x`);
+async function main(): Promise<void> {
+  execFileSync('bash', [join(projectRoot(), 'scripts', 'build-sandbox-helper.sh')], {
+    stdio: 'inherit',
+  });
+  console.log(`containment: ${describeContainment(detectContainment())}`);
+  const hostDir = mkdtempSync(join(tmpdir(), 'zinc-bench-sandbox-'));
+  try {
+    writeFileSync(join(hostDir, 'sum.c'), SOURCE);
+    execFileSync('gcc', ['-O2', '-o', join(hostDir, 'sum'), join(hostDir, 'sum.c')]);
+    const binary = readFileSync(join(hostDir, 'sum'));
+    await delivery(3, binary, hostDir); // warm-up
+    for (const tests of [1, 50]) {
+      const samples = [];
+      for (let round = 0; round < rounds; round++)
+        samples.push(await delivery(tests, binary, hostDir));
+      const plain = median(samples.map((s) => s.plain)) / tests;
+      const runs = median(samples.map((s) => s.runs)) / tests;
+      const whole = median(samples.map((s) => s.whole)) / tests;
+      console.log(`${tests} test(s) per delivery, median of ${rounds} deliveries, per test:`);
+      console.log(`  plain spawn                       ${plain.toFixed(2)} ms`);
+      console.log(
+        `  sandboxed run                     ${runs.toFixed(2)} ms  (overhead ${(runs - plain).toFixed(2)} ms)`,
+      );
+      console.log(
+        `  with the sandbox's start and stop ${whole.toFixed(2)} ms  (overhead ${(whole - plain).toFixed(2)} ms)`,
+      );
+    }
+  } finally {
+    rmSync(hostDir, { recursive: true, force: true });
+  }
 }
 
-execFileSync('bash', [join(projectRoot(), 'scripts', 'build-sandbox-helper.sh')], {
-  stdio: 'inherit',
-});
-const workDir = await createSandboxWorkDir('zinc-bench-');
-try {
-  report('/bin/true', await measure(['/bin/true'], workDir));
-  writeFileSync(
-    join(workDir, 'hello.cpp'),
-    '#include <cstdio>\nint main() { std::puts("Hello, world!"); }\n',
-  );
-  execFileSync('g++', ['-O2', '-o', join(workDir, 'hello'), join(workDir, 'hello.cpp')]);
-  report('compiled C++ hello', await measure(['./hello'], workDir));
-} finally {
-  await removeSandboxWorkDir(workDir);
-}
+await main();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the sandbox launcher (the small C program zinc runs first inside every bubblewrap
 # sandbox) into the project's .tools/bin. Does nothing when the binary is newer than its source.
-# Needs gcc (Debian: gcc or build-essential).
+# Needs gcc and libseccomp (Debian: gcc, libseccomp-dev).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 src="$root/src/extensions/pipeline/sandbox/launcher.c"
@@ -11,13 +11,13 @@ out="$bin_dir/zinc-sandbox-launcher"
 if [ -x "$out" ] && [ "$out" -nt "$src" ] && [ "$out" -nt "${BASH_SOURCE[0]}" ]; then
   exit 0
 fi
-if ! command -v gcc >/dev/null 2>&1; then
-  echo "zinc needs gcc to build the sandbox launcher (run: sudo apt-get install gcc)" >&2
+if ! command -v gcc >/dev/null 2>&1 || [ ! -e /usr/include/seccomp.h ]; then
+  echo "zinc needs gcc and libseccomp-dev to build the sandbox launcher (run: sudo apt-get install gcc libseccomp-dev)" >&2
   exit 1
 fi
 mkdir -p "$bin_dir"
 # Built to a temporary name and renamed, so a concurrent run never executes a half-written file.
 tmp="$out.tmp.$$"
-gcc -std=c11 -O2 -Wall -Wextra -o "$tmp" "$src"
+gcc -std=gnu11 -O2 -Wall -Wextra -o "$tmp" "$src" -Wl,-Bstatic -lseccomp -Wl,-Bdynamic
 mv -f "$tmp" "$out"
 echo "Built the sandbox launcher: .tools/bin/zinc-sandbox-launcher" >&2

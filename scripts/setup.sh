@@ -8,7 +8,7 @@ cd "$root"
 
 # Debian packages zinc's services and tests use: PostgreSQL (the production database, tested
 # for real), bubblewrap (the sandbox for student code) and the grading toolchains.
-APT_PACKAGES=(ca-certificates postgresql bubblewrap gcc g++ make python3 default-jdk-headless)
+APT_PACKAGES=(ca-certificates postgresql bubblewrap libseccomp-dev gcc g++ make python3 default-jdk-headless)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -155,7 +155,9 @@ stdioTest:
       'expected: ""',
     );
     expect(test.verdict).toBe('MEMORY_LIMIT_EXCEEDED');
-    expect(test.stderr?.text).toContain('MemoryError');
+    expect(test.message).toMatch(/ran out of memory \(limit 128 MiB\)/);
+    // The true peak of the run, near the limit and never past it.
+    expect(test.memoryBytes).toBeGreaterThan(64 * MiB);
     expect(test.memoryBytes).toBeLessThanOrEqual(128 * MiB);
   });
 

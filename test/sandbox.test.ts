@@ -1,7 +1,7 @@
 // The sandbox against real bubblewrap and a hostile corpus: each case ends as it should, leaves
 // no process behind, and the next run in a fresh work dir works normally.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,10 +11,12 @@ import {
   javacSandboxFlags,
   jvmSandboxLimits,
   JVM_SANDBOX_ENV,
+  openSandbox,
   removeSandboxWorkDir,
   runSandboxed,
   type SandboxLimits,
   type SandboxResult,
+  type SandboxSession,
   type SandboxSpec,
 } from '../src/extensions/pipeline/sandbox/index.js';
 import { projectRoot } from '../src/platform/paths.js';
@@ -56,27 +58,53 @@ async function freshWorkDir(files: Record<string, string> = {}): Promise<string>
   return dir;
 }
 
-type RunOptions = Omit<Partial<SandboxSpec>, 'limits'> & { limits?: Partial<SandboxLimits> };
+type RunOptions = Omit<Partial<SandboxSpec>, 'limits'> & {
+  limits?: Partial<SandboxLimits>;
+  /** A sandbox kept across runs (see box()); otherwise the run gets one of its own. */
+  box?: SandboxSession;
+};
 
-/** Runs `command` in `spec.workDir` or a fresh work dir, with the default limits overridden. */
-async function run(command: string[], spec: RunOptions = {}): Promise<SandboxResult> {
-  const workDir = spec.workDir ?? (await freshWorkDir());
-  return runSandboxed(
-    { ...spec, workDir, command, limits: { ...limits, ...spec.limits } },
+const boxes: SandboxSession[] = [];
+
+/** A sandbox for several runs of one test, holding `files` in /work. */
+async function box(files: Record<string, string> = {}): Promise<SandboxSession> {
+  const opened = await openSandbox(
+    {
+      files: Object.entries(files).map(([path, content]) => ({
+        path,
+        content: Buffer.from(content),
+      })),
+    },
     options,
   );
+  boxes.push(opened);
+  return opened;
 }
 
-/** Compiles `source` (saved as `file`) inside the sandbox into `workDir/prog`. */
-async function compileInside(workDir: string, file: string, source: string): Promise<void> {
-  writeFileSync(join(workDir, file), source);
+/** Runs `command` in `spec.box`, or in a sandbox of its own on `spec.workDir` (or nothing), with
+ * the default limits overridden. */
+async function run(command: string[], spec: RunOptions = {}): Promise<SandboxResult> {
+  const { box: kept, ...rest } = spec;
+  const runLimits = { ...limits, ...spec.limits };
+  if (kept !== undefined) {
+    const { workDir: _ignored, ...runSpec } = rest;
+    return kept.run({ ...runSpec, command, limits: runLimits });
+  }
+  const workDir = spec.workDir ?? (await freshWorkDir());
+  return runSandboxed({ ...rest, workDir, command, limits: runLimits }, options);
+}
+
+/** A sandbox where `source` (saved as `file`) was compiled into `prog`. */
+async function compileInside(file: string, source: string): Promise<SandboxSession> {
   const compiler = file.endsWith('.c') ? 'gcc' : 'g++';
-  const result = await runSandboxed(
-    { workDir, command: [compiler, '-O0', '-o', 'prog', file], limits: compileLimits },
-    options,
-  );
+  const kept = await box({ [file]: source });
+  const result = await kept.run({
+    command: [compiler, '-O0', '-o', 'prog', file],
+    limits: compileLimits,
+  });
   expect(result.stderr.toString()).toBe('');
   expect(classifyRun(result)).toEqual({ verdict: 'OK' });
+  return kept;
 }
 
 async function until(condition: () => boolean): Promise<void> {
@@ -91,6 +119,7 @@ beforeAll(() => {
 });
 
 afterEach(async () => {
+  for (const opened of boxes.splice(0)) await opened.close();
   // The host is as it was: nothing of the sandbox user runs any more...
   expect(processesOfUid(SANDBOX_UID)).toEqual([]);
   // ...and the next run, in a fresh work dir, works normally.
@@ -106,13 +135,11 @@ afterAll(async () => {
 
 describe('runSandboxed: toolchains', () => {
   it('compiles a C++ program with g++ inside the sandbox and runs it', async () => {
-    const workDir = await freshWorkDir();
-    await compileInside(
-      workDir,
+    const kept = await compileInside(
       'hello.cpp',
       '#include <iostream>\nint main() { std::cout << "Hello, world!" << std::endl; }\n',
     );
-    const result = await run(['./prog'], { workDir });
+    const result = await run(['./prog'], { box: kept });
     expect(result.stdout.toString()).toBe('Hello, world!\n');
     expect(result.exitCode).toBe(0);
     expect(result.peakMemoryBytes).toBeGreaterThan(0);
@@ -129,7 +156,7 @@ describe('runSandboxed: toolchains', () => {
   });
 
   it('compiles and runs Java with the JVM sized for the address-space limit', async () => {
-    const workDir = await freshWorkDir({
+    const workDir = await box({
       'Main.java':
         'public class Main { public static void main(String[] args) { ' +
         'System.out.println("Hello from Java"); } }\n',
@@ -138,14 +165,14 @@ describe('runSandboxed: toolchains', () => {
     const jvm = jvmSandboxLimits(heap);
     const javaLimits = { memoryBytes: heap, addressSpaceBytes: jvm.addressSpaceBytes };
     const compiled = await run(['javac', ...javacSandboxFlags(heap), 'Main.java'], {
-      workDir,
+      box: workDir,
       limits: { ...compileLimits, ...javaLimits },
       env: { ...JVM_SANDBOX_ENV },
     });
     expect(compiled.stderr.toString()).toBe('');
     expect(classifyRun(compiled)).toEqual({ verdict: 'OK' });
     const result = await run(['java', ...jvm.flags, 'Main'], {
-      workDir,
+      box: workDir,
       limits: javaLimits,
       env: { ...JVM_SANDBOX_ENV },
     });
@@ -180,9 +207,11 @@ describe('runSandboxed: how a program ends', () => {
   });
 
   it('reports a segmentation fault as a runtime error with SIGSEGV', async () => {
-    const workDir = await freshWorkDir();
-    await compileInside(workDir, 'crash.c', 'int main(void) { volatile int *p = 0; *p = 42; }\n');
-    const result = await run(['./prog'], { workDir });
+    const kept = await compileInside(
+      'crash.c',
+      'int main(void) { volatile int *p = 0; *p = 42; }\n',
+    );
+    const result = await run(['./prog'], { box: kept });
     expect(result.signal).toBe('SIGSEGV');
     expect(classifyRun(result)).toEqual({
       verdict: 'RUNTIME_ERROR',
@@ -245,16 +274,14 @@ describe('runSandboxed: limits', () => {
   });
 
   it('contains a fork bomb within maxProcesses', async () => {
-    const workDir = await freshWorkDir();
-    await compileInside(
-      workDir,
+    const kept = await compileInside(
       'bomb.c',
       '#include <unistd.h>\nint main(void) { for (;;) fork(); }\n',
     );
     const hostBefore = hostProcessCount();
     const watch = watchProcessCount(SANDBOX_UID);
     const result = await run(['./prog'], {
-      workDir,
+      box: kept,
       limits: { maxProcesses: 16, wallTimeMs: 3_000, cpuTimeMs: 3_000 },
     });
     const most = watch.stop();
@@ -267,23 +294,23 @@ describe('runSandboxed: limits', () => {
   });
 
   it('reports a C++ memory bomb as MEMORY_LIMIT_EXCEEDED', async () => {
-    const workDir = await freshWorkDir();
-    await compileInside(
-      workDir,
+    const kept = await compileInside(
       'bomb.cpp',
       '#include <cstring>\n#include <vector>\nint main() { std::vector<char*> blocks;\n' +
         '  for (;;) { char* b = new char[1 << 20]; std::memset(b, 1, 1 << 20); blocks.push_back(b); } }\n',
     );
-    const result = await run(['./prog'], { workDir });
-    expect(result.stderr.toString()).toContain('std::bad_alloc');
+    const result = await run(['./prog'], { box: kept });
+    // The memory cgroup's OOM killer ends it (without cgroups, RLIMIT_AS: std::bad_alloc).
+    expect(result.signal === 'SIGKILL' || result.stderr.toString().includes('std::bad_alloc')).toBe(
+      true,
+    );
     expect(result.memoryExceeded).toBe(true);
     expect(result.peakMemoryBytes).toBeLessThanOrEqual(limits.memoryBytes);
     expect(classifyRun(result)).toEqual({ verdict: 'MEMORY_LIMIT_EXCEEDED' });
   });
 
   it('reports a Python allocation past the limit as MEMORY_LIMIT_EXCEEDED', async () => {
-    const result = await run(['python3', '-c', 'b = bytearray(2 * 1024 ** 3)']);
-    expect(result.stderr.toString()).toContain('MemoryError');
+    const result = await run(['python3', '-c', 'b = b"x" * (2 * 1024 ** 3)']);
     expect(classifyRun(result)).toEqual({ verdict: 'MEMORY_LIMIT_EXCEEDED' });
   });
 
@@ -303,28 +330,33 @@ describe('runSandboxed: limits', () => {
 
   it('stops a huge file at maxFileBytes and leaves no giant file on the host', async () => {
     const workDir = await freshWorkDir();
+    const kept = await box();
     const result = await run(['dd', 'if=/dev/zero', 'of=big.bin', 'bs=1M', 'count=1024'], {
-      workDir,
+      box: kept,
       limits: { maxFileBytes: 8 * MiB },
     });
     expect(result.signal).toBe('SIGXFSZ');
     expect(result.fileSizeExceeded).toBe(true);
     expect(classifyRun(result)).toEqual({ verdict: 'OUTPUT_LIMIT_EXCEEDED' });
-    expect(statSync(join(workDir, 'big.bin')).size).toBeLessThanOrEqual(8 * MiB);
+    const size = await run(['stat', '-c', '%s', 'big.bin'], { box: kept });
+    expect(Number(size.stdout.toString())).toBeLessThanOrEqual(8 * MiB);
 
     // Python ignores SIGXFSZ and gets EFBIG instead.
     const python = await run(
       ['python3', '-c', 'open("big2.bin", "wb").write(b"x" * (64 * 1024 ** 2))'],
-      { workDir, limits: { maxFileBytes: 8 * MiB } },
+      { box: kept, limits: { maxFileBytes: 8 * MiB } },
     );
     expect(python.fileSizeExceeded).toBe(true);
     expect(classifyRun(python)).toEqual({ verdict: 'OUTPUT_LIMIT_EXCEEDED' });
-    expect(statSync(join(workDir, 'big2.bin')).size).toBeLessThanOrEqual(8 * MiB);
+    const size2 = await run(['stat', '-c', '%s', 'big2.bin'], { box: kept });
+    expect(Number(size2.stdout.toString())).toBeLessThanOrEqual(8 * MiB);
+    // Nothing a sandbox writes reaches the host.
+    expect(readdirSync(workDir)).toEqual([]);
   });
 });
 
 describe('runSandboxed: isolation', () => {
-  it('keeps the network off unless asked: a host loopback server sees no connection', async () => {
+  it('keeps the network off: a host loopback server sees no connection', async () => {
     const server = await startLoopbackServer();
     try {
       const connect =
@@ -335,10 +367,6 @@ describe('runSandboxed: isolation', () => {
       const isolated = await run(['python3', '-c', connect]);
       expect(isolated.stdout.toString()).toMatch(/^failed /);
       expect(server.connections()).toBe(0);
-
-      const shared = await run(['python3', '-c', connect], { network: true });
-      expect(shared.stdout.toString()).toBe('connected hello from the host\n');
-      expect(server.connections()).toBe(1);
     } finally {
       await server.close();
     }
@@ -449,14 +477,14 @@ describe('runSandboxed: cancellation and failures of the sandbox itself', () => 
     ).rejects.toMatchObject({ name: 'SandboxUnavailable' });
   });
 
-  it('throws SandboxUnavailable when bubblewrap fails to set the sandbox up', async () => {
-    const bindable = await freshWorkDir();
-    chmodSync(bindable, 0o755);
-    // /bin is read-only inside, so bwrap cannot make the mount point: a set-up failure.
-    const failure = run(['true'], {
-      readOnlyBinds: [{ hostPath: bindable, sandboxPath: '/bin/zinc-test' }],
-    });
+  it('throws SandboxUnavailable when the sandbox ends before its launcher answers', async () => {
+    const workDir = await freshWorkDir();
+    // /usr/bin/true as the launcher: bwrap starts it, it exits at once, nothing says "ready".
+    const failure = runSandboxed(
+      { workDir, command: ['true'], limits },
+      { ...options, launcherPath: '/usr/bin/true' },
+    );
     await expect(failure).rejects.toMatchObject({ name: 'SandboxUnavailable' });
-    await expect(failure).rejects.toThrow(/could not be set up.*bwrap: Can't mkdir/);
+    await expect(failure).rejects.toThrow(/the sandbox ended unexpectedly/);
   });
 });

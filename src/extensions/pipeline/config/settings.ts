@@ -67,6 +67,17 @@ export function readSettings(
     }
   });
 
+  // A run with network would need a network namespace of its own with outbound access only
+  // (no route to the host's loopback, link-local or private addresses); until zinc builds one,
+  // sharing the host's network would let student code reach every service on the grader.
+  if (data?.enable_features?.network === true) {
+    problems.error(
+      [AT, 'enable_features', 'network'],
+      'network access for graded code is not supported yet: zinc grades without network ' +
+        '(remove the field or set it to false)',
+    );
+  }
+
   const useProvided = value.use_provided === true;
   if (useProvided && assets.size === 0) {
     problems.warn([AT, 'use_provided'], 'is true but the config has no assets to provide');

@@ -15,6 +15,12 @@ export interface PlannedCommand {
 /** For every JVM (see JVM_SANDBOX_ENV). */
 const JVM_ENV = JVM_SANDBOX_ENV;
 
+/** A file name as a command's operand: one that starts with `-` or `@` would be read as an
+ * option (or a javac/gcc argument file), so it is given as `./name`. */
+export function operand(path: string): string {
+  return path.startsWith('-') || path.startsWith('@') ? `./${path}` : path;
+}
+
 /** The compiler run for `stage` on `inputs`: g++/gcc `flags -o output inputs`, or javac. */
 export function compileCommand(
   lang: LangSetting,
@@ -33,13 +39,16 @@ export function compileCommand(
         ...stage.flags,
         '-d',
         '.',
-        ...inputs,
+        ...inputs.map(operand),
       ],
       limits: { ...limits, addressSpaceBytes: jvm.addressSpaceBytes },
       env: JVM_ENV,
     };
   }
-  return { command: [tool, ...stage.flags, '-o', stage.output, ...inputs], limits };
+  return {
+    command: [tool, ...stage.flags, '-o', operand(stage.output), ...inputs.map(operand)],
+    limits,
+  };
 }
 
 /** `make args targets`. */

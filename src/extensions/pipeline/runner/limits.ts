@@ -17,7 +17,13 @@ export const COMMAND_DEFAULTS = {
   tmpBytes: 64 * MiB,
   /** Output a compile, make or shellExec may print before it is stopped. */
   stageOutputBytes: 4 * MiB,
+  /** What /work may hold (the delivery, provided files, build products; each test's copy). */
+  workBytes: 256 * MiB,
+  workFiles: 10_000,
 } as const;
+
+/** The work dir's limits in words, for reports. */
+export const WORK_DIR_LIMIT_TEXT = `at most ${COMMAND_DEFAULTS.workBytes / MiB} MiB and ${COMMAND_DEFAULTS.workFiles.toLocaleString('en')} files and folders`;
 
 /**
  * CPU time may be `cpus` times the wall time: `cpus` is not pinned to cores, it bounds how much
@@ -38,6 +44,7 @@ export function stageCommandLimits(settings: Settings): SandboxLimits {
     maxFileBytes: COMMAND_DEFAULTS.stageMaxFileBytes,
     outputBytes: COMMAND_DEFAULTS.stageOutputBytes,
     tmpBytes: COMMAND_DEFAULTS.tmpBytes,
+    cpus: settings.cpus,
   };
 }
 
@@ -52,5 +59,6 @@ export function testLimits(settings: Settings, testCase: TestCase): SandboxLimit
     maxFileBytes: COMMAND_DEFAULTS.testMaxFileBytes,
     outputBytes: Math.floor(testCase.output_limit_kb * 1024),
     tmpBytes: COMMAND_DEFAULTS.tmpBytes,
+    cpus: settings.cpus,
   };
 }

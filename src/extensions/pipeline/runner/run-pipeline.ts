@@ -1,9 +1,10 @@
-// runPipeline: one grading config on one delivery, stage by stage in a fresh sandbox work dir.
+// runPipeline: one grading config on one delivery, stage by stage in one sandbox (each test on a
+// fresh copy of the work dir the build stages left).
 // A student's failure is report content; the config's is PipelineConfigError; the sandbox's
 // (SandboxUnavailable...) and cancellation (SandboxCancelled) are thrown as they are.
 import type { GradingConfig, ScoreStage, Stage } from '../config/types.js';
-import { createSandboxWorkDir, removeSandboxWorkDir } from '../sandbox/index.js';
-import type { SandboxOptions } from '../sandbox/index.js';
+import { SandboxFilesRefusedError, openSandbox } from '../sandbox/index.js';
+import type { SandboxOptions, SandboxSession } from '../sandbox/index.js';
 import type { GradingReport, StageReport } from '../report/types.js';
 import { countVerdicts } from '../report/verdict-counts.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -14,7 +15,8 @@ import { runCompile } from './stages/compile.js';
 import { runFileStructureValidation } from './stages/file-structure.js';
 import { finalScore, scoreReportsOf, scoreStageReport } from './stages/score.js';
 import { runStdioTest, skippedStdioTest } from './stages/stdio-test.js';
-import { checkDeliveryPaths, gradedFiles, splitAssets, writeWorkDir } from './workspace.js';
+import { COMMAND_DEFAULTS } from './limits.js';
+import { checkDeliveryPaths, checkPathConflicts, gradedFiles, splitAssets } from './workspace.js';
 import type { PipelineFile } from './workspace.js';
 
 export interface RunPipelineInput {
@@ -45,26 +47,41 @@ export async function runPipeline(input: RunPipelineInput): Promise<GradingRepor
   const { testData, provided } = splitAssets(config, input.assets);
   throwIfCancelled(signal);
 
-  const delivery = checkDeliveryPaths(input.files);
-  if (!delivery.ok) {
+  const refused = (problem: string) => {
     const reports = config.stages
       .filter((stage): stage is RunnableStage => stage.kind !== 'score')
       .map((stage) => skipped(stage, 'the delivery was refused'));
-    return assemble(input, startedAt, reports, delivery.problem);
-  }
+    return assemble(input, startedAt, reports, problem);
+  };
+  const delivery = checkDeliveryPaths(input.files);
+  if (!delivery.ok) return refused(delivery.problem);
+  const files = gradedFiles(config, delivery.files, provided);
+  const conflict = checkPathConflicts(files, provided);
+  if (conflict !== null) return refused(conflict);
 
-  const workDir = await createSandboxWorkDir('zinc-pipeline-');
+  let sandbox: SandboxSession;
+  try {
+    sandbox = await openSandbox(
+      {
+        files: [...files].map(([path, content]) => ({ path, content })),
+        workBytes: COMMAND_DEFAULTS.workBytes,
+        workFiles: COMMAND_DEFAULTS.workFiles,
+      },
+      input.sandboxOptions,
+    );
+  } catch (error) {
+    if (error instanceof SandboxFilesRefusedError) return refused(error.message);
+    throw error;
+  }
   const heartbeat = startHeartbeat(input.onStage);
   try {
-    await writeWorkDir(workDir, gradedFiles(config, delivery.files, provided));
     const ctx: StageContext = {
       config,
-      workDir,
+      sandbox,
       deliveredPaths: [...delivery.files.keys()],
       testData,
       heartbeat,
       ...(signal === undefined ? {} : { signal }),
-      ...(input.sandboxOptions === undefined ? {} : { sandboxOptions: input.sandboxOptions }),
     };
     const reports: StageReport[] = [];
     let stopped: string | undefined;
@@ -90,7 +107,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<GradingRepor
     return assemble(input, startedAt, reports, null);
   } finally {
     heartbeat.stop();
-    await removeSandboxWorkDir(workDir);
+    await sandbox.close();
   }
 }
 

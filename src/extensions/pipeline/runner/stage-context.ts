@@ -2,49 +2,47 @@
 import type { GradingConfig } from '../config/types.js';
 import {
   SandboxCancelledError,
-  runSandboxed,
   type SandboxLimits,
-  type SandboxOptions,
   type SandboxResult,
+  type SandboxSession,
 } from '../sandbox/index.js';
 import type { CommandReport } from '../report/types.js';
 import { outputText } from '../report/output-text.js';
+import { WORK_DIR_LIMIT_TEXT } from './limits.js';
 import type { Heartbeat } from './heartbeat.js';
 
 export interface StageContext {
   config: GradingConfig;
-  /** The delivery's work dir on the host (/work inside the sandbox). */
-  workDir: string;
+  /** The delivery's sandbox: /work holds its files and what the build stages made. */
+  sandbox: SandboxSession;
   /** The delivery's own file paths, checked and normalised (before template filtering). */
   deliveredPaths: string[];
   /** Test inputs and expected outputs by normalised asset path. */
   testData: ReadonlyMap<string, Buffer>;
   heartbeat: Heartbeat;
   signal?: AbortSignal;
-  sandboxOptions?: SandboxOptions;
 }
 
-/** Runs one command in a fresh sandbox on the work dir, with the config's network setting. */
+/**
+ * Runs one command in the delivery's sandbox: a build stage on /work itself, a test
+ * (`isolated`) on a fresh copy of /work that is thrown away after it.
+ */
 export function runInSandbox(
   ctx: StageContext,
   command: string[],
   limits: SandboxLimits,
-  extra: { stdin?: Buffer; env?: Record<string, string> } = {},
+  extra: { stdin?: Buffer; env?: Record<string, string>; isolated?: boolean } = {},
 ): Promise<SandboxResult> {
   throwIfCancelled(ctx.signal);
   ctx.heartbeat.check();
-  return runSandboxed(
-    {
-      workDir: ctx.workDir,
-      command,
-      limits,
-      network: ctx.config.settings.enable_features.network,
-      ...(extra.stdin === undefined ? {} : { stdin: extra.stdin }),
-      ...(extra.env === undefined ? {} : { env: extra.env }),
-      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-    },
-    ctx.sandboxOptions,
-  );
+  return ctx.sandbox.run({
+    command,
+    limits,
+    isolated: extra.isolated === true,
+    ...(extra.stdin === undefined ? {} : { stdin: extra.stdin }),
+    ...(extra.env === undefined ? {} : { env: extra.env }),
+    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+  });
 }
 
 /** Throws SandboxCancelledError once `signal` has fired: a cancelled pipeline rejects. */
@@ -63,7 +61,7 @@ export function commandReport(command: string[], result: SandboxResult): Command
     timedOut: result.timedOut,
     limitExceeded: result.memoryExceeded
       ? 'MEMORY'
-      : result.outputExceeded || result.fileSizeExceeded
+      : result.outputExceeded || result.fileSizeExceeded || result.workDirFull
         ? 'OUTPUT'
         : result.cpuTimeExceeded
           ? 'CPU_TIME'
@@ -94,6 +92,7 @@ export function commandFailure(
     return `${what} printed more than ${limits.outputBytes} bytes and was stopped`;
   if (result.fileSizeExceeded)
     return `${what} wrote a file larger than ${limits.maxFileBytes} bytes`;
+  if (result.workDirFull) return `${what} filled the work dir (${WORK_DIR_LIMIT_TEXT})`;
   if (result.signal !== null) return `${what} was killed by ${result.signal}`;
   return null;
 }

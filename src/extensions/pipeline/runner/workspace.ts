@@ -1,8 +1,6 @@
 // What goes into a delivery's work dir: the delivery's files (checked again, filtered by the
 // template) and the provided assets. Test inputs and expected outputs never go in, so a student
 // program cannot read them.
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { normalizeAssetPath } from '../config/assets.js';
 import type { GradingConfig } from '../config/types.js';
 import { safeRelativePath } from '../../../platform/object-keys.js';
@@ -13,9 +11,6 @@ export interface PipelineFile {
   path: string;
   content: Buffer;
 }
-
-/** Files a work dir listing reports at most: a make or shellExec stage may create any number. */
-const MAX_LISTED_FILES = 10_000;
 
 /**
  * The delivery's files by normalised path, or why the delivery cannot be graded at all: a path
@@ -125,28 +120,26 @@ export function templateFiles(config: GradingConfig): Set<string> | undefined {
   return new Set(config.settings.template.map((file) => normalizeAssetPath(file) ?? file));
 }
 
-/** Writes `files` under `dir`; a file starting with `#!` is made executable (a script to run). */
-export async function writeWorkDir(dir: string, files: ReadonlyMap<string, Buffer>): Promise<void> {
-  for (const [path, content] of files) {
-    const target = join(dir, path);
-    await mkdir(dirname(target), { recursive: true, mode: 0o755 });
-    const script = content.length >= 2 && content[0] === 0x23 && content[1] === 0x21;
-    await writeFile(target, content, { mode: script ? 0o755 : 0o644 });
-  }
-}
-
-/** The regular files under `dir` (relative, `/`-separated, sorted); symlinks are not followed. */
-export async function listWorkDirFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (folder: string, prefix: string): Promise<void> => {
-    const entries = await readdir(folder, { withFileTypes: true });
-    for (const entry of entries) {
-      if (out.length >= MAX_LISTED_FILES) return;
-      const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-      if (entry.isDirectory()) await walk(join(folder, entry.name), path);
-      else if (entry.isFile()) out.push(path);
+/**
+ * Why the work dir cannot be laid out, or null: a path that is a file in one place and a folder
+ * in another (a delivered `data` beside a provided `data/x.txt`, or the reverse).
+ */
+export function checkPathConflicts(
+  files: ReadonlyMap<string, Buffer>,
+  provided: ReadonlyMap<string, Buffer>,
+): string | null {
+  const origin = (path: string) => (provided.has(path) ? 'provided' : 'delivered');
+  for (const path of files.keys()) {
+    const parts = path.split('/');
+    for (let n = 1; n < parts.length; n++) {
+      const folder = parts.slice(0, n).join('/');
+      if (files.has(folder)) {
+        return (
+          `the ${origin(folder)} file ${JSON.stringify(folder)} has the name of the folder of the ` +
+          `${origin(path)} file ${JSON.stringify(path)}; rename or remove one of them`
+        );
+      }
     }
-  };
-  await walk(dir, '');
-  return out.sort();
+  }
+  return null;
 }

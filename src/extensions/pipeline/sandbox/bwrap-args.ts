@@ -1,6 +1,5 @@
-// The bubblewrap command line of one run: namespaces, mounts, environment, then the launcher.
+// The bubblewrap command line of one sandbox: namespaces, read-only system mounts, the launcher.
 import { systemMountArgs } from './host-layout.js';
-import type { SandboxSpec } from './types.js';
 
 /** Where the work directory appears inside, and the command's cwd. */
 export const SANDBOX_WORK_DIR = '/work';
@@ -13,8 +12,8 @@ export const CONTROL_FD = 3;
 export const STATUS_FD = 4;
 /** The fd bwrap reads the first data file from; the others follow on the next fds. */
 export const FIRST_DATA_FD = 5;
-/** Open files per process: a compiler or a JVM needs a few hundred at most. */
-const MAX_OPEN_FILES = 1024;
+/** Where the launcher mounts each test's copy of /work before the test's namespace takes it. */
+const RUNS_DIR = '/.zinc/runs';
 const LAUNCHER_INSIDE = '/.zinc/launcher';
 const DEFAULT_PATH = '/usr/bin:/bin';
 
@@ -25,9 +24,9 @@ export interface SandboxDataFile {
   content: Buffer;
 }
 
-/** The launcher and a synthetic passwd, group (and hosts when there is no network): the host's
- * own accounts are never shown. */
-export function sandboxDataFiles(launcher: Buffer, network: boolean): SandboxDataFile[] {
+/** The launcher and a synthetic passwd, group and hosts: the host's own accounts are never
+ * shown. */
+export function sandboxDataFiles(launcher: Buffer): SandboxDataFile[] {
   const files: SandboxDataFile[] = [
     { sandboxPath: LAUNCHER_INSIDE, perms: '0555', content: launcher },
     {
@@ -45,28 +44,31 @@ export function sandboxDataFiles(launcher: Buffer, network: boolean): SandboxDat
       content: Buffer.from(`root:x:0:\nsandbox:x:${SANDBOX_GID}:\nnogroup:x:65534:\n`),
     },
   ];
-  if (!network) {
-    files.push({
-      sandboxPath: '/etc/hosts',
-      perms: '0444',
-      content: Buffer.from('127.0.0.1\tlocalhost sandbox\n::1\tlocalhost ip6-localhost\n'),
-    });
-  }
+  files.push({
+    sandboxPath: '/etc/hosts',
+    perms: '0444',
+    content: Buffer.from('127.0.0.1\tlocalhost sandbox\n::1\tlocalhost ip6-localhost\n'),
+  });
   return files;
 }
 
-/** bwrap's argv for `spec`: namespaces, mounts (data file i is read from fd FIRST_DATA_FD + i),
- * environment, then the launcher with its limits, then spec.command. */
-export function buildBwrapArgs(spec: SandboxSpec, dataFiles: SandboxDataFile[]): string[] {
-  const { limits } = spec;
-  const network = spec.network === true;
-  const tmpBytes = String(limits.tmpBytes ?? limits.maxFileBytes);
+/** What one sandbox (one delivery) is started with. */
+export interface BwrapPlan {
+  /** Bytes and files /work may hold, for the build and for each test's copy alike. */
+  workBytes: number;
+  workFiles: number;
+  /** The fds (in bwrap and the launcher) of the sandbox's cgroup folders, if any. */
+  cgroupFds: number[];
+}
+
+/** bwrap's argv for one sandbox: namespaces, the system's read-only mounts (data file i is read
+ * from fd FIRST_DATA_FD + i), then the launcher, which makes /work and every run's mounts. */
+export function buildBwrapArgs(plan: BwrapPlan, dataFiles: SandboxDataFile[]): string[] {
   const args = [
-    // Every namespace, the user one explicitly (needed for --disable-userns): the command gets
-    // its own pids, mounts, IPC, hostname and (unless network) a network with only loopback.
+    // Every namespace, the user one explicitly (needed for --disable-userns): the sandbox gets
+    // its own pids, mounts, IPC, hostname and a network with only loopback.
     '--unshare-all',
     '--unshare-user',
-    ...(network ? ['--share-net'] : []),
     '--disable-userns',
     '--uid',
     String(SANDBOX_UID),
@@ -74,61 +76,59 @@ export function buildBwrapArgs(spec: SandboxSpec, dataFiles: SandboxDataFile[]):
     String(SANDBOX_GID),
     '--hostname',
     'sandbox',
+    // The launcher mounts /work and each run's fresh /work copy, /tmp and /dev/shm in mount
+    // namespaces of its own; it drops this capability (and every other) before a run starts.
+    '--cap-add',
+    'CAP_SYS_ADMIN',
     // The launcher is the pid namespace's init: bwrap then exits only once every process of the
-    // sandbox is gone, and the command cannot kill the launcher.
+    // sandbox is gone, and no run can kill the launcher.
     '--as-pid-1',
     '--die-with-parent',
     '--new-session',
     '--json-status-fd',
     String(STATUS_FD),
-    ...systemMountArgs(network),
+    ...systemMountArgs(),
     '--proc',
     '/proc',
     '--dev',
     '/dev',
-    '--size',
-    tmpBytes,
-    '--tmpfs',
-    '/dev/shm',
-    '--size',
-    tmpBytes,
-    '--tmpfs',
+    '--dir',
     '/tmp',
-    '--bind',
-    spec.workDir,
+    '--dir',
+    '/dev/shm',
+    '--dir',
     SANDBOX_WORK_DIR,
+    '--dir',
+    RUNS_DIR,
   ];
-  for (const bind of spec.readOnlyBinds ?? [])
-    args.push('--ro-bind', bind.hostPath, bind.sandboxPath);
   dataFiles.forEach((file, i) => {
     args.push('--perms', file.perms, '--ro-bind-data', String(FIRST_DATA_FD + i), file.sandboxPath);
   });
   // The root and /dev are tmpfs that bwrap built; read-only, so nothing can fill them.
-  args.push('--remount-ro', '/dev', '--remount-ro', '/', '--chdir', SANDBOX_WORK_DIR);
+  args.push('--remount-ro', '/dev', '--remount-ro', '/', '--chdir', '/');
+  args.push('--clearenv', '--setenv', 'PATH', DEFAULT_PATH);
+  args.push(
+    '--',
+    LAUNCHER_INSIDE,
+    String(CONTROL_FD),
+    String(Math.floor(plan.workBytes)),
+    String(Math.floor(plan.workFiles)),
+    ...plan.cgroupFds.map(String),
+  );
+  return args;
+}
 
+/** The environment of every run: a small clean one, plus what the run adds. */
+export function runEnvironment(extra: Record<string, string> | undefined): string[] {
   const env: Record<string, string> = {
     PATH: DEFAULT_PATH,
     HOME: '/tmp',
     TMPDIR: '/tmp',
     LANG: 'C.UTF-8',
-    ...spec.env,
+    ...extra,
   };
-  args.push('--clearenv');
-  for (const [name, value] of Object.entries(env)) args.push('--setenv', name, value);
-
-  const addressSpace = limits.addressSpaceBytes ?? limits.memoryBytes;
-  args.push(
-    '--',
-    LAUNCHER_INSIDE,
-    String(CONTROL_FD),
-    String(Math.ceil(limits.wallTimeMs)),
-    String(Math.floor(addressSpace)),
-    String(Math.max(1, Math.ceil(limits.cpuTimeMs / 1000))),
-    String(limits.maxProcesses),
-    String(Math.floor(limits.maxFileBytes)),
-    String(MAX_OPEN_FILES),
-    '--',
-    ...spec.command,
-  );
-  return args;
+  return Object.entries(env).map(([name, value]) => `${name}=${value}`);
 }
+
+/** Open files per process: a compiler or a JVM needs a few hundred at most. */
+export const MAX_OPEN_FILES = 1024;

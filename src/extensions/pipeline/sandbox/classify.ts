@@ -12,7 +12,9 @@ export type RunClassification =
 /** Classifies a finished run: output and time limits first (zinc stopped the run for them, so
  * its exit status says nothing), then memory, then any other abnormal end. */
 export function classifyRun(result: SandboxResult): RunClassification {
-  if (result.outputExceeded || result.fileSizeExceeded) return { verdict: 'OUTPUT_LIMIT_EXCEEDED' };
+  if (result.outputExceeded || result.fileSizeExceeded || result.workDirFull) {
+    return { verdict: 'OUTPUT_LIMIT_EXCEEDED' };
+  }
   if (result.timedOut || result.cpuTimeExceeded) return { verdict: 'TIME_LIMIT_EXCEEDED' };
   if (result.memoryExceeded) return { verdict: 'MEMORY_LIMIT_EXCEEDED' };
   if (result.signal !== null || result.exitCode !== 0) {

@@ -16,3 +16,9 @@ export class SandboxCancelledError extends Error {
 export class InvalidSandboxSpecError extends Error {
   override readonly name = 'InvalidSandboxSpec';
 }
+
+/** The delivery's files do not fit in the sandbox's /work (its size or file-count limit): the
+ * student's, reported as the delivery's problem, never retried. */
+export class SandboxFilesRefusedError extends Error {
+  override readonly name = 'SandboxFilesRefused';
+}

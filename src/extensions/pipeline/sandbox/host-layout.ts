@@ -12,30 +12,30 @@ const ETC_ALWAYS = ['ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'alternatives',
 /** Configuration that Debian's JDKs and Pythons keep in /etc (jvm.cfg, security, sitecustomize). */
 const ETC_TOOLCHAIN = /^(java-\d+-openjdk|python3(\.\d+)?)$/;
 
-/** What name resolution and TLS need, for the runs that are given the network. */
-const ETC_NETWORK = [
-  'resolv.conf',
-  'hosts',
-  'nsswitch.conf',
-  'host.conf',
-  'gai.conf',
-  'services',
-  'protocols',
-  'ssl',
-  'ca-certificates',
-];
+let cached: string[] | undefined;
 
-let cached: { system: string[]; network: string[] } | undefined;
-
-/** bwrap arguments that show the host's /usr, its /bin-like entries and the few /etc files
- * the toolchains need, all read-only; with `network`, also what name resolution needs. */
-export function systemMountArgs(network: boolean): string[] {
+/** bwrap arguments that show the host's /usr (without /usr/local: the sandbox's PATH is
+ * /usr/bin:/bin, so no toolchain it runs lives there), its /bin-like entries and the few /etc
+ * files the toolchains need, all read-only. */
+export function systemMountArgs(): string[] {
   cached ??= readHostLayout();
-  return network ? [...cached.system, ...cached.network] : cached.system;
+  return cached;
 }
 
-function readHostLayout(): { system: string[]; network: string[] } {
+/** The host trees a sandbox shows (read-only): zinc's own data must live elsewhere. */
+export function exposedHostTrees(): string[] {
+  const trees = ['/usr'];
+  for (const name of SYSTEM_ROOT_ENTRIES) {
+    if (entryKind(`/${name}`) === 'directory') trees.push(`/${name}`);
+  }
+  return trees;
+}
+
+function readHostLayout(): string[] {
   const system = ['--ro-bind', '/usr', '/usr'];
+  if (entryKind('/usr/local') === 'directory') {
+    system.push('--tmpfs', '/usr/local', '--remount-ro', '/usr/local');
+  }
   for (const name of SYSTEM_ROOT_ENTRIES) {
     const path = `/${name}`;
     const kind = entryKind(path);
@@ -50,9 +50,7 @@ function readHostLayout(): { system: string[]; network: string[] } {
   }
   const etc = [...ETC_ALWAYS, ...etcNames.filter((name) => ETC_TOOLCHAIN.test(name)).sort()];
   for (const name of etc) system.push('--ro-bind-try', `/etc/${name}`, `/etc/${name}`);
-  const network: string[] = [];
-  for (const name of ETC_NETWORK) network.push('--ro-bind-try', `/etc/${name}`, `/etc/${name}`);
-  return { system, network };
+  return system;
 }
 
 function entryKind(path: string): 'symlink' | 'directory' | 'absent' {

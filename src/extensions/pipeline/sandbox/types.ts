@@ -1,3 +1,4 @@
+import type { Containment } from './cgroups.js';
 // What a sandboxed run is asked to do and what it reports: a plain description, no verdicts.
 
 /** The bounds of one sandboxed run. Every field is enforced inside the sandbox. */
@@ -6,11 +7,13 @@ export interface SandboxLimits {
   wallTimeMs: number;
   /** CPU time of the command (RLIMIT_CPU, enforced at the next whole second, reported exactly). */
   cpuTimeMs: number;
-  /** Memory of each process: RLIMIT_AS, i.e. address space (see addressSpaceBytes). */
+  /** Memory of the run: of all its processes together with a memory cgroup, else RLIMIT_AS per
+   * process (address space; see addressSpaceBytes). */
   memoryBytes: number;
   /**
-   * RLIMIT_AS when it must differ from memoryBytes: a JVM reserves far more address space than
-   * it uses, so Java runs bound the heap with -Xmx and get a larger address space (see jvm.ts).
+   * The bound when it must differ from memoryBytes: a JVM reserves far more address space than
+   * it uses and needs memory beyond its heap, so Java runs bound the heap with -Xmx and get this
+   * larger bound (see jvm.ts).
    */
   addressSpaceBytes?: number;
   /** Processes and threads the command may have at once, itself included (RLIMIT_NPROC). */
@@ -21,22 +24,14 @@ export interface SandboxLimits {
   outputBytes: number;
   /** Size of the private /tmp (and of /dev/shm), which live in memory; default maxFileBytes. */
   tmpBytes?: number;
+  /** Cores the run may keep busy at once (a cgroup's CPU quota); default 1. */
+  cpus?: number;
 }
 
-/** A host path shown read-only inside the sandbox. */
-export interface SandboxBind {
-  hostPath: string;
-  sandboxPath: string;
-}
-
-/** One command to run in a fresh sandbox. */
+/** One command in a fresh sandbox of its own (see runSandboxed). */
 export interface SandboxSpec {
-  /**
-   * Host directory shown read-write at /work inside (the command's cwd). Nothing else of the
-   * host's files is visible but the system directories and readOnlyBinds. When zinc runs as
-   * root the directory is handed (chowned, recursively) to the sandbox user, and every folder
-   * above it must be searchable by others (o+x), as under os.tmpdir(); see createSandboxWorkDir.
-   */
+  /** Host folder whose files are copied into the sandbox's /work (the command's cwd). Nothing is
+   * ever written back: what the command makes stays in the sandbox and goes with it. */
   workDir: string;
   /** argv; the first word is looked up on the sandbox's PATH (/usr/bin:/bin) or is a path. */
   command: string[];
@@ -44,9 +39,6 @@ export interface SandboxSpec {
   /** Added to the sandbox's small clean environment (PATH, HOME=/tmp, LANG=C.UTF-8). */
   env?: Record<string, string>;
   limits: SandboxLimits;
-  /** Share the host's network; off by default (a private network with only loopback). */
-  network?: boolean;
-  readOnlyBinds?: SandboxBind[];
   /** Aborting kills the whole process tree; runSandboxed then rejects with SandboxCancelled. */
   signal?: AbortSignal;
 }
@@ -59,9 +51,10 @@ export interface SandboxResult {
   signal: string | null;
   /** The command's wall time, from its start to its end. */
   wallTimeMs: number;
-  /** User + system CPU time of the command and the children it waited for. */
+  /** User + system CPU time of all the run's processes. */
   cpuTimeMs: number;
-  /** Largest resident set of the command or of one of the children it waited for. */
+  /** The run's peak memory: all its processes together, page cache, tmpfs and memfds included
+   * (cgroup); without cgroups, the largest resident set of one process. */
   peakMemoryBytes: number;
   /** Captured output, each at most limits.outputBytes, byte for byte. */
   stdout: Buffer;
@@ -71,15 +64,17 @@ export interface SandboxResult {
   /** The command used more CPU time than limits.cpuTimeMs. */
   cpuTimeExceeded: boolean;
   /**
-   * The command ended abnormally because it ran out of memory: its allocation failed against
-   * RLIMIT_AS (the runtime said so on stderr: std::bad_alloc, MemoryError, OutOfMemoryError,
-   * "Cannot allocate memory"...) or its peak memory reached 90% of the limit.
+   * The command ended abnormally because it ran out of memory: the memory cgroup's OOM killer
+   * ended it, or an allocation failed (the runtime said so on stderr: std::bad_alloc,
+   * MemoryError, OutOfMemoryError...), or, without cgroups, its peak reached 90% of the limit.
    */
   memoryExceeded: boolean;
   /** stdout or stderr passed limits.outputBytes and the run was stopped. */
   outputExceeded: boolean;
   /** The command tried to write a file past limits.maxFileBytes (SIGXFSZ or EFBIG). */
   fileSizeExceeded: boolean;
+  /** /work (or the test's copy of it) was full when the run ended: its byte or file limit. */
+  workDirFull: boolean;
   /** Why the command could not be started inside the sandbox ('ENOENT', 'EACCES'), or null. */
   execError: string | null;
 }
@@ -95,4 +90,6 @@ export interface SandboxOptions {
    * otherwise: an unprivileged zinc runs the sandbox as itself.
    */
   sandboxUid?: number;
+  /** How runs are contained; default: detected once per process (see cgroups.ts). */
+  containment?: Containment;
 }

@@ -7,14 +7,13 @@ import { matchesGlob } from '../glob.js';
 import { stageCommandLimits } from '../limits.js';
 import { commandFailure, commandReport, runInSandbox } from '../stage-context.js';
 import type { StageContext } from '../stage-context.js';
-import { listWorkDirFiles } from '../workspace.js';
 
 /** Compiles what the stage's input globs match in the work dir (sorted, each file once). */
 export async function runCompile(
   ctx: StageContext,
   stage: CompileStage,
 ): Promise<Omit<CompileStageReport, 'durationMs'>> {
-  const files = await listWorkDirFiles(ctx.workDir);
+  const files = await ctx.sandbox.listFiles();
   const inputs = files.filter((file) => stage.input.some((glob) => matchesGlob(file, glob)));
   const base = { kind: 'compile' as const, key: stage.key, inputs };
   if (inputs.length === 0) {

@@ -8,7 +8,7 @@ import { REPORT_OUTPUT_CAP_BYTES, outputText } from '../../report/output-text.js
 import type { StdioTestStageReport, TestReport, TestVerdict } from '../../report/types.js';
 import { testCommand } from '../commands.js';
 import { comparableLines, sameLines } from '../compare.js';
-import { testLimits } from '../limits.js';
+import { WORK_DIR_LIMIT_TEXT, testLimits } from '../limits.js';
 import { runInSandbox } from '../stage-context.js';
 import type { StageContext } from '../stage-context.js';
 import { unifiedDiff } from '../unified-diff.js';
@@ -76,6 +76,7 @@ async function runTestCase(
   );
   const result = await runInSandbox(ctx, planned.command, planned.limits, {
     stdin,
+    isolated: true,
     ...(planned.env === undefined ? {} : { env: planned.env }),
   });
 
@@ -141,7 +142,9 @@ function testMessage(
     case 'OUTPUT_LIMIT_EXCEEDED':
       return result.fileSizeExceeded
         ? 'wrote a file larger than allowed'
-        : `printed more than the output limit of ${testCase.output_limit_kb} KiB`;
+        : result.workDirFull && !result.outputExceeded
+          ? `filled the work dir (${WORK_DIR_LIMIT_TEXT})`
+          : `printed more than the output limit of ${testCase.output_limit_kb} KiB`;
     case 'RUNTIME_ERROR':
       return result.signal !== null
         ? `killed by ${result.signal}`
