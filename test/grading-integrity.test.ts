@@ -121,6 +121,25 @@ else:
     expect(student).not.toContain('HIDDEN-INPUT-4242');
   });
 
+  it('the student view: no timing of hidden tests, no output of stages after them', async () => {
+    const config = configOf(`_settings:
+  lang: python/python3:3
+  use_template: FILENAMES
+  template: [main.py]
+stdioTest:
+  testCases:
+    - { id: 1, file: main.py, stdin: "x", expected: "x", score: 1, visibility: ALWAYS_HIDDEN }
+shellExec:
+  cmd: "echo AFTER-HIDDEN-OUTPUT"
+`);
+    const report = await grade(config, { 'main.py': 'print(input())\n' });
+    expect(JSON.stringify(report)).toContain('AFTER-HIDDEN-OUTPUT');
+    const student = studentView(report, config, { gradingReleased: false });
+    expect(JSON.stringify(student)).not.toContain('AFTER-HIDDEN-OUTPUT');
+    expect(student.stageReports.stdioTest?.durationMs).toBe(0);
+    expect(student.stageReports.shellExec).toMatchObject({ run: null, durationMs: 0 });
+  });
+
   it('tampering: test 1 overwrites the program and a provided file; test 2 still fails', async () => {
     const config = configOf(
       `_settings:

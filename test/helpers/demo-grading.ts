@@ -1,8 +1,6 @@
 // Test helper: grades one demo delivery for real, the way the demo config says (g++ with its
 // flags, then every test in the sandbox with its limits), without the pipeline runner, so the
 // demo's content is checked on its own.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DEMO_ASSETS } from '../../src/cli/demo/assignment.js';
 import { HEADER_FILE, TEMPLATE_FILE } from '../../src/cli/demo/header.js';
 import type { DeliveryKind, DemoDelivery } from '../../src/cli/demo/students.js';
@@ -13,9 +11,7 @@ import type {
 } from '../../src/extensions/pipeline/config/index.js';
 import {
   classifyRun,
-  createSandboxWorkDir,
-  removeSandboxWorkDir,
-  runSandboxed,
+  openSandbox,
   type SandboxLimits,
 } from '../../src/extensions/pipeline/sandbox/index.js';
 
@@ -76,21 +72,17 @@ const withoutTrailingSpace = (text: string): string =>
 /** Compiles a delivery as the config says and runs it against every test of the config. */
 export async function grade(config: GradingConfig, delivery: DemoDelivery): Promise<Outcome> {
   const assets = new Map(DEMO_ASSETS.map((a) => [a.path, a.content]));
-  const workDir = await createSandboxWorkDir('zinc-demo-test-');
+  const files = delivery.files
+    .filter((f) => config.settings.template.includes(f.path))
+    .map((f) => ({ path: f.path, content: Buffer.from(f.content) }));
+  files.push({ path: HEADER_FILE, content: Buffer.from(assets.get(HEADER_FILE)!) });
+  const sandbox = await openSandbox({ files }, sandboxOptions);
   try {
-    for (const file of delivery.files.filter((f) => config.settings.template.includes(f.path))) {
-      writeFileSync(join(workDir, file.path), file.content);
-    }
-    writeFileSync(join(workDir, HEADER_FILE), assets.get(HEADER_FILE)!);
     const compile = config.stages.find((s): s is CompileStage => s.kind === 'compile')!;
-    const compiled = await runSandboxed(
-      {
-        workDir,
-        command: ['g++', ...compile.flags, '-o', compile.output, TEMPLATE_FILE],
-        limits: compileLimits(config),
-      },
-      sandboxOptions,
-    );
+    const compiled = await sandbox.run({
+      command: ['g++', ...compile.flags, '-o', compile.output, TEMPLATE_FILE],
+      limits: compileLimits(config),
+    });
     const outcome: Outcome = {
       variant: delivery.variant,
       kind: delivery.intended,
@@ -104,10 +96,12 @@ export async function grade(config: GradingConfig, delivery: DemoDelivery): Prom
       for (const t of stage.testCases) {
         const stdin = t.stdin ?? assets.get(t.file_stdin!)!;
         const expected = t.expected ?? assets.get(t.file_expected!)!;
-        const result = await runSandboxed(
-          { workDir, command: [`./${t.file}`], stdin, limits: testLimits(config, t) },
-          sandboxOptions,
-        );
+        const result = await sandbox.run({
+          command: [`./${t.file}`],
+          stdin,
+          limits: testLimits(config, t),
+          isolated: true,
+        });
         const run = classifyRun(result);
         outcome.verdicts[t.id] =
           run.verdict !== 'OK'
@@ -119,6 +113,6 @@ export async function grade(config: GradingConfig, delivery: DemoDelivery): Prom
     }
     return outcome;
   } finally {
-    await removeSandboxWorkDir(workDir);
+    await sandbox.close();
   }
 }

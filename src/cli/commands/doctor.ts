@@ -6,6 +6,10 @@ import { formatTaskQueue } from '../../temporal/task-queue.js';
 import type { healthCheckWorkflow } from '../../workflows/health/health-check.js';
 import { SUBMISSION_TASK_QUEUE } from '../../extensions/submission/constants.js';
 import { PIPELINE_TASK_QUEUE } from '../../extensions/pipeline/constants.js';
+import {
+  describeContainment,
+  detectContainment,
+} from '../../extensions/pipeline/sandbox/cgroups.js';
 import { configFrom } from '../context.js';
 import { withStack } from '../stack.js';
 
@@ -34,9 +38,11 @@ export function registerDoctor(program: Command): void {
           },
         );
         const healthy = missing.length === 0 && answers.every((a) => 'worker' in a);
+        const containment = detectContainment();
         const report = {
           healthy,
           dataDir: config.data_dir,
+          sandbox: { containment: containment.mode, detail: describeContainment(containment) },
           temporal: {
             address: server.address,
             namespace: temporal.namespace,
@@ -62,6 +68,7 @@ export function registerDoctor(program: Command): void {
             `Temporal     ${server.address} (namespace ${temporal.namespace}${server.devServer ? ', embedded dev server' : ''}): healthy`,
             ...(server.uiUrl ? [`Web UI       ${server.uiUrl}`] : []),
             `Search attrs ${missing.length === 0 ? 'all registered' : `missing: ${missing.join(', ')}`}`,
+            `Sandbox      this machine: ${describeContainment(containment)}`,
             ...answers.map((a) =>
               'worker' in a
                 ? `Task queue   ${a.taskQueue}: served by pid ${a.worker.pid} on ${a.worker.hostname} (${a.worker.activities.join(', ') || 'workflows'})`

@@ -57,7 +57,8 @@ export function studentView(
   let anyHidden = false;
   for (const [key, stage] of Object.entries(report.stageReports)) {
     if (stage.kind !== 'stdioTest') {
-      stageReports[key] = stage;
+      // A stage after a hidden test could print what it learnt of it: only its verdict shows.
+      stageReports[key] = anyHidden ? withoutOutput(stage) : stage;
       continue;
     }
     const tests = stage.tests.map((test): TestReport | HiddenTestReport => {
@@ -70,7 +71,14 @@ export function studentView(
       visibleItems.add(`${key}\u0000${test.id}`);
       return withoutHiddenItems(test, [...test.hideFromReport, ...(rule?.hide_from_report ?? [])]);
     });
-    stageReports[key] = { ...stage, tests, status: visibleStatus(stage, tests) };
+    const hidesSome = tests.some((test) => 'hidden' in test);
+    stageReports[key] = {
+      ...stage,
+      tests,
+      status: visibleStatus(stage, tests),
+      // The stage's time is the sum of its tests': it would tell how long hidden ones ran.
+      durationMs: hidesSome ? 0 : stage.durationMs,
+    };
   }
 
   const withheld = anyHidden && !options.gradingReleased;
@@ -102,6 +110,24 @@ export function studentView(
     verdicts: countVerdicts(Object.values(stageReports)),
     pipelineError: report.pipelineError,
   };
+}
+
+/** A build stage's report without its command's output and timing. */
+function withoutOutput(
+  stage: Exclude<StageReport, StdioTestStageReport>,
+): Exclude<StageReport, StdioTestStageReport> {
+  if (
+    (stage.kind === 'compile' || stage.kind === 'make' || stage.kind === 'shellExec') &&
+    'run' in stage
+  ) {
+    return {
+      ...stage,
+      run: null,
+      message: stage.message === null ? null : 'failed',
+      durationMs: 0,
+    };
+  }
+  return stage;
 }
 
 /** Whether a test with `visibility` shows to the student. */

@@ -29,8 +29,12 @@ export function formatReportText(report: GradingReport): string {
     } else if (stage.kind === 'compile' && !stage.success) {
       out.push('', `${stage.key}: ${stage.message ?? 'failed'}`);
     } else if ((stage.kind === 'make' || stage.kind === 'shellExec') && !stage.success) {
-      out.push('', `${stage.key}: ${stage.message ?? `exited with ${exitText(stage.run)}`}`);
-      out.push(...excerpt(stage.run.stderr), ...excerpt(stage.run.stdout));
+      const run = stage.run;
+      out.push(
+        '',
+        `${stage.key}: ${stage.message ?? (run ? `exited with ${exitText(run)}` : 'failed')}`,
+      );
+      if (run) out.push(...excerpt(run.stderr), ...excerpt(run.stdout));
     } else if (stage.kind === 'stdioTest') {
       out.push('', `${stage.key}:`);
       out.push(
@@ -96,7 +100,7 @@ function stageDetail(stage: StageReport): string {
         : `${stage.run.command.join(' ')} (${seconds(stage.run.wallTimeMs)}${stage.run.timedOut ? ', timed out' : ''})`;
     case 'make':
     case 'shellExec':
-      return `${stage.run.command.join(' ')} (${seconds(stage.run.wallTimeMs)})`;
+      return stage.run ? `${stage.run.command.join(' ')} (${seconds(stage.run.wallTimeMs)})` : '';
     case 'stdioTest':
       return '';
     case 'score':

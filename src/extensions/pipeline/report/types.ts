@@ -84,7 +84,8 @@ export interface CommandStageReport extends StageReportBase {
   status: 'succeeded' | 'failed';
   success: boolean;
   message: string | null;
-  run: CommandReport;
+  /** null only in the student's view, when the stage ran after a hidden test. */
+  run: CommandReport | null;
 }
 
 export interface TestReport {

@@ -43,7 +43,11 @@ let detected: Containment | undefined;
  * forces the fallback (to test it, or on a machine whose cgroups zinc must not touch).
  */
 export function detectContainment(env: NodeJS.ProcessEnv = process.env): Containment {
-  detected ??= detect(env);
+  if (detected === undefined) {
+    detected = detect(env);
+    // What sandboxes of killed workers left behind goes the first time this process looks.
+    sweepCgroups(detected);
+  }
   return detected;
 }
 
