@@ -213,7 +213,7 @@ for i in range(8):
     pid = os.fork()
     if pid == 0:
         block = b"x" * (80 << 20)
-        time.sleep(3)
+        time.sleep(1)
         os._exit(0)
     kids.append(pid)
 for pid in kids:

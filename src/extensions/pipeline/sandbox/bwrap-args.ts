@@ -57,8 +57,8 @@ export interface BwrapPlan {
   /** Bytes and files /work may hold, for the build and for each test's copy alike. */
   workBytes: number;
   workFiles: number;
-  /** The fds (in bwrap and the launcher) of the sandbox's cgroup folders, if any. */
-  cgroupFds: number[];
+  /** The sandbox's cgroup folders, if any: `controller=fd` (the fd in bwrap and the launcher). */
+  cgroups: string[];
 }
 
 /** bwrap's argv for one sandbox: namespaces, the system's read-only mounts (data file i is read
@@ -113,7 +113,7 @@ export function buildBwrapArgs(plan: BwrapPlan, dataFiles: SandboxDataFile[]): s
     String(CONTROL_FD),
     String(Math.floor(plan.workBytes)),
     String(Math.floor(plan.workFiles)),
-    ...plan.cgroupFds.map(String),
+    ...plan.cgroups,
   );
   return args;
 }

@@ -17,8 +17,10 @@
  * exits. It is not dumpable, so a run (same uid, no capabilities) cannot ptrace it or open
  * /proc/1/root.
  *
- * Usage: zinc-sandbox-launcher CONTROL_FD WORK_BYTES WORK_INODES [CGROUP_DIR_FD...]
- * Each CGROUP_DIR_FD is an open folder of one cgroup controller holding `build` and `test`.
+ * Usage: zinc-sandbox-launcher CONTROL_FD WORK_BYTES WORK_INODES [CONTROLLER=DIR_FD...]
+ * Each DIR_FD is the sandbox's open cgroup folder of one controller. The launcher joins the cpu
+ * one itself, once (moving between cpu cgroups is slow); each run joins `build` or `test` of
+ * the others.
  *
  * The control socket carries frames: one type byte, a little-endian u32 length, the payload.
  * zinc -> launcher:
@@ -777,13 +779,34 @@ int main(int argc, char **argv) {
   control_fd = (int)parse_number(argv[1], "CONTROL_FD");
   work_bytes = parse_number(argv[2], "WORK_BYTES");
   work_inodes = parse_number(argv[3], "WORK_INODES");
-  for (int i = 4; i < argc && cgroup_count < MAX_CGROUPS; i++)
-    cgroup_fds[cgroup_count++] = (int)parse_number(argv[i], "CGROUP_DIR_FD");
+  int sandbox_cgroups[MAX_CGROUPS];
+  int sandbox_cgroup_count = 0;
+  for (int i = 4; i < argc; i++) {
+    char *eq = strchr(argv[i], '=');
+    if (eq == NULL) {
+      fprintf(stderr, "zinc-sandbox-launcher: expected CONTROLLER=FD, got '%s'\n", argv[i]);
+      return 125;
+    }
+    int fd = (int)parse_number(eq + 1, "CGROUP_DIR_FD");
+    if (strncmp(argv[i], "cpu=", 4) == 0) {
+      if (sandbox_cgroup_count < MAX_CGROUPS) sandbox_cgroups[sandbox_cgroup_count++] = fd;
+    } else if (cgroup_count < MAX_CGROUPS) {
+      cgroup_fds[cgroup_count++] = fd;
+    }
+  }
 
   /* No fd zinc's process inherited reaches a run; the launcher keeps its own (close-on-exec). */
   if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0) die("close_range");
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   signal(SIGPIPE, SIG_IGN);
+  for (int i = 0; i < sandbox_cgroup_count; i++) {
+    int err = write_text(sandbox_cgroups[i], "cgroup.procs", "0");
+    if (err != 0) {
+      errno = err;
+      die("cgroup");
+    }
+    close(sandbox_cgroups[i]);
+  }
 
   /* A mount namespace of the launcher's own user namespace, where it may mount. */
   if (unshare(CLONE_NEWNS) != 0) die("unshare");

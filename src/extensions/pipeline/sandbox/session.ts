@@ -112,8 +112,12 @@ export async function openSandbox(
       ? SandboxCgroups.create(containment.roots, identity.uid, identity.gid)
       : null;
   const cgroupFds: number[] = [];
+  const cgroupNames: string[] = [];
   try {
-    for (const folder of cgroups?.folders() ?? []) cgroupFds.push(openSync(folder, 'r'));
+    for (const [name, folder] of cgroups?.folders() ?? []) {
+      cgroupFds.push(openSync(folder, 'r'));
+      cgroupNames.push(name);
+    }
   } catch (error) {
     for (const fd of cgroupFds) closeSync(fd);
     cgroups?.destroy();
@@ -126,7 +130,7 @@ export async function openSandbox(
     {
       workBytes: spec.workBytes ?? DEFAULT_WORK_BYTES,
       workFiles: spec.workFiles ?? DEFAULT_WORK_FILES,
-      cgroupFds: cgroupFds.map((_, i) => firstCgroupFd + i),
+      cgroups: cgroupNames.map((name, i) => `${name}=${firstCgroupFd + i}`),
     },
     dataFiles,
   );
