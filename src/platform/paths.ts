@@ -1,6 +1,6 @@
 // Where zinc's own files are: the checkout (for .tools and scripts) and the data directory.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The zinc checkout: the nearest folder above this file that holds package.json. */
@@ -22,4 +22,59 @@ export function dataPaths(dataDir: string) {
     database: join(dataDir, 'db'),
     objects: join(dataDir, 'objects'),
   };
+}
+
+/**
+ * The host trees every zinc sandbox shows its runs read-only (the pipeline extension's host
+ * layout binds these and nothing else of the host's disk): zinc's data and checkout must not be
+ * under them, or student code could read them.
+ */
+export const SANDBOX_EXPOSED_TREES = [
+  '/usr',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+];
+
+/** The data dir or the checkout lies where a sandbox could see it. */
+export class DataDirExposedError extends Error {
+  override readonly name = 'DataDirExposed';
+}
+
+/**
+ * Makes the data dir (mode 0700 when zinc creates it: it holds every delivery and report) after
+ * checking that neither it nor the checkout lies inside a tree the sandbox exposes.
+ */
+export function prepareDataDir(dataDir: string): void {
+  for (const [what, path] of [
+    ['data dir', dataDir],
+    ['zinc checkout', projectRoot()],
+  ] as const) {
+    const real = realPathOrSelf(path);
+    const tree = SANDBOX_EXPOSED_TREES.find((t) => real === t || real.startsWith(`${t}/`));
+    if (tree !== undefined) {
+      throw new DataDirExposedError(
+        `the ${what} ${path} is inside ${tree}, which every grading sandbox shows to student ` +
+          `code; move it elsewhere (e.g. --data-dir /var/lib/zinc)`,
+      );
+    }
+  }
+  if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+}
+
+function realPathOrSelf(path: string): string {
+  // The nearest existing folder decides where a path that does not exist yet would be.
+  for (let dir = resolve(path), rest = ''; ;) {
+    try {
+      return join(realpathSync(dir), rest);
+    } catch {
+      const parent = dirname(dir);
+      if (parent === dir) return resolve(path);
+      rest = join(basename(dir), rest);
+      dir = parent;
+    }
+  }
 }

@@ -6,6 +6,7 @@ import { createInProcessEventBus } from './in-process-events.js';
 import { openObjectStore } from './object-store-config.js';
 import type { ObjectStore } from './object-store.js';
 import { openDatabase } from './open-database.js';
+import { prepareDataDir } from './paths.js';
 
 export interface Platform {
   db: Database;
@@ -16,6 +17,7 @@ export interface Platform {
 
 /** Opens the database, the object store and the event bus the configuration names. */
 export async function openPlatform(config: ZincConfig): Promise<Platform> {
+  prepareDataDir(config.data_dir);
   const db = await openDatabase({ url: config.database.url, dataDir: config.data_dir });
   let objects: ObjectStore;
   try {

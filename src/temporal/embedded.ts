@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { ZincConfig } from '../platform/config.js';
-import { dataPaths } from '../platform/paths.js';
+import { dataPaths, prepareDataDir } from '../platform/paths.js';
 import { findTemporalCli } from './cli-binary.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 
@@ -65,6 +65,7 @@ export async function acquireTemporalServer(config: ZincConfig): Promise<Tempora
   const running = await runningDevServer(config.data_dir);
   if (running) return { ...running, devServer: undefined, release: async () => {} };
   const dev = config.temporal.dev_server;
+  prepareDataDir(config.data_dir);
   const devServer = await startDevServer({
     cliPath: findTemporalCli(),
     stateDir: dataPaths(config.data_dir).temporal,
