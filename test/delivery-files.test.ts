@@ -124,7 +124,7 @@ describe('readArchive', () => {
     ).toBe('archive b.tar: big.txt is 307200 bytes, over the limit of 262144 bytes for one file');
     const many = Array.from({ length: 21 }, (_, i) => ({ name: `f${i}.txt`, content: 'x' }));
     expect(await rejection(readArchive('m.zip', await makeZip(many), loose))).toMatch(
-      /m\.zip: has more than 20 files \(limit 20\); refused at f20\.txt/,
+      /m\.zip: has more than 20 files and folders \(limit 20; folders count too\); refused at f20\.txt/,
     );
   });
 

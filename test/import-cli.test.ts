@@ -126,6 +126,112 @@ describe('zinc import', () => {
     expect(table.stdout).toMatch(new RegExp(`${summary.collectionId} +COMP2012 +Lab 1 +main`));
   });
 
+  it('refuses hidden, non-UTF-8 and twin names and counts folders, storing nothing for them; keeps option-like names', () => {
+    const dir = tempDir();
+    const at = (name: string | Buffer) =>
+      Buffer.concat([Buffer.from(`${dir}/`), Buffer.from(name)]);
+    const put = (name: string | Buffer, content = 'x') => {
+      const path = at(name);
+      mkdirSync(path.subarray(0, path.lastIndexOf('/')), { recursive: true });
+      writeFileSync(path, content);
+    };
+    // Legal, though they look like options: stored and listed as given.
+    put('s010@2026-09-12T10:00:00Z/-DX.c', 'dx');
+    put('s010@2026-09-12T10:00:00Z/@args.txt', 'args');
+    put('s010@2026-09-12T10:00:00Z/src/-Wl,-Map=y.c', 'map');
+    mkdirSync(at('s010@2026-09-12T10:00:00Z/empty'));
+    put(Buffer.from('s011@2026-09-12T10:00:00Z/caf\xe9.c', 'latin1'));
+    put('s012@2026-09-12T10:00:00Z/main\u202Eppc.c');
+    put('s013@2026-09-12T10:00:00Z/Main.cpp');
+    put('s013@2026-09-12T10:00:00Z/main.cpp');
+    put('s014@2026-09-12T10:00:00Z/caf\u00E9.c');
+    put('s014@2026-09-12T10:00:00Z/cafe\u0301.c');
+    put('s015@2026-09-12T10:00:00Z/main.c');
+    for (const i of [1, 2, 3, 4, 5]) mkdirSync(at(`s015@2026-09-12T10:00:00Z/empty${i}`));
+    put('s016@2026-09-12T10:00:00Z/src\u200B/main.c');
+    put(Buffer.from('s017\xff/main.c', 'latin1'));
+    const config = join(tempDir(), 'zinc.yaml');
+    writeFileSync(config, 'submission:\n  limits:\n    max_files: 5\n');
+    const dataDir = tempDir();
+    const common = ['--config', config, '--data-dir', dataDir];
+    const first = zinc([
+      'import',
+      dir,
+      '--course',
+      'C',
+      '--activity',
+      'A',
+      '--collection',
+      'c',
+      '--json',
+      ...common,
+    ]);
+    expect(first.status).toBe(1);
+    const summary = JSON.parse(first.stdout) as {
+      collectionId: string;
+      imported: number;
+      rejected: Array<{ entry: string; reason: string }>;
+    };
+    expect(summary.imported).toBe(1);
+    expect(summary.rejected).toEqual([
+      { entry: 's011@2026-09-12T10:00:00Z', reason: '"caf\\xE9.c": the name is not valid UTF-8' },
+      {
+        entry: 's012@2026-09-12T10:00:00Z',
+        reason:
+          '"main\\u202Eppc.c": the name holds U+202E, a bidirectional control character, which makes a name display as something it is not',
+      },
+      {
+        entry: 's013@2026-09-12T10:00:00Z',
+        reason:
+          '"Main.cpp" and "main.cpp" differ only by letter case: they are one file on Windows and macOS',
+      },
+      {
+        entry: 's014@2026-09-12T10:00:00Z',
+        reason:
+          '"cafe\\u0301.c" and "caf\\u00E9.c" differ only by Unicode normalisation (NFC and NFD forms of the same text): they look the same and are one file on macOS',
+      },
+      {
+        entry: 's015@2026-09-12T10:00:00Z',
+        reason: 'has more than 5 files and folders (limit 5; folders count too); refused at main.c',
+      },
+      {
+        entry: 's016@2026-09-12T10:00:00Z',
+        reason:
+          '"src\\u200B": the name holds U+200B, a zero-width character, which makes a name look like another',
+      },
+      { entry: 's017\\xFF', reason: 'the name is not valid UTF-8' },
+    ]);
+
+    const listed = zinc(['deliveries', 'list', summary.collectionId, '--json', ...common]);
+    const deliveries = JSON.parse(listed.stdout) as Array<{
+      id: string;
+      userId: string;
+      manifest: Array<{ path: string; size: number }>;
+    }>;
+    expect(deliveries.map((d) => [d.userId, d.manifest.map((m) => [m.path, m.size])])).toEqual([
+      [
+        's010',
+        [
+          ['-DX.c', 2],
+          ['@args.txt', 4],
+          ['src/-Wl,-Map=y.c', 3],
+        ],
+      ],
+    ]);
+    // The only objects are the accepted delivery's files.
+    const objects = spawnSync('find', [join(dataDir, 'objects'), '-type', 'f'], {
+      encoding: 'utf8',
+    });
+    expect(
+      objects.stdout
+        .trim()
+        .split('\n')
+        .map((f) => f.replace(/^.*\/dlv_[^/]+\//, ''))
+        .sort(),
+    ).toEqual(['-DX.c', '@args.txt', 'src/-Wl,-Map=y.c']);
+    expect(objects.stdout).toContain(`/${deliveries[0]!.id}/`);
+  });
+
   it('names an unknown collection and a missing folder', () => {
     const dataDir = tempDir();
     const unknown = zinc(['deliveries', 'list', 'col_nope', '--data-dir', dataDir]);

@@ -1,5 +1,6 @@
 // A delivery's files, from loose files or a zip/tar(.gz) archive, checked against the limits.
-// Hostile archives are expected: absolute paths, "..", links, devices and zip bombs are refused.
+// Hostile archives are expected: absolute paths, "..", links, devices, zip bombs, invisible or
+// non-UTF-8 names and look-alike twins are refused (delivery-names.ts has the name rules).
 import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
@@ -7,6 +8,15 @@ import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import * as tarStream from 'tar-stream';
 import { safeRelativePath } from '../../platform/object-keys.js';
+import {
+  decodeName,
+  nameProblem,
+  printableName,
+  quotedBytes,
+  quotedName,
+  twinKey,
+  twinProblem,
+} from './delivery-names.js';
 
 /** Limits on one delivery (from the `submission.limits` config section). */
 export interface DeliveryLimits {
@@ -39,63 +49,127 @@ function describeBytes(n: number): string {
   return n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : `${n} bytes`;
 }
 
-/** Tracks counts and sizes while files arrive, refusing at the first limit crossed. */
-class LimitTracker {
-  private files = 0;
+/**
+ * The paths of one delivery as its entries arrive, refusing at the first rule broken: unsafe
+ * or invisible names, a path twice, a file that is also a folder, case-fold or NFC/NFD twins,
+ * and the limits. Files and folders (named or implied by a file's path) count alike against
+ * `maxFiles`, so the same tree counts the same whether it came as a zip, a tar or a folder.
+ */
+export class DeliveryTree {
+  private entries = 0;
   private total = 0;
+  /** Every file and folder seen, by `twinKey`. */
+  private readonly seen = new Map<string, { path: string; folder: boolean }>();
   constructor(
     private readonly limits: DeliveryLimits,
     private readonly where: string,
   ) {}
 
-  file(path: string, size: number): void {
-    this.files += 1;
-    if (this.files > this.limits.maxFiles) {
-      throw new DeliveryRejectedError(
-        `${this.where}has more than ${this.limits.maxFiles} files (limit ${this.limits.maxFiles}); refused at ${path}`,
-      );
-    }
+  /** Checks a file's path and size; returns the path normalised (no leading "./"). */
+  file(raw: string, size: number): string {
+    const path = this.checkedName(raw);
+    this.add(path, false, path);
     if (size > this.limits.maxFileBytes) {
       throw new DeliveryRejectedError(
-        `${this.where}${path} is ${describeBytes(size)}, over the limit of ${describeBytes(this.limits.maxFileBytes)} for one file`,
+        `${this.where}${printableName(path)} is ${describeBytes(size)}, over the limit of ${describeBytes(this.limits.maxFileBytes)} for one file`,
       );
     }
     this.total += size;
     if (this.total > this.limits.maxTotalBytes) {
       throw new DeliveryRejectedError(
-        `${this.where}the files add up to more than ${describeBytes(this.limits.maxTotalBytes)} (limit for a delivery); refused at ${path} (${describeBytes(size)})`,
+        `${this.where}the files add up to more than ${describeBytes(this.limits.maxTotalBytes)} (limit for a delivery); refused at ${printableName(path)} (${describeBytes(size)})`,
+      );
+    }
+    return path;
+  }
+
+  /** Checks a folder entry (`src/`, or `./`, the root, which is not counted). */
+  folder(raw: string): void {
+    const trimmed = raw.endsWith('/') ? raw.slice(0, -1) : raw;
+    let rest = trimmed;
+    while (rest.startsWith('./')) rest = rest.slice(2);
+    if (rest === '' || rest === '.') return;
+    const path = this.checkedName(trimmed);
+    this.add(path, true, path);
+  }
+
+  private checkedName(raw: string): string {
+    let path: string;
+    try {
+      path = safeRelativePath(raw);
+    } catch (err) {
+      throw new DeliveryRejectedError(`${this.where}${(err as Error).message}`);
+    }
+    const problem = nameProblem(path);
+    if (problem !== undefined) {
+      throw new DeliveryRejectedError(`${this.where}${quotedName(path)}: ${problem}`);
+    }
+    return path;
+  }
+
+  /** Records `path` and the folders above it; `at` is the entry being added, for messages. */
+  private add(path: string, folder: boolean, at: string): void {
+    const slash = path.lastIndexOf('/');
+    if (slash !== -1) {
+      // A folder already recorded as it is has its own parents recorded: stop climbing.
+      const parent = path.slice(0, slash);
+      const known = this.seen.get(twinKey(parent));
+      if (!known?.folder || known.path !== parent) this.add(parent, true, at);
+    }
+    const key = twinKey(path);
+    const before = this.seen.get(key);
+    if (before) {
+      if (before.path !== path) {
+        throw new DeliveryRejectedError(`${this.where}${twinProblem(before.path, path)}`);
+      }
+      if (folder && before.folder) return;
+      if (!folder && !before.folder) {
+        throw new DeliveryRejectedError(`${this.where}${printableName(path)} appears twice`);
+      }
+      throw new DeliveryRejectedError(
+        `${this.where}${quotedName(path)} is both a file and a folder`,
+      );
+    }
+    this.seen.set(key, { path, folder });
+    this.entries += 1;
+    if (this.entries > this.limits.maxFiles) {
+      throw new DeliveryRejectedError(
+        `${this.where}has more than ${this.limits.maxFiles} files and folders (limit ${this.limits.maxFiles}; folders count too); refused at ${printableName(at)}`,
       );
     }
   }
 }
 
-function checkedPath(raw: string, where: string): string {
-  try {
-    return safeRelativePath(raw);
-  } catch (err) {
-    throw new DeliveryRejectedError(`${where}${(err as Error).message}`);
-  }
-}
-
-function checkDuplicates(files: DeliveryFile[], where: string): void {
-  const seen = new Set<string>();
-  for (const file of files) {
-    if (seen.has(file.path)) throw new DeliveryRejectedError(`${where}${file.path} appears twice`);
-    seen.add(file.path);
-  }
-}
-
-/** Validates loose files (paths and limits) and returns them sorted by path. */
-export function checkFiles(files: DeliveryFile[], limits: DeliveryLimits): DeliveryFile[] {
+/**
+ * Validates loose files (paths, names and limits) and returns them sorted by path; `folders`
+ * are folders that may hold no files (an imported folder's), checked and counted, not kept.
+ */
+export function checkFiles(
+  files: DeliveryFile[],
+  limits: DeliveryLimits,
+  folders: string[] = [],
+): DeliveryFile[] {
   if (files.length === 0) throw new DeliveryRejectedError('the delivery has no files');
-  const tracker = new LimitTracker(limits, '');
-  const checked = files.map((f) => {
-    const path = checkedPath(f.path, '');
-    tracker.file(path, f.content.length);
-    return { path, content: f.content };
-  });
-  checkDuplicates(checked, '');
-  return checked.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const tree = new DeliveryTree(limits, '');
+  const checked = files.map((f) => ({
+    path: tree.file(f.path, f.content.length),
+    content: f.content,
+  }));
+  for (const folder of folders) tree.folder(folder);
+  return checked.sort(byPath);
+}
+
+function byPath(a: { path: string }, b: { path: string }): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+/** An entry's name from its bytes, refused (naming the bytes) when they are not UTF-8. */
+function decodedName(raw: Buffer, where: string): string {
+  const decoded = decodeName(raw);
+  if ('problem' in decoded) {
+    throw new DeliveryRejectedError(`${where}${quotedBytes(raw)}: ${decoded.problem}`);
+  }
+  return decoded.name;
 }
 
 type ArchiveKind = 'zip' | 'tar' | 'tar.gz';
@@ -117,7 +191,7 @@ export async function readArchive(
   limits: DeliveryLimits,
 ): Promise<DeliveryFile[]> {
   const kind = archiveKind(content);
-  const where = `archive ${name}: `;
+  const where = `archive ${printableName(name)}: `;
   if (!kind) throw new DeliveryRejectedError(`${where}not a zip, tar or tar.gz archive`);
   // Unpacked bytes may not exceed the ratio, nor the delivery limit (whichever is lower).
   const budget = Math.min(
@@ -129,8 +203,7 @@ export async function readArchive(
       ? await readZip(content, limits, where, budget)
       : await readTar(content, kind === 'tar.gz', limits, where, budget);
   if (files.length === 0) throw new DeliveryRejectedError(`${where}holds no files`);
-  checkDuplicates(files, where);
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return files.sort(byPath);
 }
 
 function expansionError(where: string, archiveBytes: number, limits: DeliveryLimits): Error {
@@ -157,7 +230,7 @@ async function readZip(
         err ? reject(new DeliveryRejectedError(`${where}${err.message}`)) : resolve(zipFile),
     ),
   );
-  const tracker = new LimitTracker(limits, where);
+  const tree = new DeliveryTree(limits, where);
   const files: DeliveryFile[] = [];
   let unpacked = 0;
   try {
@@ -170,15 +243,18 @@ async function readZip(
       });
       zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error');
       if (!entry) break;
-      const rawName = (entry.fileName as unknown as Buffer).toString('utf8');
+      // Names are read as bytes: UTF-8 or refused, whatever the entry's language flag says.
+      const rawName = decodedName(entry.fileName as unknown as Buffer, where);
       const mode = (entry.externalFileAttributes >>> 16) & S_IFMT;
-      if (rawName.endsWith('/') || mode === S_IFDIR) continue;
+      if (rawName.endsWith('/') || mode === S_IFDIR) {
+        tree.folder(rawName);
+        continue;
+      }
       if (mode !== 0 && mode !== S_IFREG) {
         const what = mode === 0o120000 ? 'a symbolic link' : 'not a regular file';
-        throw new DeliveryRejectedError(`${where}${rawName} is ${what}`);
+        throw new DeliveryRejectedError(`${where}${printableName(rawName)} is ${what}`);
       }
-      const path = checkedPath(rawName, where);
-      tracker.file(path, entry.uncompressedSize);
+      const path = tree.file(rawName, entry.uncompressedSize);
       unpacked += entry.uncompressedSize;
       if (unpacked > budget) throw expansionError(where, content.length, limits);
       const stream = await new Promise<Readable>((resolve, reject) =>
@@ -204,15 +280,25 @@ async function readTar(
   where: string,
   budget: number,
 ): Promise<DeliveryFile[]> {
-  const tracker = new LimitTracker(limits, where);
+  const tree = new DeliveryTree(limits, where);
   const files: DeliveryFile[] = [];
-  const extract = tarStream.extract();
+  // latin1 keeps a header's name bytes as they are, to be checked as UTF-8 here (a pax `path`
+  // record arrives decoded already; bytes that were not UTF-8 show there as U+FFFD).
+  // (`filenameEncoding` is an option of tar-stream that its type declarations leave out.)
+  const extract = tarStream.extract({ filenameEncoding: 'latin1' } as Parameters<
+    typeof tarStream.extract
+  >[0]);
   let unpacked = 0;
   const consume = (async () => {
     for await (const entry of extract) {
-      const { name, type, size = 0 } = entry.header;
+      const { type, size = 0 } = entry.header;
+      const pax = entry.header.pax as { path?: string } | null | undefined;
+      const name = pax?.path
+        ? entry.header.name
+        : decodedName(Buffer.from(entry.header.name, 'latin1'), where);
       if (type === 'directory') {
         entry.resume();
+        tree.folder(name);
         continue;
       }
       if (type !== 'file' && type !== 'contiguous-file') {
@@ -222,10 +308,9 @@ async function readTar(
             : type === 'link'
               ? 'a hard link'
               : `a ${type} entry, not a regular file`;
-        throw new DeliveryRejectedError(`${where}${name} is ${what}`);
+        throw new DeliveryRejectedError(`${where}${printableName(name)} is ${what}`);
       }
-      const path = checkedPath(name, where);
-      tracker.file(path, size);
+      const path = tree.file(name, size);
       unpacked += size;
       if (unpacked > budget) throw expansionError(where, content.length, limits);
       const chunks: Buffer[] = [];

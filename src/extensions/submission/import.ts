@@ -2,7 +2,19 @@
 // Entries are `<studentId>` or `<studentId>@<ISO-8601 time>`, each a folder or an archive.
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeliveryRejectedError, type DeliveryFile } from './delivery-files.js';
+import {
+  DeliveryRejectedError,
+  DeliveryTree,
+  type DeliveryFile,
+  type DeliveryLimits,
+} from './delivery-files.js';
+import {
+  decodeName,
+  printableBytes,
+  printableName,
+  quotedBytes,
+  quotedName,
+} from './delivery-names.js';
 import type { SubmissionService } from './service.js';
 
 export interface ImportOptions {
@@ -36,30 +48,56 @@ interface Entry {
   source: { kind: 'folder'; path: string } | { kind: 'archive'; path: string };
 }
 
-/** Reads every regular file under `dir` (relative paths); links and special files are refused. */
+interface FolderContent {
+  files: DeliveryFile[];
+  /** Every folder under the root, empty ones included. */
+  folders: string[];
+  /** The newest file's modification time (ms), 0 when there are no files. */
+  newest: number;
+}
+
+/**
+ * Walks a delivery folder: every regular file and folder under it (relative paths), checked
+ * against the delivery rules while walking (names read as bytes, twins, limits), so a hostile
+ * or huge folder is refused before its files are read; links and special files are refused.
+ * With `read`, the files' contents too (else they are left empty).
+ */
 async function readFolder(
-  dir: string,
-  prefix = '',
-): Promise<{ files: DeliveryFile[]; newest: number }> {
-  const files: DeliveryFile[] = [];
-  let newest = 0;
-  for (const name of (await readdir(dir)).sort()) {
-    const full = join(dir, name);
-    const rel = prefix + name;
-    const info = await lstat(full);
-    if (info.isSymbolicLink()) throw new DeliveryRejectedError(`${rel} is a symbolic link`);
-    if (info.isDirectory()) {
-      const inner = await readFolder(full, `${rel}/`);
-      files.push(...inner.files);
-      newest = Math.max(newest, inner.newest);
-    } else if (info.isFile()) {
-      files.push({ path: rel, content: await readFile(full) });
-      newest = Math.max(newest, info.mtimeMs);
-    } else {
-      throw new DeliveryRejectedError(`${rel} is not a regular file`);
+  root: string,
+  limits: DeliveryLimits,
+  read: boolean,
+): Promise<FolderContent> {
+  const tree = new DeliveryTree(limits, '');
+  const out: FolderContent = { files: [], folders: [], newest: 0 };
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    const names = await readdir(dir, { encoding: 'buffer' });
+    for (const raw of names.sort((a, b) => Buffer.compare(a, b))) {
+      const decoded = decodeName(raw);
+      if ('problem' in decoded) {
+        const shown = quotedBytes(Buffer.concat([Buffer.from(prefix), raw]));
+        throw new DeliveryRejectedError(`${shown}: ${decoded.problem}`);
+      }
+      const rel = prefix + decoded.name;
+      const full = join(dir, decoded.name);
+      const info = await lstat(full);
+      if (info.isSymbolicLink()) {
+        throw new DeliveryRejectedError(`${printableName(rel)} is a symbolic link`);
+      }
+      if (info.isDirectory()) {
+        tree.folder(rel);
+        out.folders.push(rel);
+        await walk(full, `${rel}/`);
+      } else if (info.isFile()) {
+        tree.file(rel, info.size);
+        out.files.push({ path: rel, content: read ? await readFile(full) : Buffer.alloc(0) });
+        out.newest = Math.max(out.newest, info.mtimeMs);
+      } else {
+        throw new DeliveryRejectedError(`${printableName(rel)} is not a regular file`);
+      }
     }
-  }
-  return { files, newest };
+  };
+  await walk(root, '');
+  return out;
 }
 
 /** Parses an entry name; the reason when it is not `<studentId>[@<time>]`. */
@@ -68,14 +106,14 @@ function parseEntry(name: string, mtime: Date, isArchive: boolean): Omit<Entry, 
   const at = base.indexOf('@');
   const studentId = at === -1 ? base : base.slice(0, at);
   if (!STUDENT_ID.test(studentId)) {
-    return `"${studentId}" is not a student ID (letters, digits, ".", "_" or "-", at most 128)`;
+    return `${quotedName(studentId)} is not a student ID (letters, digits, ".", "_" or "-", at most 128)`;
   }
   let submittedAt = mtime;
   if (at !== -1) {
     const text = base.slice(at + 1);
     submittedAt = new Date(text);
     if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(submittedAt.getTime())) {
-      return `"${text}" is not an ISO-8601 time such as 2026-09-30T23:59:00Z`;
+      return `${quotedName(text)} is not an ISO-8601 time such as 2026-09-30T23:59:00Z`;
     }
   }
   return { entry: name, studentId, submittedAt };
@@ -87,22 +125,29 @@ export async function importDeliveries(
   dir: string,
   options: ImportOptions,
 ): Promise<ImportSummary> {
-  let names: string[];
+  let raws: Buffer[];
   try {
-    names = (await readdir(dir)).sort();
+    raws = (await readdir(dir, { encoding: 'buffer' })).sort((a, b) => Buffer.compare(a, b));
   } catch (err) {
     throw new ImportError(`cannot read the import folder ${dir}: ${(err as Error).message}`);
   }
   const rejected: ImportSummary['rejected'] = [];
   const entries: Entry[] = [];
-  for (const name of names) {
-    if (name.startsWith('.')) continue; // .DS_Store and friends
+  const { limits } = service;
+  for (const raw of raws) {
+    if (raw[0] === 0x2e) continue; // .DS_Store and friends
+    const decoded = decodeName(raw);
+    if ('problem' in decoded) {
+      rejected.push({ entry: printableBytes(raw), reason: decoded.problem });
+      continue;
+    }
+    const name = decoded.name;
     const full = join(dir, name);
     const info = await lstat(full);
     const isArchive = info.isFile() && ARCHIVE_SUFFIX.test(name);
     if (!info.isDirectory() && !isArchive) {
       rejected.push({
-        entry: name,
+        entry: printableName(name),
         reason: 'not a folder or a .zip, .tar, .tar.gz or .tgz archive',
       });
       continue;
@@ -110,16 +155,16 @@ export async function importDeliveries(
     let mtime = info.mtime;
     if (info.isDirectory()) {
       try {
-        const { newest } = await readFolder(full);
+        const { newest } = await readFolder(full, limits, false);
         if (newest > 0) mtime = new Date(newest);
       } catch (err) {
-        rejected.push({ entry: name, reason: (err as Error).message });
+        rejected.push({ entry: printableName(name), reason: (err as Error).message });
         continue;
       }
     }
     const parsed = parseEntry(name, mtime, isArchive);
     if (typeof parsed === 'string') {
-      rejected.push({ entry: name, reason: parsed });
+      rejected.push({ entry: printableName(name), reason: parsed });
       continue;
     }
     entries.push({ ...parsed, source: { kind: isArchive ? 'archive' : 'folder', path: full } });
@@ -142,10 +187,13 @@ export async function importDeliveries(
       if (!(await store.getMemberRole(course.id, entry.studentId))) {
         await store.setMember(course.id, entry.studentId, 'student');
       }
-      const content =
-        entry.source.kind === 'archive'
-          ? { archive: { name: entry.entry, content: await readFile(entry.source.path) } }
-          : { files: (await readFolder(entry.source.path)).files };
+      const folder =
+        entry.source.kind === 'folder'
+          ? await readFolder(entry.source.path, limits, true)
+          : undefined;
+      const content = folder
+        ? { files: folder.files, folders: folder.folders }
+        : { archive: { name: entry.entry, content: await readFile(entry.source.path) } };
       const result = await service.deliver({
         collectionId: collection.id,
         userId: entry.studentId,

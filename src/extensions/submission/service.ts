@@ -13,6 +13,7 @@ import {
   type DeliveryFile,
   type DeliveryLimits,
 } from './delivery-files.js';
+import { quotedName } from './delivery-names.js';
 import { createSubmissionStore, type CollectionDetails, type Delivery } from './store.js';
 
 /** No collection has this ID; non-retryable wherever it surfaces. */
@@ -37,6 +38,8 @@ export interface DeliverInput {
   userId: string;
   /** Loose files; or `archive`. */
   files?: DeliveryFile[];
+  /** With `files`: folders that may hold none (an imported folder's), checked, counted, not kept. */
+  folders?: string[];
   /** A zip, tar or tar.gz holding the files. */
   archive?: { name: string; content: Buffer };
   /** When it was handed in; default now. Imports give the original time. */
@@ -83,8 +86,24 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
     return time > stop;
   }
 
+  /** Stores one file; a name the store itself refuses (the disk store reserves a few) is the
+   * delivery's fault, so it is refused like any other name, not an internal error. */
+  async function putFile(prefix: string, file: DeliveryFile): Promise<void> {
+    try {
+      await deps.objects.put(prefix + file.path, file.content);
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name !== 'UnsafeKey' && name !== 'ObjectKeyConflict') throw err;
+      throw new DeliveryRejectedError(
+        `${quotedName(file.path)}: zinc's object store reserves this name or cannot hold it`,
+      );
+    }
+  }
+
   return {
     store,
+    /** The limits every delivery is checked against (imports check folders with them early). */
+    limits: deps.limits,
 
     /**
      * Accepts one delivery: checks membership, window, paths and limits; stores the files,
@@ -106,11 +125,11 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
       const late = checkWindow(collection, submittedAt, staff);
       let files: DeliveryFile[];
       if (input.archive) {
-        if (input.files)
+        if (input.files || input.folders)
           throw new DeliveryRejectedError('give either files or an archive, not both');
         files = await readArchive(input.archive.name, input.archive.content, deps.limits);
       } else {
-        files = checkFiles(input.files ?? [], deps.limits);
+        files = checkFiles(input.files ?? [], deps.limits, input.folders);
       }
       const { manifest, sha256, totalSize } = manifestOf(files);
 
@@ -118,7 +137,7 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
       const prefix = deliveryPrefix(collection.id, id);
       let result: DeliverResult;
       try {
-        for (const file of files) await deps.objects.put(prefix + file.path, file.content);
+        for (const file of files) await putFile(prefix, file);
         result = await store.insertDelivery({
           id,
           collectionId: collection.id,
