@@ -3,6 +3,6 @@
 # embedded stack (zinc demo).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-bash "$root/scripts/setup.sh"
+bash "$root/scripts/setup.sh" demo
 cd "$root"
 exec node bin/zinc.js demo "$@"

@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # Installs what zinc needs on this machine and does nothing for what is already there:
-# Debian packages, npm packages (npm ci), the compiled CLI, the Temporal CLI, the S3 test
-# server and the sandbox launcher.
+# Debian packages, npm packages (npm ci), the compiled CLI, the Temporal CLI, the sandbox
+# launcher and, for the tests, the S3 test server.
+#
+#   scripts/setup.sh demo   what `npm run demo` needs: the embedded stack and the C++ toolchain
+#   scripts/setup.sh        (or `test`) everything the test suite uses as well: PostgreSQL, the
+#                           S3 test server, python3 and a JDK
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+mode=${1:-test}
 
-# Debian packages zinc's services and tests use: PostgreSQL (the production database, tested
-# for real), bubblewrap (the sandbox for student code) and the grading toolchains.
-APT_PACKAGES=(ca-certificates postgresql bubblewrap libseccomp-dev gcc g++ make python3 default-jdk-headless)
+# Debian packages: bubblewrap and libseccomp (the sandbox for student code) and the C/C++
+# toolchain (the demo's language, and the sandbox launcher's compiler) always; PostgreSQL (the
+# production database, tested for real) and the other grading toolchains for the tests.
+APT_PACKAGES=(ca-certificates bubblewrap libseccomp-dev gcc g++ make)
+if [ "$mode" != demo ]; then
+  APT_PACKAGES+=(postgresql python3 default-jdk-headless)
+fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -39,7 +48,9 @@ if [ -z "${ZINC_TEMPORAL_CLI:-}" ]; then
 fi
 
 # The S3-compatible server (versitygw) that the object-storage tests run against.
-bash scripts/install-s3-server.sh
+if [ "$mode" != demo ]; then
+  bash scripts/install-s3-server.sh
+fi
 
 # The sandbox's launcher (a small C program run as PID 1 inside bubblewrap).
 bash scripts/build-sandbox-helper.sh
