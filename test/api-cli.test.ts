@@ -177,7 +177,7 @@ describe('the API from the command line', () => {
       new RegExp(`^\\S+ +s1 +api\\.delivery\\.create +dlv_\\w+ +${collectionId} +stored$`),
     );
     expect(lines[2]).toMatch(
-      /^\S+ +s1 +api\.batch\.start +\S+ +\S+ +error 403 forbidden: s1 is not staff of course COMP2011, so may not start batches of its collections$/,
+      /^\S+ +s1 +api\.batch\.start +\S+ +\S+ +refused 403 forbidden: s1 is not staff of course COMP2011, so may not start batches of its collections$/,
     );
     const json = zinc(dataDir, ['audit', '--since', '1h', '--json']);
     const rows = JSON.parse(json.stdout) as Array<{ actor: string; action: string }>;

@@ -1,7 +1,7 @@
 // Bad requests to zinc's HTTP API, over real HTTP in front of the real stack: each gets the
 // status and message a client can act on, and changes nothing (no delivery, object, batch,
 // report, token or workflow); a refused state-changing request leaves one audit row saying
-// who asked and how it ended.
+// who asked and that it was refused (outcome "refused <status> <error>: <message>").
 // JSON answers are read as `any` and checked by value:
 /* eslint-disable @typescript-eslint/no-unsafe-member-access */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -92,7 +92,7 @@ describe('bad requests to the HTTP API', () => {
       expect(await audit.countAudit()).toBe(auditBefore + 1);
       const row = await lastAudit(api);
       expect(row).toMatchObject({ action: c.audit.action, actor: c.audit.actor });
-      expect(row!.outcome).toBe(`error ${c.status} ${c.error}: ${answer.body.message as string}`);
+      expect(row!.outcome).toBe(`refused ${c.status} ${c.error}: ${answer.body.message as string}`);
       expect(row!.details).toMatchObject({ status: c.status });
     } else {
       expect(await audit.countAudit()).toBe(auditBefore); // reads and unknown routes: no row

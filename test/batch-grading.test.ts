@@ -1,6 +1,6 @@
 // The BatchGrading workflow on the real dev server with the real pipeline (g++ in the sandbox),
-// PGlite and disk storage: results, identity and regrades, steering, validation, ERRORED
-// deliveries and regrade-failed, continue-as-new.
+// PGlite and disk storage: results, identity and regrades, steering, validation (another
+// collection's config included), ERRORED deliveries and regrade-failed, continue-as-new.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBatch, type GradeRequest } from '../src/core/batch-client.js';
@@ -10,6 +10,7 @@ import type { GradingDefaults } from '../src/core/grading-config.js';
 import { createConfigStore } from '../src/extensions/pipeline/config-store.js';
 import { pipelineExtension } from '../src/extensions/pipeline/extension.js';
 import { createReportStore } from '../src/extensions/pipeline/report-store.js';
+import { createDeliveryLocator } from '../src/extensions/submission/delivery-locator.js';
 import { submissionExtension } from '../src/extensions/submission/extension.js';
 import { createSubmissionService } from '../src/extensions/submission/service.js';
 import { createSubmissionStore } from '../src/extensions/submission/store.js';
@@ -256,6 +257,19 @@ describe('BatchGrading', () => {
     expect(badConfig.reason).toBe(
       'ConfigNotFound: grading config cfg_0000000000000000 does not exist',
     );
+
+    // A start that skipped the core's check, with a config of another collection: the
+    // workflow's own validation refuses it, and nothing is graded with it.
+    const configs = createConfigStore(stack.platform);
+    const { id: elsewhere } = await configs.addVersion(`${CONFIG}\n# another course's\n`, ASSETS);
+    await configs.attachToCollection('col_elsewhere', elsewhere);
+    const forged = await grade({ collectionId: quick, configVersion: elsewhere });
+    const foreign = await batchResult(forged.handle);
+    expect(foreign).toMatchObject({ status: 'failed', done: 0 });
+    expect(foreign.reason).toBe(
+      `ConfigNotAttached: grading config ${elsewhere} is not attached to collection ${quick}; a batch may use only its collection's configs (zinc config add <config.yaml> --collection ${quick} attaches one)`,
+    );
+    expect(await createReportStore(stack.platform).listForBatch(forged.batchId)).toEqual([]);
   });
 
   it('counts a delivery ERRORED once its retries are spent, and regrade-failed grades just those', async () => {
@@ -264,7 +278,7 @@ describe('BatchGrading', () => {
     // A pipeline worker whose sandbox cannot start: an infrastructure failure, retried, then ERRORED.
     const broken = await stack.startWorkers([
       asWorkflows(CORE_TASK_QUEUE, zincWorkflowsPath()),
-      asActivities(coreExtension, { batches: createBatchStore(db), objects, events: bus }),
+      asActivities(coreExtension, { db, batches: createBatchStore(db), objects, events: bus }),
       asActivities(submissionExtension, { store: createSubmissionStore(db) }),
       asActivities(pipelineExtension, {
         db,
@@ -272,6 +286,7 @@ describe('BatchGrading', () => {
         events: bus,
         configs: createConfigStore({ db, objects }),
         reports: createReportStore({ db, objects }),
+        deliveries: createDeliveryLocator(createSubmissionStore(db)),
         sandboxOptions: { bwrapPath: '/nonexistent/bwrap' },
       }),
     ]);

@@ -1,7 +1,8 @@
 // ExecutePipeline on the real dev server, with the real sandbox and g++, a real PostgreSQL (shared
 // with a separate worker process) and disk storage: the outcome and the stored report,
 // idempotency and regrades, heartbeats through long tests and a killed worker, cancellation, the
-// three kinds of failure, and grading.completed.
+// three kinds of failure, grading.completed, and forged inputs (another course's delivery or
+// config, a key pointing elsewhere) that grade nothing foreign.
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ import type {
 import { pipelineExtension } from '../src/extensions/pipeline/extension.js';
 import type { GradingReport } from '../src/extensions/pipeline/report/index.js';
 import { createReportStore } from '../src/extensions/pipeline/report-store.js';
+import { createDeliveryLocator } from '../src/extensions/submission/delivery-locator.js';
+import { createSubmissionStore } from '../src/extensions/submission/store.js';
 import type { SandboxOptions } from '../src/extensions/pipeline/sandbox/index.js';
 import { createSubmissionService } from '../src/extensions/submission/service.js';
 import type { ZincEvent } from '../src/platform/events.js';
@@ -123,6 +126,10 @@ let sandboxRuns: () => number;
 let workers: { stop(): Promise<void> };
 const configs: Record<string, string> = {};
 const deliveries: Record<string, { id: string; key: string }> = {};
+/** The collection every delivery above belongs to (and every config is attached to). */
+let collectionId: string;
+/** Another course's collection, its delivery (a broken program) and its config. */
+const foreign = { collectionId: '', delivery: { id: '', key: '' }, config: '' };
 const completed: ZincEvent[] = [];
 
 /** The pipeline extension's registration over this stack's stores. */
@@ -134,6 +141,7 @@ function pipelineRegistration(sandboxOptions: SandboxOptions) {
     events,
     configs: createConfigStore({ db, objects }),
     reports: createReportStore({ db, objects }),
+    deliveries: createDeliveryLocator(createSubmissionStore(db)),
     sandboxOptions,
   });
 }
@@ -188,8 +196,12 @@ async function execute(call: Call): Promise<PipelineOutcome> {
 }
 
 function input(batchId: string, delivery: string, config: string): ExecutePipelineInput {
-  const d = deliveries[delivery]!;
-  return { batchId, deliveryId: d.id, deliveryKey: d.key, configVersion: configs[config]! };
+  return {
+    batchId,
+    collectionId,
+    deliveryId: deliveries[delivery]!.id,
+    configVersion: configs[config]!,
+  };
 }
 
 /** The activity failure a failed workflow ended with. */
@@ -227,7 +239,8 @@ beforeAll(async () => {
     '2026-09-01T00:00:00Z',
     '2026-12-01T00:00:00Z',
   );
-  for (const [student, program] of Object.entries(PROGRAMS)) {
+  collectionId = collection.id;
+  for (const [student, program] of Object.entries({ ...PROGRAMS, gone: PROGRAMS.correct })) {
     await store.ensureUser({ id: student });
     await store.setMember(course.id, student, 'student');
     const { delivery } = await service.deliver({
@@ -238,11 +251,36 @@ beforeAll(async () => {
     });
     deliveries[student] = { id: delivery.id, key: delivery.objectKey };
   }
+  await stack.platform.objects.deletePrefix(deliveries.gone!.key); // its files are lost
   const configStore = createConfigStore(stack.platform);
   configs.main = (await configStore.addVersion(CONFIG, ASSETS)).id;
   configs.slow = (await configStore.addVersion(slowConfig(4, 3000), [])).id;
   configs.slowForKill = (await configStore.addVersion(slowConfig(2, 3000), [])).id;
   configs.loop = (await configStore.addVersion(LOOP_CONFIG, [])).id;
+  for (const id of Object.values(configs)) await configStore.attachToCollection(collection.id, id);
+
+  // Another course: its collection, a student's broken program, and its own config.
+  const otherCourse = await store.ensureCourse({ code: 'COMP3021' });
+  const otherCollection = await store.ensureCollection(
+    (await store.ensureActivity(otherCourse.id, 'Lab 9')).id,
+    'main',
+    '2026-09-01T00:00:00Z',
+    '2026-12-01T00:00:00Z',
+  );
+  await store.ensureUser({ id: 'o1' });
+  await store.setMember(otherCourse.id, 'o1', 'student');
+  const { delivery: otherDelivery } = await service.deliver({
+    collectionId: otherCollection.id,
+    userId: 'o1',
+    submittedAt: new Date('2026-10-01T00:00:00Z'),
+    files: [{ path: 'main.cpp', content: Buffer.from(PROGRAMS.broken) }],
+  });
+  foreign.collectionId = otherCollection.id;
+  foreign.delivery = { id: otherDelivery.id, key: otherDelivery.objectKey };
+  foreign.config = (
+    await configStore.addVersion(CONFIG.replace('normalizedTo: 100', 'normalizedTo: 50'), ASSETS)
+  ).id;
+  await configStore.attachToCollection(otherCollection.id, foreign.config);
 
   const counting = countingBwrap(join(tmp, 'counting'));
   sandboxRuns = counting.runs;
@@ -515,6 +553,7 @@ describe('ExecutePipeline', () => {
       await store.addVersion(CONFIG.replace('normalizedTo: 100', 'normalizedTo: 10'), ASSETS)
     ).id;
     await stack.platform.objects.delete(`configs/${lostAsset}/assets/t2.out`);
+    for (const id of [invalidYaml, lostAsset]) await store.attachToCollection(collectionId, id);
     const cases: Array<[ExecutePipelineInput, string, RegExp]> = [
       [
         { ...input('batch-err', 'correct', 'main'), configVersion: 'cfg_0000000000000000' },
@@ -532,9 +571,9 @@ describe('ExecutePipeline', () => {
         /t2\.out/,
       ],
       [
-        { ...input('batch-err', 'correct', 'main'), deliveryKey: 'deliveries/nowhere/none/' },
+        input('batch-err', 'gone', 'main'),
         'DeliveryFilesMissing',
-        /has no files under deliveries\/nowhere\/none\//,
+        new RegExp(`has no files under ${deliveries.gone!.key}`),
       ],
     ];
     for (const [call, type, message] of cases) {
@@ -551,6 +590,80 @@ describe('ExecutePipeline', () => {
       expect((await activityStarts(handle)).map((s) => s.attempt)).toEqual([1]);
     }
     expect(await createReportStore(stack.platform).listForBatch('batch-err')).toEqual([]);
+  });
+
+  it("refuses forged inputs without grading anything: another collection's delivery or config", async () => {
+    const runsBefore = sandboxRuns();
+    const cases: Array<[ExecutePipelineInput, string, RegExp]> = [
+      [
+        // the batch's collection, but a delivery of another course
+        { ...input('batch-forged', 'correct', 'main'), deliveryId: foreign.delivery.id },
+        'DeliveryNotInCollection',
+        new RegExp(
+          `delivery ${foreign.delivery.id} does not belong to collection ${collectionId}; a batch grades only its own collection's deliveries`,
+        ),
+      ],
+      [
+        // another course's config on this collection (hidden tests would show in the report)
+        { ...input('batch-forged', 'correct', 'main'), configVersion: foreign.config },
+        'ConfigNotAttached',
+        new RegExp(
+          `grading config ${foreign.config} is not attached to collection ${collectionId}; a batch may use only its collection's configs`,
+        ),
+      ],
+      [
+        // an input recorded before v3 (no collectionId): the config must be attached to the
+        // delivery's own collection
+        {
+          batchId: 'batch-forged',
+          deliveryId: deliveries.correct!.id,
+          deliveryKey: deliveries.correct!.key,
+          configVersion: foreign.config,
+        },
+        'ConfigNotAttached',
+        /is not attached to collection/,
+      ],
+      [
+        { ...input('batch-forged', 'correct', 'main'), deliveryId: 'dlv_nowhere' },
+        'DeliveryNotFound',
+        /delivery dlv_nowhere does not exist/,
+      ],
+    ];
+    for (const [call, type, message] of cases) {
+      const failure = await activityFailureOf(await start({ input: call }));
+      const cause = failure.cause as ApplicationFailure;
+      expect({ type: cause.type, nonRetryable: cause.nonRetryable }).toEqual({
+        type,
+        nonRetryable: true,
+      });
+      expect(cause.message).toMatch(message);
+    }
+    expect(sandboxRuns()).toBe(runsBefore); // nothing ran
+    expect(await createReportStore(stack.platform).listForBatch('batch-forged')).toEqual([]);
+  });
+
+  it('never reads a key from its input: a deliveryKey pointing at another delivery is ignored', async () => {
+    // The key names the other course's broken program; the ID names a correct one. Recorded
+    // inputs of batches before v3 carry a key, so one is accepted and ignored, with or without
+    // collectionId.
+    const legacy = await execute({
+      input: {
+        batchId: 'batch-key',
+        deliveryId: deliveries.correct!.id,
+        deliveryKey: foreign.delivery.key,
+        configVersion: configs.main!,
+      },
+    });
+    const current = await execute({
+      input: { ...input('batch-key-2', 'correct', 'main'), deliveryKey: foreign.delivery.key },
+    });
+    for (const outcome of [legacy, current]) {
+      expect(outcome).toMatchObject({ deliveryId: deliveries.correct!.id, score: 100 });
+      expect(nonZero(outcome.verdicts)).toEqual({ COMPILED: 1, PASSED: 2 });
+    }
+    const reports = createReportStore(stack.platform);
+    expect(await reports.get('batch-key', foreign.delivery.id)).toBeNull();
+    expect(await reports.get('batch-key-2', foreign.delivery.id)).toBeNull();
   });
 
   it('retries an unavailable sandbox until the attempts are spent, storing nothing', async () => {

@@ -126,10 +126,14 @@ describe('zinc grade and zinc batch', () => {
     }>;
     expect(list.map((b) => b.batchId)).toContain(summary.batchId);
 
+    // Refused in the core before any workflow starts (test/batch-admission.test.ts checks that
+    // nothing started), saying how to become staff.
     const refused = zinc(dataDir, ['grade', collectionId, '--as', 's1']);
-    expect(refused.status, refused.stderr).toBe(1);
-    expect(refused.stdout, refused.stderr).toContain(
-      'failed (s1 is not staff of course C1, so may not grade its collections)',
+    expect(refused.status, refused.stderr).toBe(3);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toBe(
+      'zinc grade: s1 is not staff of course C1, so may not start batches of its collections\n' +
+        'To grade it, s1 must be staff of course C1: zinc user add s1 --course C1 --role staff\n',
     );
   });
 });

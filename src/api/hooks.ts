@@ -1,6 +1,7 @@
 // The hooks every request passes: the bearer token is checked before anything is read, errors
 // become JSON, and each request to a state-changing route leaves one audit row (who, what,
-// when, and the outcome: success or the error) before its answer goes out.
+// when, and the outcome: success, "refused <status> ..." or "error <status> ...") before its
+// answer goes out.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '../core/auth.js';
 import type { ApiContext, ZodApp } from './context.js';
@@ -47,10 +48,11 @@ async function auditRequest(
   const status = reply.statusCode;
   const params = (request.params ?? {}) as Record<string, unknown>;
   const rawTarget = typeof params.id === 'string' ? params.id : '-';
+  // A 4xx is a request zinc refused (it changed nothing); a 5xx one it failed to serve.
   const outcome =
     status < 400
       ? (audit.outcome ?? 'success')
-      : `error ${status} ${audit.error?.code ?? ''}: ${audit.error?.message ?? ''}`.trim();
+      : `${status < 500 ? 'refused' : 'error'} ${status} ${audit.error?.code ?? ''}: ${audit.error?.message ?? ''}`.trim();
   try {
     await ctx.batches.audit({
       actor: request.principal?.userId ?? audit.refusedUserId ?? 'anonymous',

@@ -11,6 +11,7 @@ import { migrateCoreSchema } from '../core/schema.js';
 import { submissionExtension } from '../extensions/submission/extension.js';
 import { migrateSubmissionSchema } from '../extensions/submission/schema.js';
 import { createSubmissionStore } from '../extensions/submission/store.js';
+import { createDeliveryLocator } from '../extensions/submission/delivery-locator.js';
 import { createConfigStore } from '../extensions/pipeline/config-store.js';
 import { pipelineExtension } from '../extensions/pipeline/extension.js';
 import { createReportStore } from '../extensions/pipeline/report-store.js';
@@ -50,7 +51,7 @@ export async function openComponents(
           await migrateCoreSchema(db);
           registrations.push(asWorkflows(CORE_TASK_QUEUE, zincWorkflowsPath()));
           registrations.push(
-            asActivities(coreExtension, { batches: createBatchStore(db), objects, events }),
+            asActivities(coreExtension, { db, batches: createBatchStore(db), objects, events }),
           );
           break;
         case 'submission':
@@ -68,6 +69,8 @@ export async function openComponents(
               events,
               configs: createConfigStore({ db, objects }),
               reports: createReportStore({ db, objects }),
+              // The submission extension's read of where a delivery is (same database).
+              deliveries: createDeliveryLocator(createSubmissionStore(db)),
               sandboxOptions: sandboxOptionsFromEnv(),
             }),
           );

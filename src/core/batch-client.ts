@@ -1,5 +1,6 @@
 // Starting and steering batches from a Temporal client: the batch ID is fixed by the request,
 // so asking again while a batch runs returns that batch instead of starting a second one.
+import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ZincTemporalClient } from '../temporal/client.js';
@@ -7,8 +8,10 @@ import { CORE_TASK_QUEUE } from '../temporal/constants.js';
 import { objectKey } from '../platform/object-keys.js';
 import { SUBMISSION_TASK_QUEUE } from '../extensions/submission/constants.js';
 import { PIPELINE_TASK_QUEUE } from '../extensions/pipeline/constants.js';
+import type { batchAdmissionWorkflow } from '../workflows/grading/batch-admission.js';
 import type { batchGradingWorkflow } from '../workflows/grading/batch-grading.js';
 import type { BatchGradingInput, BatchSource } from '../workflows/grading/types.js';
+import type { BatchRequest } from './batch-admission.js';
 import type { GradingDefaults } from './grading-config.js';
 
 export type BatchHandle = WorkflowHandle<typeof batchGradingWorkflow>;
@@ -104,4 +107,22 @@ export async function startBatch(
       throw err;
     }
   }
+}
+
+/**
+ * Asks the core's workers whether `request` may start a batch, through the short BatchAdmission
+ * workflow (`batch-admission-<uuid>`): for a client that cannot read the database itself. The
+ * core audits a refusal; the caller starts the batch only when admitted.
+ */
+export async function admitThroughCore(temporal: ZincTemporalClient, request: BatchRequest) {
+  const coreTaskQueue = temporal.formatTaskQueue(CORE_TASK_QUEUE);
+  const handle = await temporal.client.workflow.start<typeof batchAdmissionWorkflow>(
+    'batchAdmissionWorkflow',
+    {
+      workflowId: `batch-admission-${randomUUID()}`,
+      taskQueue: coreTaskQueue,
+      args: [{ request, coreTaskQueue }],
+    },
+  );
+  return handle.result();
 }

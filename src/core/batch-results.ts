@@ -1,9 +1,12 @@
 // A batch's results, one row per delivery (graded or ERRORED): what `zinc batch results` prints
-// and `GET /api/batches/:id/results` returns, as JSON or CSV.
+// and `GET /api/batches/:id/results` returns, as JSON or CSV; and the tally of the same rows that
+// the batch's summary reports, so the two always agree. A delivery with a stored report is
+// graded, whatever its attempts ended with.
 import type { Queryable } from '../platform/database.js';
 import type { ObjectStore } from '../platform/object-store.js';
 import { createReportStore } from '../extensions/pipeline/report-store.js';
 import { createSubmissionStore } from '../extensions/submission/store.js';
+import type { BatchCounters } from '../workflows/grading/types.js';
 import { headlineVerdict } from '../workflows/grading/verdicts.js';
 import { createBatchStore } from './batch-store.js';
 import { BatchNotFoundError } from './batch-status.js';
@@ -19,9 +22,17 @@ export interface ResultRow {
   reportKey: string | null;
 }
 
-/** RFC 4180 field quoting. */
-function csvField(value: string | number | null): string {
-  const text = value === null ? '' : String(value);
+/** Text a spreadsheet would read as a formula (or that hides one behind a tab or CR). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * RFC 4180 field quoting; a text cell that a spreadsheet would take for a formula gets a
+ * leading `'` (OWASP's CSV-injection advice), so a student ID like `=HYPERLINK(...)` stays text.
+ * Numbers are written as they are (a negative score is a number, not a formula).
+ */
+export function csvField(value: string | number | null): string {
+  let text = value === null ? '' : String(value);
+  if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
@@ -64,16 +75,10 @@ export async function batchResultRows(
   deps: { db: Queryable; objects: ObjectStore },
   batchId: string,
 ): Promise<ResultRow[]> {
-  const batches = createBatchStore(deps.db);
-  if (!(await batches.get(batchId)))
+  if (!(await createBatchStore(deps.db).get(batchId)))
     throw new BatchNotFoundError(`batch ${batchId} does not exist`);
-  const reports = await createReportStore(deps).listForBatch(batchId);
-  const failures = await batches.listFailures(batchId, null, 1_000_000);
-  const graded = new Set(reports.map((r) => r.deliveryId));
-  const ids = [
-    ...reports.map((r) => r.deliveryId),
-    ...failures.filter((f) => !graded.has(f.deliveryId)).map((f) => f.deliveryId),
-  ];
+  const { reports, failures } = await resultSources(deps, batchId);
+  const ids = [...reports.map((r) => r.deliveryId), ...failures.map((f) => f.deliveryId)];
   const deliveries = new Map(
     (await createSubmissionStore(deps.db).getDeliveries(ids)).map((d) => [d.id, d]),
   );
@@ -88,7 +93,6 @@ export async function batchResultRows(
     reportKey: r.reportKey,
   }));
   for (const f of failures) {
-    if (graded.has(f.deliveryId)) continue;
     out.push({
       student: f.userId,
       delivery: f.deliveryId,
@@ -101,4 +105,41 @@ export async function batchResultRows(
     });
   }
   return out.sort((a, b) => (a.student < b.student ? -1 : a.student > b.student ? 1 : 0));
+}
+
+/** A batch's results before they are rows: its reports, and the failures of deliveries that
+ * have no report (a stored report wins over a failure recorded for the same delivery). */
+async function resultSources(deps: { db: Queryable; objects: ObjectStore }, batchId: string) {
+  const reports = await createReportStore(deps).listForBatch(batchId);
+  const graded = new Set(reports.map((r) => r.deliveryId));
+  const failures = (await createBatchStore(deps.db).listFailures(batchId, null, 1_000_000)).filter(
+    (f) => !graded.has(f.deliveryId),
+  );
+  return { reports, failures };
+}
+
+/** The counters of a batch's result rows, and the deliveries that have a report. */
+export type BatchTally = Omit<BatchCounters, 'total'> & { graded: ReadonlySet<string> };
+
+/**
+ * What the batch's result rows add up to: done, errored and counts by headline verdict
+ * (ERRORED included), and which deliveries have a report. The summary is made from this.
+ */
+export async function batchTally(
+  deps: { db: Queryable; objects: ObjectStore },
+  batchId: string,
+): Promise<BatchTally> {
+  const { reports, failures } = await resultSources(deps, batchId);
+  const counts: Record<string, number> = {};
+  for (const r of reports) {
+    const verdict = headlineVerdict(r.verdicts);
+    counts[verdict] = (counts[verdict] ?? 0) + 1;
+  }
+  if (failures.length > 0) counts.ERRORED = failures.length;
+  return {
+    done: reports.length + failures.length,
+    errored: failures.length,
+    counts,
+    graded: new Set(reports.map((r) => r.deliveryId)),
+  };
 }

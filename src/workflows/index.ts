@@ -1,3 +1,4 @@
 // The one workflow bundle entry: every top-level workflow zinc runs on its core task queue.
 export { healthCheckWorkflow } from './health/health-check.js';
 export { batchGradingWorkflow } from './grading/batch-grading.js';
+export { batchAdmissionWorkflow } from './grading/batch-admission.js';

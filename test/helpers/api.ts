@@ -41,7 +41,10 @@ export interface ApiFixture {
     other: string;
     /** Open now, with no grading config. */
     bare: string;
+    /** Attached to quick, slow, closed and other. */
     config: string;
+    /** COMP2012's own config, attached only to other. */
+    otherConfig: string;
   };
   call(method: string, path: string, options?: CallOptions): Promise<ApiAnswer>;
   stop(): Promise<void>;
@@ -116,6 +119,8 @@ export async function startApiFixture(): Promise<ApiFixture> {
   const configs = createConfigStore(platform);
   const { id: configId } = await configs.addVersion(CONFIG, ASSETS);
   for (const c of [quick, slow, closed, other]) await configs.attachToCollection(c.id, configId);
+  const { id: otherConfig } = await configs.addVersion(`${CONFIG}# COMP2012's\n`, ASSETS);
+  await configs.attachToCollection(other.id, otherConfig);
 
   const members: Array<[string, string, 'staff' | 'student']> = [
     ['ta', course.id, 'staff'],
@@ -166,6 +171,7 @@ export async function startApiFixture(): Promise<ApiFixture> {
       other: other.id,
       bare: bare.id,
       config: configId,
+      otherConfig,
     },
     async call(method, path, options = {}) {
       const headers: Record<string, string> = { ...(options.headers ?? {}) };

@@ -135,6 +135,19 @@ export function accessCases(k: BadRequestContext): BadRequest[] {
       audit: { action: 'api.batch.start', actor: 'tb' },
     },
     {
+      name: "staff of this course starting a batch with another course's config",
+      send: () =>
+        post(k, '/api/batches', k.api.tokens.ta, {
+          collectionId: k.api.ids.quick,
+          configVersion: k.api.ids.otherConfig,
+        })(),
+      status: 403,
+      error: 'forbidden',
+      message: () =>
+        `grading config ${k.api.ids.otherConfig} is not attached to collection ${k.api.ids.quick}; a batch may use only its collection's configs (zinc config add <config.yaml> --collection ${k.api.ids.quick} attaches one)`,
+      audit: { action: 'api.batch.start', actor: 'ta' },
+    },
+    {
       name: "staff of another course reading this course's batch",
       send: () => get(k, `/api/batches/${k.batchId}`, k.api.tokens.tb)(),
       status: 403,

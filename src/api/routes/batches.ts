@@ -1,6 +1,7 @@
 // Batches: start one (202 with its ID; the same request while it runs gives the same batch),
 // list them, read one (live while it runs), and its results as JSON or CSV.
 import { z } from 'zod';
+import { admitBatch } from '../../core/batch-admission.js';
 import { startBatch } from '../../core/batch-client.js';
 import { batchResultRows, toCsv } from '../../core/batch-results.js';
 import { listBatches } from '../../core/batch-status.js';
@@ -8,7 +9,6 @@ import { ForbiddenError } from '../../core/auth.js';
 import type { CollectionDetails } from '../../extensions/submission/store-types.js';
 import { batchViewSchema, describeBatch, locateBatch } from '../batch-view.js';
 import { userOf, type ApiContext, type ZodApp } from '../context.js';
-import { ConflictError } from '../errors.js';
 import { errorResponses, idParamsSchema, idSchema, SECURITY } from '../schemas.js';
 import type { FastifyRequest } from 'fastify';
 
@@ -64,7 +64,7 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
       schema: {
         summary: "Grade every student's latest delivery of a collection",
         description:
-          'Staff of the course only. Answers 202 with the batch ID; asking again while that batch runs answers the same batch with existing: true.',
+          "Staff of the course only, with a config version attached to the collection (default: the collection's newest). Checked before any workflow starts: a refusal (403, 404, 409) starts nothing and records no batch. Answers 202 with the batch ID; asking again while that batch runs answers the same batch with existing: true.",
         tags: ['batches'],
         security: SECURITY,
         body: startBodySchema,
@@ -83,14 +83,13 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
       const user = userOf(request);
       const body = request.body;
       request.zincAudit.target = body.collectionId;
-      await ctx.access.collection(user, body.collectionId, 'batch.start', auditCollection(request));
-      if (body.configVersion) {
-        await ctx.configs.getVersion(body.configVersion); // ConfigNotFound: 404
-      } else if ((await ctx.configs.listForCollection(body.collectionId)).length === 0) {
-        throw new ConflictError(
-          `collection ${body.collectionId} has no grading config yet; add one with zinc config add`,
-        );
-      }
+      // Forbidden, ConfigNotAttached: 403; CollectionNotFound, ConfigNotFound: 404;
+      // NoGradingConfig: 409. The audit hook records the refusal.
+      await admitBatch(
+        ctx,
+        { collectionId: body.collectionId, configVersion: body.configVersion, requestedBy: user },
+        auditCollection(request),
+      );
       const { batchId, existing } = await startBatch(ctx.temporal, ctx.config.grading, {
         collectionId: body.collectionId,
         configVersion: body.configVersion,

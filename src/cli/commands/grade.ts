@@ -1,4 +1,5 @@
 // `zinc grade` and `zinc batch ...`: start, watch, steer and read batches.
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { startBatch, type BatchHandle } from '../../core/batch-client.js';
@@ -14,6 +15,7 @@ import type { BatchProgress, BatchSummary } from '../../workflows/grading/types.
 import type { ZincConfig } from '../../platform/config.js';
 import { configFrom } from '../context.js';
 import { withStack, type Stack } from '../stack.js';
+import { admitFromCli, reportRefusal } from '../admission.js';
 import { batchResult, formatSummary, watchBatch } from '../watch.js';
 
 /** Who is asking: --as, else ZINC_USER, else the login name. */
@@ -22,6 +24,9 @@ export function actor(opts: { as?: string }): string {
 }
 
 export { BatchNotFoundError } from '../../core/batch-status.js';
+
+/** A grading-config version ID (`cfg_` and 16 hex digits). */
+const CONFIG_VERSION_ID = /^cfg_[0-9a-f]{16}$/;
 
 function exitCodeOf(summary: BatchSummary): number {
   return summary.status === 'completed' ? 0 : 1;
@@ -49,7 +54,10 @@ export function registerGradeCommands(program: Command): Command {
   program
     .command('grade <collectionId>')
     .description("grade every student's latest delivery in a collection, with a live progress bar")
-    .option('--config <version>', "grading-config version (default: the collection's newest)")
+    .option(
+      '--config-version <version>',
+      "grading-config version, attached to the collection (default: the collection's newest)",
+    )
     .option('--concurrency <n>', 'deliveries graded at once', (v) => Number.parseInt(v, 10))
     .option('--include-test', 'also grade staff test deliveries')
     .option(
@@ -62,7 +70,7 @@ export function registerGradeCommands(program: Command): Command {
       async (
         collectionId: string,
         opts: {
-          config?: string;
+          configVersion?: string;
           concurrency?: number;
           includeTest?: boolean;
           as?: string;
@@ -71,6 +79,14 @@ export function registerGradeCommands(program: Command): Command {
         },
         command: Command,
       ) => {
+        // `--config` is zinc's global option (the YAML configuration file), read before this
+        // command sees it: say so when it was given a config version instead.
+        const file = command.optsWithGlobals<{ config?: string }>().config;
+        if (file && CONFIG_VERSION_ID.test(file) && !existsSync(file)) {
+          command.error(
+            `zinc grade: --config names zinc's configuration file; give a grading-config version with --config-version ${file}`,
+          );
+        }
         const config: ZincConfig = configFrom(command);
         if (
           opts.concurrency !== undefined &&
@@ -79,12 +95,23 @@ export function registerGradeCommands(program: Command): Command {
           command.error('zinc grade: --concurrency must be a whole number of at least 1');
         }
         await withStack(config, async (stack) => {
+          const requestedBy = actor(opts);
+          // The core decides before any workflow starts; a refusal starts nothing.
+          const decision = await admitFromCli(stack, config, {
+            collectionId,
+            configVersion: opts.configVersion,
+            requestedBy,
+          });
+          if (!decision.admitted) {
+            reportRefusal('zinc grade', decision.refusal);
+            return;
+          }
           const { batchId, handle, existing } = await startBatch(stack.temporal, config.grading, {
             collectionId,
-            configVersion: opts.config,
+            configVersion: opts.configVersion,
             concurrency: opts.concurrency,
             includeTest: opts.includeTest,
-            requestedBy: actor(opts),
+            requestedBy,
           });
           if (!opts.json) {
             process.stderr.write(
@@ -208,10 +235,21 @@ export function registerGradeCommands(program: Command): Command {
         const config = configFrom(command);
         await withStack(config, async (stack) => {
           const source = await batchResult(await existingHandle(stack, sourceId));
-          const { batchId, handle, existing } = await startBatch(stack.temporal, config.grading, {
+          const request = {
             collectionId: source.collectionId,
             configVersion: source.configVersion ?? undefined,
             requestedBy: actor(opts),
+          };
+          const decision = await admitFromCli(stack, config, {
+            ...request,
+            sourceBatchId: sourceId,
+          });
+          if (!decision.admitted) {
+            reportRefusal('zinc batch regrade-failed', decision.refusal);
+            return;
+          }
+          const { batchId, handle, existing } = await startBatch(stack.temporal, config.grading, {
+            ...request,
             source: { kind: 'errored', batchId: sourceId },
           });
           if (!opts.json)

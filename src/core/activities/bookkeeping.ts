@@ -1,5 +1,6 @@
 // The core's batch bookkeeping on zinc-core-default: the batch record, its failures, its
 // summary document and `batch.completed` event, and the audit log.
+import type { Queryable } from '../../platform/database.js';
 import type { EventBus } from '../../platform/events.js';
 import { objectKey } from '../../platform/object-keys.js';
 import type { ObjectStore } from '../../platform/object-store.js';
@@ -9,9 +10,12 @@ import type {
   BatchStatus,
   BatchSummary,
 } from '../../workflows/grading/types.js';
+import { batchTally } from '../batch-results.js';
 import type { AuditEntry, BatchStore } from '../batch-store.js';
 
 export interface BookkeepingDeps {
+  /** The database the batch's reports and failures are read from, for its summary. */
+  db: Queryable;
   batches: BatchStore;
   objects: ObjectStore;
   events: EventBus;
@@ -99,12 +103,20 @@ export function createBookkeepingActivities(deps: BookkeepingDeps) {
 
     /**
      * Ends the batch: writes the summary document, completes the record, publishes
-     * `batch.completed` and audits the outcome. Retried calls rewrite the same document.
+     * `batch.completed` and audits the outcome. Retried calls rewrite the same document. The
+     * counters are those of the batch's result rows (a delivery with a stored report is graded,
+     * even if the workflow counted it ERRORED), so the summary and the results always agree.
      */
     async FinishBatch(
-      input: Omit<BatchSummary, 'summaryKey' | 'startedAt' | 'finishedAt'>,
+      counted: Omit<BatchSummary, 'summaryKey' | 'startedAt' | 'finishedAt'>,
     ): Promise<BatchSummary> {
-      const key = summaryKey(input.batchId);
+      const key = summaryKey(counted.batchId);
+      const { graded, ...tally } = await batchTally(deps, counted.batchId);
+      const input = {
+        ...counted,
+        ...tally,
+        failures: counted.failures.filter((f) => !graded.has(f.deliveryId)),
+      };
       // A batch refused before it was recorded (unknown collection...) still gets a record.
       await batches.recordStart({
         id: input.batchId,

@@ -11,6 +11,17 @@ export class ConfigNotFoundError extends Error {
   override readonly name = 'ConfigNotFound';
 }
 
+/** A config version that exists but is not attached to the collection a batch grades; a batch
+ * may use only its collection's configs (non-retryable). */
+export class ConfigNotAttachedError extends Error {
+  override readonly name = 'ConfigNotAttached';
+}
+
+/** The message of a ConfigNotAttached failure, the same from the core and the activities. */
+export function configNotAttachedMessage(configId: string, collectionId: string): string {
+  return `grading config ${configId} is not attached to collection ${collectionId}; a batch may use only its collection's configs (zinc config add <config.yaml> --collection ${collectionId} attaches one)`;
+}
+
 /**
  * A stored version cannot be used: an asset is gone from object storage or no longer matches its
  * recorded sha256. Retrying cannot bring it back, so it is not retried.
@@ -57,6 +68,16 @@ export function createConfigStore(deps: { db: Queryable; objects: ObjectStore })
       [id],
     );
     return rows[0];
+  }
+
+  /** Whether `configId` is attached to the collection (a batch may use only those). */
+  async function isAttached(collectionId: string, configId: string): Promise<boolean> {
+    const { rows } = await db.query<{ found: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM collection_configs
+                       WHERE collection_id = $1 AND config_id = $2) AS found`,
+      [collectionId, configId],
+    );
+    return rows[0]?.found === true;
   }
 
   return {
@@ -126,6 +147,18 @@ export function createConfigStore(deps: { db: Queryable; objects: ObjectStore })
          ON CONFLICT (collection_id, config_id) DO UPDATE SET added_at = clock_timestamp()`,
         [collectionId, configId],
       );
+    },
+
+    isAttached,
+
+    /** Nothing when `configId` is attached to the collection; ConfigNotFoundError when no
+     * version has this ID, ConfigNotAttachedError when the collection is not graded with it. */
+    async requireAttached(collectionId: string, configId: string): Promise<void> {
+      if (await isAttached(collectionId, configId)) return;
+      if (!(await getRow(configId))) {
+        throw new ConfigNotFoundError(`grading config ${configId} does not exist`);
+      }
+      throw new ConfigNotAttachedError(configNotAttachedMessage(configId, collectionId));
     },
 
     /** The collection's config versions, newest first. */

@@ -3,12 +3,20 @@
 /** Task-queue suffix served by the pipeline extension's worker. */
 export const PIPELINE_TASK_QUEUE = 'pipeline-default';
 
-/** Input of the `ExecutePipeline` activity: grade one delivery for one batch. */
+/**
+ * Input of the `ExecutePipeline` activity: grade one delivery for one batch. Only IDs: the
+ * activity reads where the delivery's files are from the database.
+ */
 export interface ExecutePipelineInput {
   batchId: string;
+  /**
+   * The batch's collection: the delivery must belong to it and the config be attached to it.
+   * Absent in inputs recorded by batches before v3 (then the delivery's own collection).
+   */
+  collectionId?: string;
   deliveryId: string;
-  /** The object-key prefix of the delivery's files (LatestDelivery.objectKey). */
-  deliveryKey: string;
+  /** Sent by batches before v3 and never read: the files' key is derived from the delivery. */
+  deliveryKey?: string;
   /** The grading-config version (`cfg_...`). */
   configVersion: string;
 }
@@ -30,10 +38,19 @@ export interface PipelineOutcome {
 /** Failure types of ExecutePipeline that retrying cannot fix. */
 export const NON_RETRYABLE_PIPELINE_ERRORS = [
   'ConfigNotFound',
+  'ConfigNotAttached',
   'InvalidConfig',
   'PipelineConfigError',
   'DeliveryFilesMissing',
+  'DeliveryNotFound',
+  'DeliveryNotInCollection',
 ];
+
+/** Input of `FindReport`: the report a batch may already have for a delivery. */
+export interface FindReportInput {
+  batchId: string;
+  deliveryId: string;
+}
 
 /** Input of `DescribeConfig`: the version to use, or the collection's newest one. */
 export interface DescribeConfigInput {

@@ -7,6 +7,9 @@
 // already exists goes behind `patched('<change-name>')` (old branch kept until no batch of the
 // old version runs). test/workflow-replay.test.ts replays the recorded histories of every
 // released version (test/fixtures/histories/, recorded with `npm run record:histories`).
+// v2: 'steering-audit-survives-cancel'. v3: 'execute-pipeline-by-id' (ExecutePipeline gets the
+// batch's collection and no object key) and 'reconcile-stored-reports' (a delivery whose report
+// was stored is graded, even when its attempts ran out after the report was saved).
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -28,6 +31,7 @@ import type { DeliveryActivities } from '../../extensions/submission/activities/
 import type { PipelineActivities } from '../../extensions/pipeline/activities/execute-pipeline.js';
 import type { BatchSupportActivities } from '../../extensions/pipeline/activities/batch-support.js';
 import { NON_RETRYABLE_PIPELINE_ERRORS } from '../../extensions/pipeline/constants.js';
+import type { PipelineOutcome } from '../../extensions/pipeline/constants.js';
 import { headlineVerdict } from './verdicts.js';
 import type {
   BatchFailure,
@@ -44,7 +48,12 @@ export const resumeSignal = defineSignal<[SteeringRequest]>('resume');
 export const cancelSignal = defineSignal<[SteeringRequest]>('cancel');
 
 /** Failures that stop the whole batch: the config is at fault, so every delivery would fail. */
-const FATAL_ERRORS = ['ConfigNotFound', 'InvalidConfig', 'PipelineConfigError'];
+const FATAL_ERRORS = [
+  'ConfigNotFound',
+  'ConfigNotAttached',
+  'InvalidConfig',
+  'PipelineConfigError',
+];
 const VALIDATION_ERRORS = ['CollectionNotFound', 'InvalidSubmissionInput', ...FATAL_ERRORS];
 /** Failures kept in the workflow (all are in the database). */
 const MAX_FAILURES_KEPT = 50;
@@ -198,24 +207,54 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
       },
     });
 
+    const countGraded = (outcome: PipelineOutcome): void => {
+      const verdict = headlineVerdict(outcome.verdicts);
+      counters.done += 1;
+      counters.counts[verdict] = (counters.counts[verdict] ?? 0) + 1;
+    };
+
     const grade = async (d: Pending): Promise<void> => {
       inFlight += 1;
       try {
-        const outcome = await pipeline.ExecutePipeline({
-          batchId: input.batchId,
-          deliveryId: d.id,
-          deliveryKey: d.objectKey,
-          configVersion: configVersion!,
-        });
-        const verdict = headlineVerdict(outcome.verdicts);
-        counters.done += 1;
-        counters.counts[verdict] = (counters.counts[verdict] ?? 0) + 1;
+        // v3: only IDs; the activity finds the delivery's files itself and checks that it
+        // belongs to the batch's collection.
+        const outcome = await pipeline.ExecutePipeline(
+          patched('execute-pipeline-by-id')
+            ? {
+                batchId: input.batchId,
+                collectionId: input.collectionId,
+                deliveryId: d.id,
+                configVersion: configVersion!,
+              }
+            : {
+                batchId: input.batchId,
+                deliveryId: d.id,
+                deliveryKey: d.objectKey,
+                configVersion: configVersion!,
+              },
+        );
+        countGraded(outcome);
       } catch (err) {
         if (isCancellation(err)) return; // cancelled in flight: not graded, not counted
         if (FATAL_ERRORS.includes(failureType(err) ?? '')) {
           fatal ??= describeFailure(err);
           gradingScope.cancel();
           return;
+        }
+        // v3: the report may have been stored by an attempt whose completion was lost; then
+        // the delivery is graded, as the batch's results show it.
+        if (patched('reconcile-stored-reports')) {
+          let stored: PipelineOutcome | null;
+          try {
+            stored = await support.FindReport({ batchId: input.batchId, deliveryId: d.id });
+          } catch (findErr) {
+            if (isCancellation(findErr)) return;
+            throw findErr;
+          }
+          if (stored) {
+            countGraded(stored);
+            return;
+          }
         }
         const failure = { deliveryId: d.id, userId: d.userId, reason: describeFailure(err) };
         counters.done += 1;

@@ -1,10 +1,19 @@
-// Activities a batch calls around the grading itself: which config version to use (checked),
-// and the score statistics of its reports for the summary.
+// Activities a batch calls around the grading itself: which config version to use (checked,
+// and attached to the collection), whether a delivery's report was stored after all, and the
+// score statistics of its reports for the summary.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Queryable } from '../../../platform/database.js';
 import { parseGradingConfig, type GradingConfig } from '../config/index.js';
 import type { ConfigStore } from '../config-store.js';
-import type { BatchScoreStats, ConfigDescription, DescribeConfigInput } from '../constants.js';
+import type {
+  BatchScoreStats,
+  ConfigDescription,
+  DescribeConfigInput,
+  FindReportInput,
+  PipelineOutcome,
+} from '../constants.js';
+import type { ReportStore } from '../report-store.js';
+import { outcome } from './execute-pipeline.js';
 
 /** An upper bound of one pipeline run: each command at its wall-time limit. */
 export function worstCaseSecs(config: GradingConfig): number {
@@ -20,12 +29,26 @@ export function worstCaseSecs(config: GradingConfig): number {
 }
 
 /** The pipeline extension's batch-support activities. */
-export function createBatchSupportActivities(deps: { db: Queryable; configs: ConfigStore }) {
+export function createBatchSupportActivities(deps: {
+  db: Queryable;
+  configs: ConfigStore;
+  reports: ReportStore;
+}) {
   return {
-    /** Resolves and checks the config version; unknown or invalid versions are not retried. */
+    /**
+     * Resolves and checks the config version: it must be attached to the collection. Unknown,
+     * unattached or invalid versions are not retried.
+     */
     async DescribeConfig(input: DescribeConfigInput): Promise<ConfigDescription> {
       let id = input.configVersion;
-      if (id === undefined) {
+      if (id !== undefined) {
+        await deps.configs.requireAttached(input.collectionId, id).catch((err: Error) => {
+          if (err.name === 'ConfigNotFound' || err.name === 'ConfigNotAttached') {
+            throw ApplicationFailure.nonRetryable(err.message, err.name);
+          }
+          throw err;
+        });
+      } else {
         const attached = await deps.configs.listForCollection(input.collectionId);
         if (attached.length === 0) {
           throw ApplicationFailure.nonRetryable(
@@ -59,6 +82,15 @@ export function createBatchSupportActivities(deps: { db: Queryable; configs: Con
         tests,
         worstCaseSecs: worstCaseSecs(parsed.config),
       };
+    },
+
+    /**
+     * The outcome of the delivery's stored report in this batch, or null: a delivery whose
+     * attempts ran out may still have been graded (its completion lost on the way back).
+     */
+    async FindReport(input: FindReportInput): Promise<PipelineOutcome | null> {
+      const record = await deps.reports.get(input.batchId, input.deliveryId);
+      return record ? outcome(record, true) : null;
     },
 
     /** Mean, median and a ten-bucket histogram of the batch's scores in percent. */

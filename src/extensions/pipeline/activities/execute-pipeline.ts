@@ -1,7 +1,10 @@
 // ExecutePipeline: grades one delivery for one batch, exactly once. A second call for the same
-// (batch, delivery) returns the stored report's outcome without grading again. Each failure it
-// ends with is typed by the error's stable name (ConfigNotFound, SandboxUnavailable,
-// ObjectStoreUnavailable...) and is non-retryable when the config or the input is at fault.
+// (batch, delivery) returns the stored report's outcome without grading again. What it grades is
+// read from the database by ID: the delivery's collection and files come from the submission
+// extension (a key in the input is never read), the delivery must belong to the batch's
+// collection and the config version must be attached to it. Each failure it ends with is typed
+// by the error's stable name (ConfigNotFound, ConfigNotAttached, SandboxUnavailable...) and is
+// non-retryable when the config or the input is at fault.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, TemporalFailure } from '@temporalio/common';
 import type { EventBus } from '../../../platform/events.js';
@@ -14,6 +17,7 @@ import {
 } from '../config/index.js';
 import type { ConfigAsset, ConfigStore } from '../config-store.js';
 import type { ExecutePipelineInput, PipelineOutcome } from '../constants.js';
+import type { DeliveryLocator } from '../delivery-locator.js';
 import type { ReportRecord, ReportStore } from '../report-store.js';
 import { runPipeline } from '../runner/index.js';
 import type { SandboxOptions } from '../sandbox/index.js';
@@ -23,6 +27,8 @@ export interface PipelineActivityDeps {
   reports: ReportStore;
   objects: ObjectStore;
   events: EventBus;
+  /** Where deliveries are (the submission extension's answer, wired in by the process). */
+  deliveries: DeliveryLocator;
   sandboxOptions?: SandboxOptions;
   /** How often to heartbeat while grading; the workflow's heartbeat timeout must be longer. */
   heartbeatIntervalMs?: number;
@@ -34,7 +40,8 @@ interface LoadedConfig {
   assets: ConfigAsset[];
 }
 
-const outcome = (record: ReportRecord, reused: boolean): PipelineOutcome => ({
+/** The small outcome of a stored report. */
+export const outcome = (record: ReportRecord, reused: boolean): PipelineOutcome => ({
   batchId: record.batchId,
   deliveryId: record.deliveryId,
   reportKey: record.reportKey,
@@ -92,22 +99,53 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
     return entry;
   }
 
+  /**
+   * The prefix of the delivery's files, once the database says the input may be graded: the
+   * delivery exists, belongs to the batch's collection (inputs recorded before collectionId was
+   * sent: to its own), and that collection is graded with the config version. `deliveryKey`,
+   * which earlier workflow versions sent, is never read.
+   */
+  async function checkedFilesPrefix(input: ExecutePipelineInput): Promise<string> {
+    const location = await deps.deliveries.locate(input.deliveryId);
+    if (!location) {
+      throw ApplicationFailure.nonRetryable(
+        `delivery ${input.deliveryId} does not exist`,
+        'DeliveryNotFound',
+      );
+    }
+    const collectionId = input.collectionId ?? location.collectionId;
+    if (location.collectionId !== collectionId) {
+      throw ApplicationFailure.nonRetryable(
+        `delivery ${input.deliveryId} does not belong to collection ${collectionId}; a batch grades only its own collection's deliveries`,
+        'DeliveryNotInCollection',
+      );
+    }
+    await deps.configs.requireAttached(collectionId, input.configVersion).catch((err: Error) => {
+      if (err.name === 'ConfigNotFound' || err.name === 'ConfigNotAttached') {
+        throw ApplicationFailure.nonRetryable(err.message, err.name);
+      }
+      throw err;
+    });
+    return location.filesPrefix;
+  }
+
   async function execute(input: ExecutePipelineInput): Promise<PipelineOutcome> {
+    const prefix = await checkedFilesPrefix(input);
     const existing = await deps.reports.get(input.batchId, input.deliveryId);
     if (existing) return outcome(existing, true);
     const ctx = Context.current();
     const { config, assets } = await loadCached(input.configVersion);
 
-    const keys = await deps.objects.list(input.deliveryKey);
+    const keys = await deps.objects.list(prefix);
     if (keys.length === 0) {
       throw ApplicationFailure.nonRetryable(
-        `delivery ${input.deliveryId} has no files under ${input.deliveryKey}`,
+        `delivery ${input.deliveryId} has no files under ${prefix}`,
         'DeliveryFilesMissing',
       );
     }
     const files = await Promise.all(
       keys.map(async (key) => ({
-        path: key.slice(input.deliveryKey.length),
+        path: key.slice(prefix.length),
         content: await deps.objects.get(key),
       })),
     );

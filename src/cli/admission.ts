@@ -1,0 +1,77 @@
+// `zinc grade` and `zinc batch regrade-failed` ask the core whether the batch may start before
+// any workflow starts: directly against the database when this process can read the one the
+// workers use (its own embedded stack, or a shared PostgreSQL), else through the core's workers
+// (a `zinc up` on this data dir holds the embedded database). A refusal is printed with what to
+// do about it and ends the command with its failure type's exit code.
+import { createConfigStore } from '../extensions/pipeline/config-store.js';
+import { createSubmissionStore } from '../extensions/submission/store.js';
+import { createAccessControl } from '../core/auth.js';
+import {
+  admitOrRecordRefusal,
+  type BatchRefusal,
+  type BatchRequest,
+} from '../core/batch-admission.js';
+import { admitThroughCore } from '../core/batch-client.js';
+import { createBatchStore } from '../core/batch-store.js';
+import type { ZincConfig } from '../platform/config.js';
+import { openPlatform, type Platform } from '../platform/platform.js';
+import type { Stack } from './stack.js';
+
+/**
+ * Exit codes of refused batch requests, by failure type (1 stays "the batch did not complete",
+ * 2 an infrastructure failure): 3 the requester may not do this, 4 something named is missing.
+ */
+export const REFUSAL_EXIT_CODES: Readonly<Record<string, number>> = {
+  Forbidden: 3,
+  ConfigNotAttached: 3,
+  CollectionNotFound: 4,
+  ConfigNotFound: 4,
+  NoGradingConfig: 4,
+};
+
+type Decision = Awaited<ReturnType<typeof admitOrRecordRefusal>>;
+
+function admitOn(platform: Pick<Platform, 'db' | 'objects'>, request: BatchRequest) {
+  const { db, objects } = platform;
+  return admitOrRecordRefusal(
+    {
+      access: createAccessControl(createSubmissionStore(db)),
+      configs: createConfigStore({ db, objects }),
+      batches: createBatchStore(db),
+    },
+    request,
+  );
+}
+
+/** The core's decision on `request`, read where this process can read it. */
+export async function admitFromCli(
+  stack: Stack,
+  config: ZincConfig,
+  request: BatchRequest,
+): Promise<Decision> {
+  if (stack.inProcess) return admitOn(stack.inProcess.platform, request);
+  if (config.database.url) {
+    const platform = await openPlatform(config);
+    try {
+      return await admitOn(platform, request);
+    } finally {
+      await platform.close();
+    }
+  }
+  return admitThroughCore(stack.temporal, request);
+}
+
+/** What a refusal tells the user: the reason, and how to become staff when that is the reason. */
+export function refusalText(command: string, refusal: BatchRefusal): string {
+  let text = `${command}: ${refusal.message}`;
+  if (refusal.failure === 'Forbidden' && refusal.courseCode) {
+    text += `\nTo grade it, ${refusal.userId} must be staff of course ${refusal.courseCode}: zinc user add ${refusal.userId} --course ${refusal.courseCode} --role staff`;
+  }
+  return `${text}\n`;
+}
+
+/** Prints the refusal on stderr and sets the exit code of its failure type. */
+export function reportRefusal(command: string, refusal: BatchRefusal): void {
+  process.stderr.write(refusalText(command, refusal));
+  process.exitCode = REFUSAL_EXIT_CODES[refusal.failure] ?? 1;
+}

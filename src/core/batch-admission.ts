@@ -1,0 +1,130 @@
+// Whether a batch may start, decided in the core before any workflow starts (the API, `zinc
+// grade` and `zinc batch regrade-failed` all ask here): the collection exists, the requester is
+// staff of its course, and the config version is attached to the collection (a batch may use
+// only its collection's configs; config IDs appear in other courses' student reports). A refused
+// request starts no workflow and writes no batch record: only its audit row, saying refused.
+import type { ConfigStore } from '../extensions/pipeline/config-store.js';
+import type { CollectionDetails } from '../extensions/submission/store-types.js';
+import type { AccessControl } from './auth.js';
+import type { BatchStore } from './batch-store.js';
+
+/** The collection has no grading config at all, so a batch has nothing to grade with. */
+export class NoGradingConfigError extends Error {
+  override readonly name = 'NoGradingConfig';
+}
+
+/**
+ * Failure types of a refused batch request: the API's statuses and the CLI's exit codes key on
+ * these names. Anything else (a database outage...) is not a refusal and is not audited as one.
+ */
+export const BATCH_REFUSALS: readonly string[] = [
+  'Forbidden',
+  'CollectionNotFound',
+  'ConfigNotFound',
+  'ConfigNotAttached',
+  'NoGradingConfig',
+];
+
+/** Whether `err` is a refusal of the request (as opposed to a failure to decide). */
+export function isBatchRefusal(err: unknown): err is Error {
+  return err instanceof Error && BATCH_REFUSALS.includes(err.name);
+}
+
+/** What is asked for: a batch over a collection, by whom, with which config (or the newest). */
+export interface BatchRequest {
+  collectionId: string;
+  configVersion?: string | undefined;
+  requestedBy: string;
+  /** For `regrade-failed`: the batch whose ERRORED deliveries are graded again. */
+  sourceBatchId?: string | undefined;
+}
+
+/** A request the core let through. */
+export interface Admission {
+  collectionId: string;
+  courseId: string;
+  courseCode: string;
+}
+
+export interface BatchAdmissionDeps {
+  access: Pick<AccessControl, 'collection'>;
+  configs: Pick<ConfigStore, 'listForCollection' | 'requireAttached'>;
+}
+
+/**
+ * Checks `request` and returns what it concerns; throws the refusal (CollectionNotFound,
+ * Forbidden, ConfigNotFound, ConfigNotAttached, NoGradingConfig) otherwise. `seen` learns the
+ * collection as soon as it is found, so that a refusal can be audited with its course.
+ */
+export async function admitBatch(
+  deps: BatchAdmissionDeps,
+  request: BatchRequest,
+  seen?: (collection: CollectionDetails) => void,
+): Promise<Admission> {
+  const { collection } = await deps.access.collection(
+    request.requestedBy,
+    request.collectionId,
+    'batch.start',
+    seen,
+  );
+  if (request.configVersion !== undefined) {
+    await deps.configs.requireAttached(collection.id, request.configVersion);
+  } else if ((await deps.configs.listForCollection(collection.id)).length === 0) {
+    throw new NoGradingConfigError(
+      `collection ${collection.id} has no grading config yet; add one with zinc config add`,
+    );
+  }
+  return {
+    collectionId: collection.id,
+    courseId: collection.course.id,
+    courseCode: collection.course.code,
+  };
+}
+
+/** What a refusal says, for the caller to show: its type, its message, and the course if known. */
+export interface BatchRefusal {
+  failure: string;
+  message: string;
+  userId: string;
+  courseCode: string | null;
+}
+
+/**
+ * `admitBatch`, and on a refusal the audit row (`batch.start`, outcome `refused: ...`) before the
+ * refusal is returned. Errors that are not refusals are thrown and leave no row.
+ */
+export async function admitOrRecordRefusal(
+  deps: BatchAdmissionDeps & { batches: Pick<BatchStore, 'audit'> },
+  request: BatchRequest,
+): Promise<{ admitted: true; admission: Admission } | { admitted: false; refusal: BatchRefusal }> {
+  let collection: CollectionDetails | undefined;
+  try {
+    const admission = await admitBatch(deps, request, (c) => (collection = c));
+    return { admitted: true, admission };
+  } catch (err) {
+    if (!isBatchRefusal(err)) throw err;
+    await deps.batches.audit({
+      actor: request.requestedBy,
+      action: 'batch.start',
+      target: request.collectionId,
+      outcome: `refused: ${err.message}`,
+      details: {
+        failure: err.name,
+        collectionId: request.collectionId,
+        configVersion: request.configVersion ?? null,
+        sourceBatchId: request.sourceBatchId ?? null,
+      },
+      courseId: collection?.course.id ?? null,
+      collectionId: collection?.id ?? null,
+    });
+    return {
+      admitted: false,
+      refusal: {
+        failure: err.name,
+        message: err.message,
+        userId: request.requestedBy,
+        courseCode: collection?.course.code ?? null,
+      },
+    };
+  }
+}

@@ -1,0 +1,15 @@
+// Which collection a delivery belongs to and where its files are: a read the submission
+// extension answers (it owns the deliveries), wired in by the composition root, since
+// extensions never import each other. ExecutePipeline asks it by delivery ID and never takes a
+// key from its input.
+
+/** Where a stored delivery is: its collection, and the object-key prefix of its files. */
+export interface DeliveryLocation {
+  collectionId: string;
+  filesPrefix: string;
+}
+
+/** Looks a delivery up by ID; null when no delivery has it. */
+export interface DeliveryLocator {
+  locate(deliveryId: string): Promise<DeliveryLocation | null>;
+}
