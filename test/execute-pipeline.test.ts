@@ -313,7 +313,7 @@ describe('ExecutePipeline', () => {
       reused: false,
     });
     expect(nonZero(outcome.verdicts)).toEqual({ COMPILED: 1, PASSED: 2 });
-    expect(sandboxRuns() - runsBefore).toBe(3); // the compile and two tests
+    expect(sandboxRuns() - runsBefore).toBe(1); // one sandbox: the compile and two tests
 
     const { rows } = await stack.platform.db.query(
       'SELECT config_id, score, max_score, report_key FROM reports WHERE batch_id = $1 AND delivery_id = $2',
@@ -357,7 +357,7 @@ describe('ExecutePipeline', () => {
 
     const regrade = await execute({ input: input('batch-b', 'correct', 'main') });
     expect(regrade).toMatchObject({ reportKey: `reports/batch-b/${id}.json`, reused: false });
-    expect(sandboxRuns() - runsBefore).toBe(3);
+    expect(sandboxRuns() - runsBefore).toBe(1);
     const reports = createReportStore(stack.platform);
     const first = (await reports.loadDocument('batch-a', id)) as GradingReport;
     const second = (await reports.loadDocument('batch-b', id)) as GradingReport;
@@ -480,7 +480,7 @@ describe('ExecutePipeline', () => {
       });
       // The worker process is in the first test (the compile is behind it): kill it there.
       await waitFor(
-        () => sandboxCommands(workerTmp),
+        () => sandboxCommands(KILLED_WORKER_UID),
         (commands) => commands.some((c) => c[0] === './main'),
         'the killed worker to run a test',
       );
@@ -524,7 +524,7 @@ describe('ExecutePipeline', () => {
       heartbeatTimeoutSecs: 3,
     });
     await waitFor(
-      () => sandboxCommands(tmp),
+      () => sandboxCommands(SANDBOX_UID),
       (commands) => commands.some((c) => c[0] === './main'),
       'the endless test to run',
     );
@@ -535,7 +535,7 @@ describe('ExecutePipeline', () => {
     expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     expect((await handle.describe()).status.name).toBe('CANCELLED');
     // The workflow waited for the activity to finish cancelling: everything is gone already.
-    expect(sandboxCommands(tmp)).toEqual([]);
+    expect(sandboxCommands(SANDBOX_UID)).toEqual([]);
     expect(processesOfUid(SANDBOX_UID)).toEqual([]);
     expect(workDirsIn(tmp)).toEqual([]);
     const history = await handle.fetchHistory();

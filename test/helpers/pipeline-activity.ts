@@ -1,13 +1,14 @@
 // Test helpers for ExecutePipeline: what ran in which sandbox, as the host and the workflow's
 // history show it.
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
+import { processesOfUid } from './sandbox.js';
 
 /**
- * A bwrap that counts its starts in a file, then is the real one (same argv, same fds); the
- * folder and the file are open to the sandbox user, who runs it.
+ * A bwrap that counts its starts (one per graded delivery) in a file, then is the real one (same
+ * argv, same fds); the folder and the file are open to the sandbox user, who runs it.
  */
 export function countingBwrap(dir: string): { path: string; runs: () => number } {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
@@ -21,21 +22,20 @@ export function countingBwrap(dir: string): { path: string; runs: () => number }
   return { path, runs: () => readFileSync(countFile, 'utf8').length };
 }
 
-/** The argv each running sandbox was asked to run, for the bwrap processes working under `dir`
- * (a work dir under it is in bwrap's `--bind`). */
-export function sandboxCommands(dir: string): string[][] {
+/** The argv of every command running in the sandboxes of host uid `uid` (not bwrap nor the
+ * launcher: the graded commands themselves). */
+export function sandboxCommands(uid: number): string[][] {
   const found: string[][] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
+  for (const pid of processesOfUid(uid)) {
     let argv: string[];
     try {
-      argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').slice(0, -1);
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
     } catch {
       continue; // it ended while we looked
     }
-    if (!argv.some((arg) => arg.startsWith(dir))) continue;
-    const split = argv.lastIndexOf('--');
-    if (split >= 0 && argv.includes('--as-pid-1')) found.push(argv.slice(split + 1));
+    const program = argv[0] ?? '';
+    if (program === '' || program.endsWith('bwrap') || program === '/.zinc/launcher') continue;
+    found.push(argv);
   }
   return found;
 }
