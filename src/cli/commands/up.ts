@@ -8,6 +8,10 @@ import { COMPONENTS, openComponents, type Component } from '../processes.js';
 import { configFrom } from '../context.js';
 import type { ZincConfig } from '../../platform/config.js';
 import { startApi, withApiOptions, type RunningApi } from '../api-process.js';
+import {
+  describeContainment,
+  detectContainment,
+} from '../../extensions/pipeline/sandbox/cgroups.js';
 
 async function serve(
   config: ZincConfig,
@@ -36,6 +40,9 @@ async function serve(
         ...(server.uiUrl ? [`  Web UI:      ${server.uiUrl}`] : []),
         ...(api ? [`  API:         ${api.url} (OpenAPI: ${api.url}/api/openapi.json)`] : []),
         `  task queues: ${workers.taskQueues.join(', ')}`,
+        ...(components.includes('pipeline')
+          ? [`  sandbox:     ${describeContainment(detectContainment())}`]
+          : []),
         'Press Ctrl-C to stop.',
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
