@@ -1,7 +1,8 @@
 // Sandbox overhead per test: a delivery's tests run in one sandbox (each on a fresh copy of
 // /work, in a fresh mount namespace, its cgroup limits reset) against the same binary spawned
 // plainly. Reports, for deliveries of 1 and of 50 tests, the overhead per test over a plain
-// spawn, with and without the sandbox's start and stop counted.
+// spawn, with and without the sandbox's start and stop counted, and the design before (a fresh
+// sandbox for every command) measured in the same run.
 // Run: npm run bench:sandbox [-- rounds]   (builds the launcher first if needed)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,6 +52,7 @@ async function delivery(tests: number, binary: Buffer, hostDir: string) {
   const plain = performance.now() - started;
 
   started = performance.now();
+  const started0 = started;
   const sandbox = await openSandbox({ files: [{ path: 'sum', content: binary, mode: 0o755 }] });
   const opened = performance.now();
   for (let i = 0; i < tests; i++) {
@@ -65,7 +67,16 @@ async function delivery(tests: number, binary: Buffer, hostDir: string) {
   const ran = performance.now();
   await sandbox.close();
   const closed = performance.now();
-  return { plain, runs: ran - opened, whole: closed - started };
+
+  // The design before: a fresh sandbox for every command.
+  started = performance.now();
+  for (let i = 0; i < tests; i++) {
+    const own = await openSandbox({ files: [{ path: 'sum', content: binary, mode: 0o755 }] });
+    await own.run({ command: ['./sum'], limits, stdin: '2 3\n' });
+    await own.close();
+  }
+  const fresh = performance.now() - started;
+  return { plain, runs: ran - opened, whole: closed - started0, fresh };
 }
 
 async function main(): Promise<void> {
@@ -86,6 +97,7 @@ async function main(): Promise<void> {
       const plain = median(samples.map((s) => s.plain)) / tests;
       const runs = median(samples.map((s) => s.runs)) / tests;
       const whole = median(samples.map((s) => s.whole)) / tests;
+      const fresh = median(samples.map((s) => s.fresh)) / tests;
       console.log(`${tests} test(s) per delivery, median of ${rounds} deliveries, per test:`);
       console.log(`  plain spawn                       ${plain.toFixed(2)} ms`);
       console.log(
@@ -93,6 +105,9 @@ async function main(): Promise<void> {
       );
       console.log(
         `  with the sandbox's start and stop ${whole.toFixed(2)} ms  (overhead ${(whole - plain).toFixed(2)} ms)`,
+      );
+      console.log(
+        `  a fresh sandbox per test (before) ${fresh.toFixed(2)} ms  (overhead ${(fresh - plain).toFixed(2)} ms; ${(fresh / whole).toFixed(1)}x one sandbox per delivery)`,
       );
     }
   } finally {

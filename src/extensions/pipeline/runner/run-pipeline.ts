@@ -59,16 +59,21 @@ export async function runPipeline(input: RunPipelineInput): Promise<GradingRepor
   const conflict = checkPathConflicts(files, provided);
   if (conflict !== null) return refused(conflict);
 
-  let sandbox: SandboxSession;
+  // A config that only checks files and scores runs nothing: no sandbox is started for it.
+  const runsCommands = config.stages.some(
+    (stage) => stage.kind !== 'score' && stage.kind !== 'fileStructureValidation',
+  );
+  let sandbox: SandboxSession | null = null;
   try {
-    sandbox = await openSandbox(
-      {
-        files: [...files].map(([path, content]) => ({ path, content })),
-        workBytes: COMMAND_DEFAULTS.workBytes,
-        workFiles: COMMAND_DEFAULTS.workFiles,
-      },
-      input.sandboxOptions,
-    );
+    if (runsCommands)
+      sandbox = await openSandbox(
+        {
+          files: [...files].map(([path, content]) => ({ path, content })),
+          workBytes: COMMAND_DEFAULTS.workBytes,
+          workFiles: COMMAND_DEFAULTS.workFiles,
+        },
+        input.sandboxOptions,
+      );
   } catch (error) {
     if (error instanceof SandboxFilesRefusedError) return refused(error.message);
     throw error;
@@ -107,7 +112,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<GradingRepor
     return assemble(input, startedAt, reports, null);
   } finally {
     heartbeat.stop();
-    await sandbox.close();
+    await sandbox?.close();
   }
 }
 

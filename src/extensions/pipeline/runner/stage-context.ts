@@ -13,8 +13,9 @@ import type { Heartbeat } from './heartbeat.js';
 
 export interface StageContext {
   config: GradingConfig;
-  /** The delivery's sandbox: /work holds its files and what the build stages made. */
-  sandbox: SandboxSession;
+  /** The delivery's sandbox: /work holds its files and what the build stages made (null when
+   * the config runs no command). */
+  sandbox: SandboxSession | null;
   /** The delivery's own file paths, checked and normalised (before template filtering). */
   deliveredPaths: string[];
   /** Test inputs and expected outputs by normalised asset path. */
@@ -35,7 +36,7 @@ export function runInSandbox(
 ): Promise<SandboxResult> {
   throwIfCancelled(ctx.signal);
   ctx.heartbeat.check();
-  return ctx.sandbox.run({
+  return sandboxOf(ctx).run({
     command,
     limits,
     isolated: extra.isolated === true,
@@ -43,6 +44,12 @@ export function runInSandbox(
     ...(extra.env === undefined ? {} : { env: extra.env }),
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
   });
+}
+
+/** The delivery's sandbox; every stage that runs a command has one (runPipeline opens it). */
+export function sandboxOf(ctx: StageContext): SandboxSession {
+  if (ctx.sandbox === null) throw new Error('a stage ran a command but no sandbox was opened');
+  return ctx.sandbox;
 }
 
 /** Throws SandboxCancelledError once `signal` has fired: a cancelled pipeline rejects. */

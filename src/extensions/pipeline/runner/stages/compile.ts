@@ -5,7 +5,7 @@ import type { CompileStageReport } from '../../report/types.js';
 import { compileCommand } from '../commands.js';
 import { matchesGlob } from '../glob.js';
 import { stageCommandLimits } from '../limits.js';
-import { commandFailure, commandReport, runInSandbox } from '../stage-context.js';
+import { commandFailure, commandReport, runInSandbox, sandboxOf } from '../stage-context.js';
 import type { StageContext } from '../stage-context.js';
 
 /** Compiles what the stage's input globs match in the work dir (sorted, each file once). */
@@ -13,7 +13,7 @@ export async function runCompile(
   ctx: StageContext,
   stage: CompileStage,
 ): Promise<Omit<CompileStageReport, 'durationMs'>> {
-  const files = await ctx.sandbox.listFiles();
+  const files = await sandboxOf(ctx).listFiles();
   const inputs = files.filter((file) => stage.input.some((glob) => matchesGlob(file, glob)));
   const base = { kind: 'compile' as const, key: stage.key, inputs };
   if (inputs.length === 0) {
