@@ -9,20 +9,16 @@ import { describe, expect, it } from 'vitest';
 import { openPlatform } from '../src/platform/platform.js';
 import { loadConfig } from '../src/platform/config.js';
 import { exitOf, repoRoot, tempDir } from './helpers/temporal.js';
+import { zincBin } from './helpers/zinc-bin.js';
 
-const mainTs = join(repoRoot, 'src/cli/main.ts');
 const TOKEN = /^zinc_[A-Za-z0-9_-]{43}$/;
 
 function zinc(dataDir: string, args: string[]) {
-  const run = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', mainTs, '--data-dir', dataDir, ...args],
-    {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      timeout: 120_000,
-    },
-  );
+  const run = spawnSync(process.execPath, [zincBin(), '--data-dir', dataDir, ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -31,14 +27,10 @@ async function serving(
   dataDir: string,
   args: string[],
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', mainTs, '--data-dir', dataDir, ...args],
-    {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [zincBin(), '--data-dir', dataDir, ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

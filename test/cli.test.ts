@@ -3,15 +3,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { COMMAND_MODULES, buildProgram } from '../src/cli/program.js';
 import { exitOf, repoRoot, tempDir, waitForFile } from './helpers/temporal.js';
+import { zincBin } from './helpers/zinc-bin.js';
 
-const mainTs = join(repoRoot, 'src/cli/main.ts');
 const version = (
   JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
 ).version;
 
 function zinc(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, ['--import', 'tsx', mainTs, ...args], {
+  return spawnSync(process.execPath, [zincBin(), ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     encoding: 'utf8',
@@ -30,6 +31,36 @@ describe('zinc', () => {
       encoding: 'utf8',
     });
     expect(bin.stdout.trim()).toBe(version);
+  });
+
+  it('loads only the command module a command needs, and every one for help or an unknown word', async () => {
+    const commands = async (...args: string[]) =>
+      (await buildProgram(args)).commands.map((c) => c.name());
+    const every = await commands('--help');
+    expect(every).toEqual(COMMAND_MODULES.flatMap((m) => m.words));
+    for (const { words } of COMMAND_MODULES) {
+      expect(await commands(words[0]!)).toEqual(words); // the table says what each module defines
+    }
+    expect(await commands('--version')).toEqual([]);
+    expect(await commands('--data-dir', 'grade', 'collections', 'list', '--json')).toEqual([
+      'import',
+      'user',
+      'collections',
+      'deliveries',
+    ]);
+    expect(await commands('--config=z.yaml', 'batch', 'status', 'b1', '--data-dir', 'd')).toEqual([
+      'grade',
+      'batch',
+    ]);
+    for (const args of [
+      [],
+      ['help', 'grade'],
+      ['colections'],
+      ['--nope', 'grade'],
+      ['grade', '--config'],
+    ]) {
+      expect(await commands(...args)).toEqual(every);
+    }
   });
 
   it('stops on a bad configuration value, naming the field and where it came from', () => {
@@ -60,7 +91,7 @@ describe('zinc', () => {
 
   it('`zinc up` serves until SIGTERM; other commands on its data dir use its server', async () => {
     const dataDir = tempDir();
-    const up = spawn(process.execPath, ['--import', 'tsx', mainTs, 'up', '--data-dir', dataDir], {
+    const up = spawn(process.execPath, [zincBin(), 'up', '--data-dir', dataDir], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ZINC_API_PORT: '0' },

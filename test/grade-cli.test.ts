@@ -6,20 +6,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BatchSummary } from '../src/workflows/grading/types.js';
 import { repoRoot, tempDir } from './helpers/temporal.js';
-
-const mainTs = join(repoRoot, 'src/cli/main.ts');
+import { zincBin } from './helpers/zinc-bin.js';
 
 function zinc(dataDir: string, args: string[]) {
-  const run = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', mainTs, '--data-dir', dataDir, ...args],
-    {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      timeout: 600_000,
-      env: { ...process.env, ZINC_USER: 'ta' },
-    },
-  );
+  const run = spawnSync(process.execPath, [zincBin(), '--data-dir', dataDir, ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 600_000,
+    env: { ...process.env, ZINC_USER: 'ta' },
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 

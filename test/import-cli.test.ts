@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeTar, makeZip } from './helpers/archives.js';
 import { repoRoot, tempDir } from './helpers/temporal.js';
-
-const mainTs = join(repoRoot, 'src/cli/main.ts');
+import { zincBin } from './helpers/zinc-bin.js';
 
 function zinc(args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', mainTs, ...args], {
+  const run = spawnSync(process.execPath, [zincBin(), ...args], {
     cwd: repoRoot,
     encoding: 'utf8',
     timeout: 120_000,

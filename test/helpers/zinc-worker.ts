@@ -1,11 +1,10 @@
-// Test helper: `zinc worker <component>` as its own OS process, run with the real CLI through
-// tsx, the way an operator runs one component on a machine of its own.
+// Test helper: `zinc worker <component>` as its own OS process, run with the real (compiled) CLI,
+// the way an operator runs one component on a machine of its own.
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Component } from '../../src/cli/processes.js';
 import { repoRoot } from './temporal.js';
+import { zincBin } from './zinc-bin.js';
 
-const mainTs = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 /** The line `zinc worker` prints once its workers are created (see src/cli/commands/up.ts). */
 const READY_LINE = /zinc \w+ worker is up/;
 const OUTPUT_KEPT = 20_000;
@@ -32,7 +31,7 @@ export function startZincWorker(
   component: Component,
   env: Record<string, string>,
 ): ZincWorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', mainTs, 'worker', component], {
+  const child = spawn(process.execPath, [zincBin(), 'worker', component], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
