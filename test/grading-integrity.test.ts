@@ -9,9 +9,9 @@
 // kernel interfaces and socket families, host paths through /proc and /usr/local, file names
 // that look like options, delivered-versus-provided path conflicts, a private TMPDIR, network
 // requests in the config, and a hostile delivery beside an innocent one.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parseGradingConfig } from '../src/extensions/pipeline/config/index.js';
 import type { GradingConfig } from '../src/extensions/pipeline/config/index.js';
 import type {
@@ -24,38 +24,14 @@ import { studentView } from '../src/extensions/pipeline/report/index.js';
 import { runPipeline } from '../src/extensions/pipeline/runner/index.js';
 import type { PipelineFile } from '../src/extensions/pipeline/runner/index.js';
 import { detectContainment } from '../src/extensions/pipeline/sandbox/index.js';
-import { processesOfUid } from './helpers/sandbox.js';
-import {
-  buildSandboxLauncher,
-  configOf,
-  filesOf,
-  gxxMajor,
-  leftIn,
-  testSandboxUid,
-  usePrivateTmpdir,
-} from './helpers/pipeline.js';
+import { configOf, filesOf, gxxMajor, testSandboxUid, hostileHost } from './helpers/pipeline.js';
 
 const SANDBOX_UID = testSandboxUid();
 const MiB = 1024 * 1024;
-let tmp: string;
-let hostSecret: string;
-
-beforeAll(() => {
-  buildSandboxLauncher();
-  tmp = usePrivateTmpdir('zinc-integrity-test-');
-  hostSecret = join(tmp, '..', `zinc-integrity-secret-${process.pid}.txt`);
-  writeFileSync(hostSecret, 'HOST-SECRET\n');
-});
-
-afterAll(() => {
-  rmSync(tmp, { recursive: true, force: true });
-  rmSync(hostSecret, { force: true });
-});
+const host = hostileHost('integrity');
 
 afterEach(async () => {
-  expect(processesOfUid(SANDBOX_UID)).toEqual([]);
-  expect(leftIn(tmp)).toEqual([]);
-  expect(readFileSync(hostSecret, 'utf8')).toBe('HOST-SECRET\n');
+  host.expectUnchanged(SANDBOX_UID);
   const next = await grade(python('stdin: "abc", expected: "cba"'), {
     'main.py': 'print(input()[::-1])\n',
   });
@@ -272,7 +248,7 @@ print("made")
 
   it('a private TMPDIR of mode 0700 does not stop grading', async () => {
     const previous = process.env.TMPDIR;
-    const privateTmp = mkdtempSync(join(tmp, 'private-'));
+    const privateTmp = mkdtempSync(join(host.tmp(), 'private-'));
     process.env.TMPDIR = privateTmp;
     try {
       const test = tests(
@@ -338,7 +314,7 @@ except OSError as e:
     const source = `import os
 print(os.listdir("/usr/local"))
 info = open("/proc/self/mountinfo").read()
-print("host path" if ${JSON.stringify(tmp)} in info or "/tmp/" in info else "no host path")
+print("host path" if ${JSON.stringify(host.tmp())} in info or "/tmp/" in info else "no host path")
 `;
     const test = tests(
       await grade(python('expected: "[]\\nno host path"'), { 'main.py': source }),

@@ -1,9 +1,9 @@
 // The grading engine against hostile deliveries: each gets the right verdict, the host is as it
 // was (no process left, no work dir left, nothing written outside), and the next delivery is
 // graded normally. Mostly python (no compile); C and C++ where the attack needs them.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { GradingConfig } from '../src/extensions/pipeline/config/index.js';
 import type {
   GradingReport,
@@ -12,39 +12,19 @@ import type {
 } from '../src/extensions/pipeline/report/index.js';
 import { runPipeline } from '../src/extensions/pipeline/runner/index.js';
 import type { PipelineFile } from '../src/extensions/pipeline/runner/index.js';
+import { hostProcessCount, startLoopbackServer, watchProcessCount } from './helpers/sandbox.js';
 import {
-  hostProcessCount,
-  processesOfUid,
-  startLoopbackServer,
-  watchProcessCount,
-} from './helpers/sandbox.js';
-import {
-  buildSandboxLauncher,
   configOf,
   filesOf,
   gxxMajor,
   leftIn,
   testSandboxUid,
-  usePrivateTmpdir,
+  hostileHost,
 } from './helpers/pipeline.js';
 
 const SANDBOX_UID = testSandboxUid();
 const MiB = 1024 * 1024;
-let tmp: string;
-/** A file beside the work dirs, as another course's data would be: never readable inside. */
-let hostSecret: string;
-
-beforeAll(() => {
-  buildSandboxLauncher();
-  tmp = usePrivateTmpdir('zinc-hostile-test-');
-  hostSecret = join(tmp, '..', `zinc-hostile-secret-${process.pid}.txt`);
-  writeFileSync(hostSecret, 'HOST-SECRET\n');
-});
-
-afterAll(() => {
-  rmSync(tmp, { recursive: true, force: true });
-  rmSync(hostSecret, { force: true });
-});
+const host = hostileHost('hostile');
 
 function grade(
   config: GradingConfig,
@@ -101,9 +81,7 @@ async function gradePython(
 
 afterEach(async () => {
   // Nothing of the sandboxes runs on, every work dir is gone...
-  expect(processesOfUid(SANDBOX_UID)).toEqual([]);
-  expect(leftIn(tmp)).toEqual([]);
-  expect(readFileSync(hostSecret, 'utf8')).toBe('HOST-SECRET\n');
+  host.expectUnchanged(SANDBOX_UID);
   // ...and the next delivery is graded normally.
   const next = await gradePython('print(input()[::-1])\n', 'stdin: "abc", expected: "cba"');
   expect(next.verdict).toBe('PASSED');
@@ -257,7 +235,7 @@ except OSError:
     // Walks every file it can reach (but the system trees) for the secrets, and lists /work.
     const source = `import os, sys
 found = []
-for top in ["/", ${JSON.stringify(join(tmp, '..'))}]:
+for top in ["/", ${JSON.stringify(join(host.tmp(), '..'))}]:
     for root, dirs, files in os.walk(top):
         dirs[:] = [d for d in dirs if os.path.join(root, d) not in ("/proc", "/usr", "/dev", "/sys")]
         for name in files:
@@ -288,7 +266,7 @@ print(sys.stdin.read().strip(), "found:", sorted(set(found)))
     const source = `import os, time
 time.sleep(0.3)
 hits = []
-for top in ["/", ${JSON.stringify(tmp)}]:
+for top in ["/", ${JSON.stringify(host.tmp())}]:
     for root, dirs, files in os.walk(top):
         dirs[:] = [d for d in dirs if os.path.join(root, d) not in ("/proc", "/usr", "/dev", "/sys")]
         for name in files:
@@ -351,6 +329,6 @@ describe('hostile deliveries: output and file names', () => {
       expect(onlyTest(report).verdict).toBe('SKIPPED');
       expect(report.score).toBe(0);
     }
-    expect(leftIn(join(tmp, '..')).filter((name) => name.startsWith('escape'))).toEqual([]);
+    expect(leftIn(join(host.tmp(), '..')).filter((name) => name.startsWith('escape'))).toEqual([]);
   });
 });

@@ -1,13 +1,15 @@
 // Test helpers for the grading engine: configs from YAML, files from records, and a private
 // temporary folder per test file so leftover work dirs can be seen.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseGradingConfig } from '../../src/extensions/pipeline/config/index.js';
 import type { GradingConfig } from '../../src/extensions/pipeline/config/index.js';
 import type { PipelineFile } from '../../src/extensions/pipeline/runner/index.js';
 import { projectRoot } from '../../src/platform/paths.js';
+import { processesOfUid } from './sandbox.js';
 
 /** Files from `{ path: content }`. */
 export function filesOf(record: Record<string, string | Buffer>): PipelineFile[] {
@@ -59,4 +61,38 @@ export function leftIn(dir: string): string[] {
 /** A sandbox uid of this test file's own, so its processes can be told from other files'. */
 export function testSandboxUid(): number {
   return 2_200_000 + Math.floor(Math.random() * 100_000);
+}
+
+/** The host around a hostile suite: its private TMPDIR, and a secret file beside it that no
+ * sandbox may read or change. */
+export interface HostileHost {
+  /** The suite's private TMPDIR (set in beforeAll). */
+  tmp: () => string;
+  /** Nothing of the sandbox user runs, nothing is left in the TMPDIR, the secret is intact. */
+  expectUnchanged: (sandboxUid: number) => void;
+}
+
+/** Registers the suite's beforeAll/afterAll for a hostile test file (launcher built, private
+ * TMPDIR, host secret) and returns the checks its afterEach makes. */
+export function hostileHost(name: string): HostileHost {
+  let tmp = '';
+  let secret = '';
+  beforeAll(() => {
+    buildSandboxLauncher();
+    tmp = usePrivateTmpdir(`zinc-${name}-test-`);
+    secret = join(tmp, '..', `zinc-${name}-secret-${process.pid}.txt`);
+    writeFileSync(secret, 'HOST-SECRET\n');
+  });
+  afterAll(() => {
+    rmSync(tmp, { recursive: true, force: true });
+    rmSync(secret, { force: true });
+  });
+  return {
+    tmp: () => tmp,
+    expectUnchanged: (sandboxUid) => {
+      expect(processesOfUid(sandboxUid)).toEqual([]);
+      expect(leftIn(tmp)).toEqual([]);
+      expect(readFileSync(secret, 'utf8')).toBe('HOST-SECRET\n');
+    },
+  };
 }

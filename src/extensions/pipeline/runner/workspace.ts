@@ -32,19 +32,28 @@ export function checkDeliveryPaths(
     }
     out.set(path, file.content);
   }
-  for (const path of out.keys()) {
+  const clash = fileFolderClash(out);
+  if (clash !== null) {
+    return {
+      ok: false,
+      problem: `delivery file refused: ${JSON.stringify(clash.folder)} is a file and also the folder of ${JSON.stringify(clash.path)}`,
+    };
+  }
+  return { ok: true, files: out };
+}
+
+/** The first path whose folder is itself one of the files, or null. */
+function fileFolderClash(
+  files: ReadonlyMap<string, Buffer>,
+): { folder: string; path: string } | null {
+  for (const path of files.keys()) {
     const parts = path.split('/');
     for (let n = 1; n < parts.length; n++) {
       const folder = parts.slice(0, n).join('/');
-      if (out.has(folder)) {
-        return {
-          ok: false,
-          problem: `delivery file refused: ${JSON.stringify(folder)} is a file and also the folder of ${JSON.stringify(path)}`,
-        };
-      }
+      if (files.has(folder)) return { folder, path };
     }
   }
-  return { ok: true, files: out };
+  return null;
 }
 
 /** Test inputs and expected outputs (by asset path), and the provided files: everything else. */
@@ -128,18 +137,11 @@ export function checkPathConflicts(
   files: ReadonlyMap<string, Buffer>,
   provided: ReadonlyMap<string, Buffer>,
 ): string | null {
+  const clash = fileFolderClash(files);
+  if (clash === null) return null;
   const origin = (path: string) => (provided.has(path) ? 'provided' : 'delivered');
-  for (const path of files.keys()) {
-    const parts = path.split('/');
-    for (let n = 1; n < parts.length; n++) {
-      const folder = parts.slice(0, n).join('/');
-      if (files.has(folder)) {
-        return (
-          `the ${origin(folder)} file ${JSON.stringify(folder)} has the name of the folder of the ` +
-          `${origin(path)} file ${JSON.stringify(path)}; rename or remove one of them`
-        );
-      }
-    }
-  }
-  return null;
+  return (
+    `the ${origin(clash.folder)} file ${JSON.stringify(clash.folder)} has the name of the folder ` +
+    `of the ${origin(clash.path)} file ${JSON.stringify(clash.path)}; rename or remove one of them`
+  );
 }
