@@ -46,7 +46,7 @@ describe('workflow import rule', () => {
         "import { ApplicationFailure } from '@temporalio/common';",
         "import { SUBMISSION_TASK_QUEUE } from '../extensions/submission/constants.js';",
         "import { CORE_TASK_QUEUE } from '../temporal/constants.js';",
-        "import type { SubmissionService } from '../extensions/submission/service.js';",
+        "import type { SubmissionService } from '../extensions/submission/index.js';",
         "import type { Platform } from '../platform/platform.js';",
         'export const used = [proxyActivities, ApplicationFailure, SUBMISSION_TASK_QUEUE, CORE_TASK_QUEUE];',
         'export type Used = [SubmissionService, Platform];',

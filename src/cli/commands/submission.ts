@@ -1,9 +1,9 @@
 // `zinc import`, `zinc collections list`, `zinc deliveries list`: the submission extension's CLI.
 import { CollectionNotFoundError, ImportError } from '../../failures.js';
 import type { Command } from 'commander';
-import { importDeliveries } from '../../extensions/submission/import.js';
+import { importDeliveries } from '../../extensions/submission/index.js';
 import { configFrom } from '../context.js';
-import { withSubmission } from '../submission-context.js';
+import { withZinc } from '../../main/zinc.js';
 import { printTable } from '../table.js';
 
 function parseTime(value: string, flag: string): Date {
@@ -42,8 +42,8 @@ export function registerSubmissionCommands(program: Command): void {
         command: Command,
       ) => {
         const config = configFrom(command);
-        const summary = await withSubmission(config, (service) =>
-          importDeliveries(service, dir, {
+        const summary = await withZinc(config, ({ submission }) =>
+          importDeliveries(submission.service, dir, {
             course: opts.course,
             activity: opts.activity,
             collection: opts.collection,
@@ -81,7 +81,7 @@ export function registerSubmissionCommands(program: Command): void {
         if (opts.role !== 'student' && opts.role !== 'staff') {
           command.error(`zinc user add: --role must be student or staff, not "${opts.role}"`);
         }
-        await withSubmission(configFrom(command), async ({ store }) => {
+        await withZinc(configFrom(command), async ({ submission: { store } }) => {
           const course = await store.getCourseByCode(opts.course);
           if (!course)
             throw new ImportError(
@@ -102,8 +102,8 @@ export function registerSubmissionCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const config = configFrom(command);
-      const collections = await withSubmission(config, (service) =>
-        service.store.listCollections(),
+      const collections = await withZinc(config, ({ submission }) =>
+        submission.store.listCollections(),
       );
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(collections, null, 2)}\n`);
@@ -130,8 +130,8 @@ export function registerSubmissionCommands(program: Command): void {
         command: Command,
       ) => {
         const config = configFrom(command);
-        const deliveries = await withSubmission(config, (service) =>
-          service.store.listDeliveries(collectionId, {
+        const deliveries = await withZinc(config, ({ submission }) =>
+          submission.store.listDeliveries(collectionId, {
             latestOnly: opts.latest ?? false,
             includeTest: opts.includeTest ?? false,
           }),

@@ -4,14 +4,11 @@ import type { Command } from 'commander';
 import { acquireTemporalServer } from '../../temporal/embedded.js';
 import { installRuntime } from '../../temporal/runtime.js';
 import { createWorkerSet, runUntilSignal } from '../../temporal/worker.js';
-import { COMPONENTS, openComponents, type Component } from '../processes.js';
+import { COMPONENTS, openComponents, type Component } from '../../main/components.js';
 import { configFrom } from '../context.js';
-import type { ZincConfig } from '../../platform/config.js';
+import type { ZincConfig } from '../../config/index.js';
 import { startApi, withApiOptions, type RunningApi } from '../api-process.js';
-import {
-  describeContainment,
-  detectContainment,
-} from '../../extensions/pipeline/sandbox/cgroups.js';
+import { describeContainment, detectContainment } from '../../extensions/pipeline/index.js';
 
 async function serve(
   config: ZincConfig,
@@ -27,7 +24,7 @@ async function serve(
     let apiClosed: Promise<void> | undefined;
     const closeApi = (): Promise<void> => (apiClosed ??= api?.close() ?? Promise.resolve());
     try {
-      if (options.api) api = await startApi(config, server.address, set.platform);
+      if (options.api) api = await startApi(config, server.address, set.zinc);
       const workers = await createWorkerSet({
         temporal: config.temporal,
         address: server.address,
@@ -41,7 +38,9 @@ async function serve(
         ...(api ? [`  API:         ${api.url} (OpenAPI: ${api.url}/api/openapi.json)`] : []),
         `  task queues: ${workers.taskQueues.join(', ')}`,
         ...(components.includes('pipeline')
-          ? [`  sandbox:     ${describeContainment(detectContainment())}`]
+          ? [
+              `  sandbox:     ${describeContainment(detectContainment(config.pipeline.sandbox.containment))}`,
+            ]
           : []),
         'Press Ctrl-C to stop.',
       ];
