@@ -34,7 +34,10 @@ describe('workflow import rule', () => {
         'export const used = [readFileSync, path, Client, Worker, Context, createSubmissionService, formatTaskQueue, openPlatform];',
       ].join('\n'),
     );
-    expect(problems.map((p) => Number(p.split(':')[0]))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // A line may break more than one rule (an extension's internals: determinism and the front door).
+    expect([...new Set(problems.map((p) => Number(p.split(':')[0])))]).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8,
+    ]);
     expect(problems[0]).toMatch(/Node built-ins/);
     expect(problems[5]).toMatch(/only types and constants\.ts from the extensions/);
   });

@@ -1,22 +1,17 @@
 // `zinc grade` and `zinc batch ...`: start, watch, steer and read batches.
 import { BatchEndedError } from '../../failures.js';
 import { existsSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { startBatch, type BatchHandle } from '../../core/batch-client.js';
 import { findBatch, listBatches, steerBatch, STEERING_ACTIONS } from '../../core/batch-status.js';
 import { progressQuery } from '../../workflows/grading/batch-grading.js';
 import type { BatchProgress, BatchSummary } from '../../workflows/grading/types.js';
 import type { ZincConfig } from '../../config/index.js';
+import { actor } from '../actor.js';
 import { configFrom } from '../context.js';
 import { withStack, type Stack } from '../stack.js';
 import { admitFromCli, reportRefusal } from '../admission.js';
 import { batchResult, formatSummary, watchBatch } from '../watch.js';
-
-/** Who is asking: --as, else the configured user (ZINC_USER), else the login name. */
-export function actor(opts: { as?: string }, config: ZincConfig): string {
-  return opts.as ?? config.cli.user ?? userInfo().username;
-}
 
 /** A grading-config version ID (`cfg_` and 16 hex digits). */
 const CONFIG_VERSION_ID = /^cfg_[0-9a-f]{16}$/;

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { importDeliveries } from '../../extensions/submission/index.js';
 import { configFrom } from '../context.js';
 import { withZinc } from '../../main/zinc.js';
+import { actor } from '../actor.js';
 import { printTable } from '../table.js';
 
 function parseTime(value: string, flag: string): Date {
@@ -27,6 +28,10 @@ export function registerSubmissionCommands(program: Command): void {
     .requiredOption('--collection <name>', 'collection name (created when missing)')
     .option('--start <time>', 'window start of a new collection (default: earliest delivery)')
     .option('--stop <time>', 'window stop of a new collection (default: latest delivery)')
+    .option(
+      '--as <user>',
+      'who imports (made staff of a course this import creates; default ZINC_USER or your login)',
+    )
     .option('--json', 'print the summary as JSON')
     .action(
       async (
@@ -37,26 +42,42 @@ export function registerSubmissionCommands(program: Command): void {
           collection: string;
           start?: string;
           stop?: string;
+          as?: string;
           json?: boolean;
         },
         command: Command,
       ) => {
         const config = configFrom(command);
-        const summary = await withZinc(config, ({ submission }) =>
-          importDeliveries(submission.service, dir, {
+        const importer = actor(opts, config);
+        const summary = await withZinc(config, async ({ submission: { service, store } }) => {
+          const existed = (await store.getCourseByCode(opts.course)) !== null;
+          const result = await importDeliveries(service, dir, {
             course: opts.course,
             activity: opts.activity,
             collection: opts.collection,
             ...(opts.start ? { startAt: parseTime(opts.start, '--start') } : {}),
             ...(opts.stop ? { stopAt: parseTime(opts.stop, '--stop') } : {}),
-          }),
-        );
+          });
+          // Whoever creates a course by importing it is its first staff member, so they can
+          // grade what they imported; an existing course's members are left as they are.
+          const course = await store.getCourseByCode(opts.course);
+          if (!existed && course) {
+            await store.ensureUser({ id: importer });
+            await store.setMember(course.id, importer, 'staff');
+          }
+          return { ...result, courseCreated: !existed, staff: existed ? null : importer };
+        });
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         } else {
           process.stdout.write(
             `Collection ${summary.collectionId}: imported ${summary.imported}, skipped ${summary.skipped} already there, rejected ${summary.rejected.length}.\n`,
           );
+          if (summary.staff !== null) {
+            process.stdout.write(
+              `Course ${opts.course} is new: ${summary.staff} is its staff (zinc user add <id> --course ${opts.course} --role staff adds others).\n`,
+            );
+          }
           for (const r of summary.rejected)
             process.stdout.write(`  rejected ${r.entry}: ${r.reason}\n`);
         }
