@@ -1,7 +1,9 @@
 // The Temporal side of a CLI command: the configured server, a running `zinc up`'s, or the
 // embedded stack started in this process (dev server and every worker) for as long as needed.
 import type { ZincConfig } from '../config/index.js';
+import { join } from 'node:path';
 import type { Zinc } from '../main/zinc.js';
+import { dataPaths } from '../platform/paths.js';
 import { connectTemporalClient, type ZincTemporalClient } from '../temporal/client.js';
 import { acquireTemporalServer, type TemporalServerHandle } from '../temporal/embedded.js';
 import { installRuntime } from '../temporal/runtime.js';
@@ -18,7 +20,8 @@ export interface Stack {
 
 /** Connects to Temporal, starting the embedded stack in this process when none runs. */
 export async function openStack(config: ZincConfig): Promise<Stack> {
-  installRuntime();
+  // The SDK's messages (a failed workflow's warning...) go to the log, not the terminal.
+  installRuntime({ file: join(dataPaths(config.data_dir).logs, 'zinc.log') });
   const server = await acquireTemporalServer(config);
   let components: ComponentSet | undefined;
   let workers: WorkerSet | undefined;

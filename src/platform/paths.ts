@@ -22,6 +22,8 @@ export function dataPaths(dataDir: string) {
     temporal: join(dataDir, 'temporal'),
     database: join(dataDir, 'db'),
     objects: join(dataDir, 'objects'),
+    /** Logs of CLI commands (the SDK's messages, kept off the user's terminal). */
+    logs: join(dataDir, 'logs'),
   };
 }
 
