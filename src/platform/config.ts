@@ -31,7 +31,7 @@ export const zincConfigSchema = z.strictObject({
 
 export type ZincConfig = z.infer<typeof zincConfigSchema>;
 
-/** Environment variables that override a configuration field (documented in the README). */
+/** Environment variables that override a configuration field (documented in docs/configuration.md). */
 export const ENV_OVERRIDES: Record<string, readonly string[]> = {
   ZINC_DATA_DIR: ['data_dir'],
   DATABASE_URL: ['database', 'url'],
