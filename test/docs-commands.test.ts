@@ -1,16 +1,18 @@
-// The command lines the docs show work: every `zinc` line in the README and docs/ parses (with
+// The README and docs/ hold: their relative links lead somewhere; every `zinc` line they show parses (with
 // the real program, its actions stubbed), no command option shadows a global one, and every line
 // of the command table in docs/commands.md runs for real, its placeholders filled from a small
 // course, against a Temporal dev server, a PostgreSQL server and a temporary data dir.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommanderError, type Command } from 'commander';
 import { COMMAND_MODULES, buildProgram } from '../src/cli/program.js';
 import type { DevServer } from '../src/temporal/dev-server.js';
 import {
+  anchors,
   codeBlockCommands,
+  relativeLinks,
   docFiles,
   expandUsage,
   shellWords,
@@ -18,7 +20,7 @@ import {
   type DocLine,
 } from './helpers/doc-commands.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
-import { NAMESPACE, exitOf, startTestServer, tempDir } from './helpers/temporal.js';
+import { NAMESPACE, exitOf, repoRoot, startTestServer, tempDir } from './helpers/temporal.js';
 import { zincBin } from './helpers/zinc-bin.js';
 
 /** Every command of `program`, depth first, with its words (`['batch', 'pause']`). */
@@ -87,6 +89,18 @@ describe('the command lines in the README and docs/', () => {
       }
     }
     expect(failures).toEqual([]);
+  });
+
+  it('every relative link leads to a file of the checkout, and to a heading of it', () => {
+    const broken = docFiles().flatMap((file) =>
+      relativeLinks(file).filter((link) => {
+        const [path, anchor] = link.text.split('#') as [string, string | undefined];
+        const target = path === '' ? file : normalize(join(dirname(file), path));
+        if (!existsSync(join(repoRoot, target))) return true;
+        return anchor !== undefined && !anchors(target).has(anchor);
+      }),
+    );
+    expect(broken.map(where)).toEqual([]);
   });
 
   it('no command defines an option that a global option (--data-dir, --config) also defines', async () => {

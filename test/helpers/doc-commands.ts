@@ -162,3 +162,38 @@ export function expandUsage(usage: string): string[][] {
   }
   return lines;
 }
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
+export function headingAnchor(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+/** The anchors of `file`'s headings (outside code blocks). */
+export function anchors(file: string): Set<string> {
+  const found = new Set<string>();
+  let inCode = false;
+  for (const line of read(file)) {
+    if (/^\s*```/.test(line)) inCode = !inCode;
+    const heading = inCode ? undefined : /^#{1,6}\s+(.*)$/.exec(line)?.[1];
+    if (heading !== undefined) found.add(headingAnchor(heading));
+  }
+  return found;
+}
+
+/** The relative links of `file` (`[text](target)`, not http: or mailto:), and where. */
+export function relativeLinks(file: string): DocLine[] {
+  const found: DocLine[] = [];
+  let inCode = false;
+  read(file).forEach((line, i) => {
+    if (/^\s*```/.test(line)) inCode = !inCode;
+    if (inCode) return;
+    for (const match of line.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (!/^[a-z]+:/.test(match[1]!)) found.push({ file, line: i + 1, text: match[1]! });
+    }
+  });
+  return found;
+}
