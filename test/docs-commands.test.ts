@@ -1,7 +1,8 @@
-// The README and docs/ hold: their relative links lead somewhere; every `zinc` line they show parses (with
-// the real program, its actions stubbed), no command option shadows a global one, and every line
-// of the command table in docs/commands.md runs for real, its placeholders filled from a small
-// course, against a Temporal dev server, a PostgreSQL server and a temporary data dir.
+// The README and docs/ hold up: their relative links lead to a file and heading; every `zinc`
+// line they show parses (with the real program, its actions stubbed); no command option shadows
+// a global one; and every line of the command table in docs/commands.md runs for real, its
+// placeholders filled from a small course, against a Temporal dev server, a PostgreSQL server
+// and a temporary data dir.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
