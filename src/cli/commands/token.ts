@@ -1,7 +1,8 @@
 // `zinc token create|list|revoke`: API tokens. A token is printed once, as the last word of
 // the output; zinc keeps only its sha256.
+import { InvalidTokenRequestError } from '../../failures.js';
 import type { Command } from 'commander';
-import { createTokenStore, InvalidTokenRequestError } from '../../core/auth.js';
+import { createTokenStore } from '../../core/auth.js';
 import type { ApiTokenRecord } from '../../core/auth.js';
 import { createSubmissionStore } from '../../extensions/submission/store.js';
 import { configFrom } from '../context.js';
