@@ -60,7 +60,7 @@ export const zincConfigSchema = z.strictObject({
 
 export type ZincConfig = z.infer<typeof zincConfigSchema>;
 
-/** Environment variables that override a configuration field, from every section's owner. */
+/** Environment variables that override a field, from every section's owner (docs/configuration.md). */
 export const ENV_OVERRIDES: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
   [
     ['ZINC_DATA_DIR', ['data_dir']] as const,

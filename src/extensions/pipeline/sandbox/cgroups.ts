@@ -3,7 +3,7 @@
 // processes and CPU are bounded and measured in total, not per process.
 //
 // zinc uses the cgroup v1 hierarchies when it can write them (root, as on the pipeline
-// workers); otherwise the sandbox falls back to rlimits (see README, "The sandbox"). Creating a
+// workers); otherwise the sandbox falls back to rlimits (see docs/sandbox.md). Creating a
 // cgroup happens once per sandbox, never per test: a test only rewrites a few limit files.
 import { SandboxUnavailableError } from '../../../failures.js';
 import {
