@@ -7,7 +7,7 @@ import globals from 'globals';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.tools/', '.zinc/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', '.tools/', '.zinc/', 'coverage/', 'src/gen/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

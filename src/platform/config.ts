@@ -8,6 +8,7 @@ import { storageConfigSchema } from './object-store-config.js';
 import { submissionConfigSchema } from '../extensions/submission/config.js';
 import { gradingConfigSchema } from '../core/grading-config.js';
 import { apiConfigSchema } from '../api/config.js';
+import { configServiceConfigSchema } from '../core/config-service/config.js';
 
 export const databaseConfigSchema = z.strictObject({
   /** PostgreSQL connection URL; absent: PGlite in the data dir (one process at a time). */
@@ -27,6 +28,7 @@ export const zincConfigSchema = z.strictObject({
   submission: submissionConfigSchema.default(submissionConfigSchema.parse({})),
   grading: gradingConfigSchema.default(gradingConfigSchema.parse({})),
   api: apiConfigSchema.default(apiConfigSchema.parse({})),
+  config_service: configServiceConfigSchema.default(configServiceConfigSchema.parse({})),
 });
 
 export type ZincConfig = z.infer<typeof zincConfigSchema>;
@@ -57,6 +59,8 @@ export const ENV_OVERRIDES: Record<string, readonly string[]> = {
   ZINC_WORKER_SHUTDOWN_GRACE_SECS: ['worker', 'shutdown_grace_secs'],
   ZINC_API_PORT: ['api', 'port'],
   ZINC_API_HOST: ['api', 'host'],
+  ZINC_CONFIG_SERVICE_HOST: ['config_service', 'host'],
+  ZINC_CONFIG_SERVICE_PORT: ['config_service', 'port'],
 };
 
 /** A configuration that does not validate; the message names every bad field. */

@@ -1,0 +1,20 @@
+// The `config_service` section of zinc's configuration: where the core serves the extension
+// configuration service (gRPC) to workers started with `--core`.
+import { z } from 'zod';
+
+/** The default port of the configuration service (the API's is 8080). */
+export const CONFIG_SERVICE_DEFAULT_PORT = 7350;
+
+export const configServiceConfigSchema = z.strictObject({
+  /** 127.0.0.1 keeps it on this machine; workers elsewhere need an address they can reach. */
+  host: z.string().min(1, 'expected a host name or address').default('127.0.0.1'),
+  /** 0 picks a free port (printed at start-up). */
+  port: z.coerce
+    .number()
+    .int('expected a whole number')
+    .min(0, 'expected a port between 0 and 65535')
+    .max(65535, 'expected a port between 0 and 65535')
+    .default(CONFIG_SERVICE_DEFAULT_PORT),
+});
+
+export type ConfigServiceConfig = z.infer<typeof configServiceConfigSchema>;
