@@ -10,11 +10,15 @@
 //   UNAUTHENTICATED; and the HTTP API's token check refuses worker tokens;
 // - a plain gRPC client (@grpc/grpc-js with the generated message codecs) gets the same answers;
 // - fetchWorkerConfig builds a worker's configuration from exactly its sections, and refuses a
-//   core whose database only it can open.
+//   core whose database only it can open;
+// - over TLS (config_service.tls), a worker that trusts the core's CA fetches its sections and
+//   one that does not is refused the connection.
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenStore } from '../src/core/auth-tokens.js';
 import { COMPONENT_SECTIONS, WORKER_COMPONENTS } from '../src/core/config-service/access.js';
@@ -39,6 +43,7 @@ import { effectiveConfig } from '../src/cli/config-service-process.js';
 import { zincConfigSchema, type ZincConfig } from '../src/platform/config.js';
 import type { Database } from '../src/platform/database.js';
 import { startEngine, type TestEngine } from './helpers/databases.js';
+import { tempDir } from './helpers/temporal.js';
 
 /** A configuration with every served field set away from its default, secrets included. */
 const FULL: ZincConfig = zincConfigSchema.parse({
@@ -331,5 +336,63 @@ describe('fetchWorkerConfig', () => {
         attempts: 1,
       }),
     ).rejects.toThrow(/cannot reach the configuration service at 127\.0\.0\.1:1/);
+  });
+});
+
+describe('over TLS', () => {
+  it('serves workers that trust its certificate, and only those', async () => {
+    const dir = tempDir('zinc-tls-');
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    // A self-signed certificate for 127.0.0.1: its own CA.
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'pipe' },
+    );
+    const secure = await startConfigurationService({
+      config: effectiveConfig(FULL, '127.0.0.1:17233'),
+      tokens: createWorkerTokenStore(db),
+      listen: { host: '127.0.0.1', port: 0, tls: { cert, key } },
+    });
+    try {
+      expect(secure.address).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const { config, sections } = await fetchWorkerConfig({
+        address: secure.address,
+        caFile: cert,
+        token: tokens.pipeline,
+        component: 'pipeline',
+      });
+      expect(sections).toEqual(['temporal', 'worker', 'database', 'storage']);
+      expect(config.storage).toEqual(FULL.storage);
+      await expect(
+        fetchWorkerConfig({
+          address: secure.address,
+          token: tokens.pipeline,
+          component: 'pipeline',
+          attempts: 1,
+        }),
+      ).rejects.toThrow(/self-signed certificate/);
+    } finally {
+      await secure.close();
+    }
   });
 });

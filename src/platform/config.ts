@@ -61,6 +61,8 @@ export const ENV_OVERRIDES: Record<string, readonly string[]> = {
   ZINC_API_HOST: ['api', 'host'],
   ZINC_CONFIG_SERVICE_HOST: ['config_service', 'host'],
   ZINC_CONFIG_SERVICE_PORT: ['config_service', 'port'],
+  ZINC_CONFIG_SERVICE_TLS_CERT: ['config_service', 'tls', 'cert'],
+  ZINC_CONFIG_SERVICE_TLS_KEY: ['config_service', 'tls', 'key'],
 };
 
 /** A configuration that does not validate; the message names every bad field. */

@@ -87,6 +87,7 @@ async function serve(
 interface WorkerOptions {
   core?: string;
   token?: string;
+  coreCa?: string;
 }
 
 export function registerUp(program: Command): void {
@@ -113,11 +114,15 @@ export function registerUp(program: Command): void {
     )
     .option(
       '--core <address>',
-      "the core's configuration service, host:port (env ZINC_CORE_ADDRESS; printed by zinc up)",
+      "the core's configuration service, host:port or https://host:port (env ZINC_CORE_ADDRESS; printed by zinc up)",
     )
     .option(
       '--token <token>',
       'the worker token for --core (env ZINC_WORKER_TOKEN, which keeps it out of the process list; zinc token create --worker <component>)',
+    )
+    .option(
+      '--core-ca <file>',
+      "for an https:// --core: the PEM file of the CA that signed the core's certificate (env ZINC_CORE_CA; default: the system's)",
     )
     .action(async (component: string, opts: WorkerOptions, command: Command) => {
       if (!(COMPONENTS as readonly string[]).includes(component)) {
@@ -129,7 +134,9 @@ export function registerUp(program: Command): void {
       const address = opts.core ?? nonEmpty(process.env.ZINC_CORE_ADDRESS);
       const token = opts.token ?? nonEmpty(process.env.ZINC_WORKER_TOKEN);
       if (address === undefined) {
-        if (opts.token !== undefined) command.error('zinc worker: --token goes with --core');
+        if (opts.token !== undefined || opts.coreCa !== undefined) {
+          command.error('zinc worker: --token and --core-ca go with --core');
+        }
         // The core serves the configuration service to the other components' workers.
         await serve(configFrom(command), [component as Component], title, {
           configService: component === 'core',
@@ -148,6 +155,7 @@ export function registerUp(program: Command): void {
         token,
         component: component as Component,
         dataDir,
+        caFile: opts.coreCa ?? nonEmpty(process.env.ZINC_CORE_CA),
       });
       await serve(fetched.config, [component as Component], title, {
         fetched: { address, sections: fetched.sections },

@@ -1,6 +1,7 @@
 // A worker's side of the configuration service: fetch the sections its component needs from the
 // core, turn them back into zinc's configuration, and validate them with the same schemas
 // zinc.yaml is parsed with.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
@@ -28,8 +29,10 @@ export class ConfigServiceError extends Error {
 }
 
 export interface FetchWorkerConfigOptions {
-  /** The core's configuration service: host:port or http://host:port. */
+  /** The core's configuration service: host:port (cleartext) or https://host:port (TLS). */
   address: string;
+  /** A PEM file of the CA that signed the core's certificate (https only; default: the system's). */
+  caFile?: string | undefined;
   /** A worker token made for `component` (zinc token create --worker <component>). */
   token: string;
   component: WorkerComponent;
@@ -48,7 +51,7 @@ export interface FetchedWorkerConfig {
   sections: SectionName[];
 }
 
-/** http://host:port for an address given with or without the scheme. */
+/** The service's base URL: http://host:port for a bare host:port, or the https:// URL given. */
 export function configServiceUrl(address: string): string {
   const url = /^[a-z]+:\/\//i.test(address) ? address : `http://${address}`;
   let parsed: URL;
@@ -57,12 +60,12 @@ export function configServiceUrl(address: string): string {
   } catch {
     throw new ConfigServiceError(`--core ${address}: expected host:port, e.g. 127.0.0.1:7350`);
   }
-  if (parsed.protocol !== 'http:' || parsed.port === '') {
+  if (!['http:', 'https:'].includes(parsed.protocol) || parsed.port === '') {
     throw new ConfigServiceError(
-      `--core ${address}: expected host:port (the configuration service speaks gRPC over cleartext HTTP/2)`,
+      `--core ${address}: expected host:port, or https://host:port when the core serves TLS`,
     );
   }
-  return `http://${parsed.host}`;
+  return `${parsed.protocol}//${parsed.host}`;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -72,7 +75,15 @@ export async function fetchWorkerConfig(
   options: FetchWorkerConfigOptions,
 ): Promise<FetchedWorkerConfig> {
   const baseUrl = configServiceUrl(options.address);
-  const sessionManager = new Http2SessionManager(baseUrl);
+  let ca: Buffer | undefined;
+  if (options.caFile !== undefined) {
+    try {
+      ca = readFileSync(options.caFile);
+    } catch (err) {
+      throw new ConfigServiceError(`cannot read the core's CA file: ${(err as Error).message}`);
+    }
+  }
+  const sessionManager = new Http2SessionManager(baseUrl, undefined, ca ? { ca } : undefined);
   const client = createClient(
     ConfigurationService,
     createGrpcTransport({

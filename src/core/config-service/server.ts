@@ -1,7 +1,14 @@
 // The extension configuration service: gRPC over HTTP/2 (cleartext), one method,
 // GetConfiguration(name) -> Configuration{name, properties}. A worker token in the
 // `authorization: Bearer` header names the component; the component decides what it may read.
-import { createServer, type Http2Server, type ServerHttp2Session } from 'node:http2';
+import { readFileSync } from 'node:fs';
+import {
+  createSecureServer,
+  createServer,
+  type Http2SecureServer,
+  type Http2Server,
+  type ServerHttp2Session,
+} from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type ConnectRouter } from '@connectrpc/connect';
@@ -32,7 +39,7 @@ export interface ConfigurationServiceOptions {
 }
 
 export interface RunningConfigurationService {
-  /** host:port it listens on (the port picked when 0 was asked for). */
+  /** host:port it listens on (the port picked when 0 was asked for); https://host:port with TLS. */
   address: string;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
@@ -130,13 +137,27 @@ export async function startConfigurationService(
     grpcWeb: false,
     connect: false,
   });
-  const server: Http2Server = createServer(handler);
+  const { host, port, tls } = options.listen;
+  let server: Http2Server | Http2SecureServer;
+  if (tls === undefined) {
+    server = createServer(handler);
+  } else {
+    let cert: Buffer, key: Buffer;
+    try {
+      cert = readFileSync(tls.cert);
+      key = readFileSync(tls.key);
+    } catch (err) {
+      throw new ConfigServiceListenError(
+        `the configuration service cannot read its TLS certificate or key: ${(err as Error).message}`,
+      );
+    }
+    server = createSecureServer({ cert, key, allowHTTP1: false }, handler);
+  }
   const sessions = new Set<ServerHttp2Session>();
   server.on('session', (session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
   });
-  const { host, port } = options.listen;
   await new Promise<void>((resolve, reject) => {
     const fail = (err: NodeJS.ErrnoException): void => {
       reject(
@@ -159,7 +180,7 @@ export async function startConfigurationService(
   const shownHost = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
   let closed: Promise<void> | undefined;
   return {
-    address: `${shownHost}:${bound.port}`,
+    address: `${tls === undefined ? '' : 'https://'}${shownHost}:${bound.port}`,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
