@@ -24,7 +24,7 @@ export function formatConfigCall(call: ConfigurationCall): string {
   const who = call.tokenId
     ? `${call.tokenId} (${call.component})`
     : 'a caller without a valid token';
-  const section = JSON.stringify(call.section);
+  const section = JSON.stringify(call.section.slice(0, 100)); // the caller's text
   return call.outcome === 'ok'
     ? `config service: ${who} read ${section}`
     : `config service: refused ${section} to ${who}: ${call.outcome}`;

@@ -50,7 +50,9 @@ export function authorizeSection(component: WorkerComponent, name: string): Sect
       );
     }
     // The name is the caller's text: quoted with JSON so control characters cannot forge lines.
-    throw new SectionNotFoundError(`there is no configuration section ${JSON.stringify(name)}`);
+    throw new SectionNotFoundError(
+      `there is no configuration section ${JSON.stringify(name.slice(0, 100))}`,
+    );
   }
   if (!readableSections(component).includes(name)) {
     throw new SectionForbiddenError(
