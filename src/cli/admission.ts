@@ -3,6 +3,7 @@
 // workers use (its own embedded stack, or a shared PostgreSQL), else through the core's workers
 // (a `zinc up` on this data dir holds the embedded database). A refusal is printed with what to
 // do about it and ends the command with its failure type's exit code.
+import { failureSpec } from '../failures.js';
 import { createConfigStore } from '../extensions/pipeline/config-store.js';
 import { createSubmissionStore } from '../extensions/submission/store.js';
 import { createAccessControl } from '../core/auth.js';
@@ -16,18 +17,6 @@ import { createBatchStore } from '../core/batch-store.js';
 import type { ZincConfig } from '../platform/config.js';
 import { openPlatform, type Platform } from '../platform/platform.js';
 import type { Stack } from './stack.js';
-
-/**
- * Exit codes of refused batch requests, by failure type (1 stays "the batch did not complete",
- * 2 an infrastructure failure): 3 the requester may not do this, 4 something named is missing.
- */
-export const REFUSAL_EXIT_CODES: Readonly<Record<string, number>> = {
-  Forbidden: 3,
-  ConfigNotAttached: 3,
-  CollectionNotFound: 4,
-  ConfigNotFound: 4,
-  NoGradingConfig: 4,
-};
 
 type Decision = Awaited<ReturnType<typeof admitOrRecordRefusal>>;
 
@@ -73,5 +62,5 @@ export function refusalText(command: string, refusal: BatchRefusal): string {
 /** Prints the refusal on stderr and sets the exit code of its failure type. */
 export function reportRefusal(command: string, refusal: BatchRefusal): void {
   process.stderr.write(refusalText(command, refusal));
-  process.exitCode = REFUSAL_EXIT_CODES[refusal.failure] ?? 1;
+  process.exitCode = failureSpec(refusal.failure)?.exit ?? 1;
 }

@@ -2,6 +2,7 @@
 // and `GET /api/batches/:id/results` returns, as JSON or CSV; and the tally of the same rows that
 // the batch's summary reports, so the two always agree. A delivery with a stored report is
 // graded, whatever its attempts ended with.
+import { BatchNotFoundError } from '../failures.js';
 import type { Queryable } from '../platform/database.js';
 import type { ObjectStore } from '../platform/object-store.js';
 import { createReportStore } from '../extensions/pipeline/report-store.js';
@@ -9,7 +10,6 @@ import { createSubmissionStore } from '../extensions/submission/store.js';
 import type { BatchCounters } from '../workflows/grading/types.js';
 import { headlineVerdict } from '../workflows/grading/verdicts.js';
 import { createBatchStore } from './batch-store.js';
-import { BatchNotFoundError } from './batch-status.js';
 
 export interface ResultRow {
   student: string;

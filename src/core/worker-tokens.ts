@@ -1,10 +1,11 @@
 // Worker tokens: the credential of a worker that fetches its configuration from the core. Like
 // API tokens they are random bearer secrets shown once, kept as sha256; unlike them they act for
 // a component, not a user, and open only the configuration service (never the HTTP API).
+import { InvalidTokenRequestError, UnauthorizedError } from '../failures.js';
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../platform/database.js';
 import { newId } from '../platform/ids.js';
-import { hashToken, InvalidTokenRequestError, UnauthorizedError } from './auth-tokens.js';
+import { hashToken } from './auth-tokens.js';
 import { isWorkerComponent, type WorkerComponent } from './config-service/access.js';
 
 /** Every worker token starts with this (API tokens with `zinc_`), so each is told apart at sight. */

@@ -1,4 +1,5 @@
 // zinc's one configuration: a YAML file, then environment overrides, validated once with zod.
+import { ConfigError } from '../failures.js';
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -64,11 +65,6 @@ export const ENV_OVERRIDES: Record<string, readonly string[]> = {
   ZINC_CONFIG_SERVICE_TLS_CERT: ['config_service', 'tls', 'cert'],
   ZINC_CONFIG_SERVICE_TLS_KEY: ['config_service', 'tls', 'key'],
 };
-
-/** A configuration that does not validate; the message names every bad field. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
 
 export interface LoadConfigOptions {
   /** A YAML file; when absent, `ZINC_CONFIG`, then `./zinc.yaml` if it exists. */

@@ -1,4 +1,5 @@
 // Where zinc's own files are: the checkout (for .tools and scripts) and the data directory.
+import { DataDirExposedError } from '../failures.js';
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,11 +39,6 @@ export const SANDBOX_EXPOSED_TREES = [
   '/lib64',
   '/libx32',
 ];
-
-/** The data dir or the checkout lies where a sandbox could see it. */
-export class DataDirExposedError extends Error {
-  override readonly name = 'DataDirExposed';
-}
 
 /**
  * Makes the data dir (mode 0700 when zinc creates it: it holds every delivery and report) after

@@ -1,15 +1,11 @@
 // The embedded database: PGlite (PostgreSQL compiled to WebAssembly) in this process, its files
 // in a folder of the data directory. One process at a time may open a folder.
+import { DatabaseInUseError } from '../failures.js';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Results, Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './database.js';
-
-/** The PGlite folder is open in another live process (two writers would corrupt it). */
-export class DatabaseInUseError extends Error {
-  override readonly name = 'DatabaseInUse';
-}
 
 type PgliteRunner = Pick<Transaction, 'query' | 'exec'>;
 

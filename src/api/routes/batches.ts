@@ -1,11 +1,11 @@
 // Batches: start one (202 with its ID; the same request while it runs gives the same batch),
 // list them, read one (live while it runs), and its results as JSON or CSV.
+import { ForbiddenError } from '../../failures.js';
 import { z } from 'zod';
 import { admitBatch } from '../../core/batch-admission.js';
 import { startBatch } from '../../core/batch-client.js';
 import { batchResultRows, toCsv } from '../../core/batch-results.js';
 import { listBatches } from '../../core/batch-status.js';
-import { ForbiddenError } from '../../core/auth.js';
 import type { CollectionDetails } from '../../extensions/submission/store-types.js';
 import { batchViewSchema, describeBatch, locateBatch } from '../batch-view.js';
 import { userOf, type ApiContext, type ZodApp } from '../context.js';

@@ -1,16 +1,12 @@
 // GET /api/reports/:batchId/:deliveryId: the whole report for staff of the course, the
 // student view (hidden tests and hidden outputs removed) for the student whose delivery it is.
+import { ReportNotFoundError } from '../../failures.js';
 import { z } from 'zod';
 import { parseGradingConfig } from '../../extensions/pipeline/config/index.js';
 import type { GradingReport } from '../../extensions/pipeline/report/types.js';
 import { studentView } from '../../extensions/pipeline/report/student-view.js';
 import { userOf, type ApiContext, type ZodApp } from '../context.js';
 import { errorResponses, idSchema, SECURITY } from '../schemas.js';
-
-/** No report of this delivery in this batch: 404. */
-export class ReportNotFoundError extends Error {
-  override readonly name = 'ReportNotFound';
-}
 
 /** Registers the report route. */
 export function registerReportRoutes(app: ZodApp, ctx: ApiContext): void {

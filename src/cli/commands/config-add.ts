@@ -1,5 +1,6 @@
 // `zinc config add`: stores a grading-config version with its assets and attaches it to a
 // collection (its newest config becomes the collection's default).
+import { CollectionNotFoundError } from '../../failures.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -9,7 +10,6 @@ import {
   parseGradingConfig,
   readAssetDir,
 } from '../../extensions/pipeline/config/index.js';
-import { CollectionNotFoundError } from '../../extensions/submission/service.js';
 import { createSubmissionStore } from '../../extensions/submission/store.js';
 import { configFrom } from '../context.js';
 import { withPlatform } from '../platform-context.js';

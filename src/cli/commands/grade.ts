@@ -1,15 +1,10 @@
 // `zinc grade` and `zinc batch ...`: start, watch, steer and read batches.
+import { BatchEndedError } from '../../failures.js';
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { startBatch, type BatchHandle } from '../../core/batch-client.js';
-import {
-  BatchEndedError,
-  findBatch,
-  listBatches,
-  steerBatch,
-  STEERING_ACTIONS,
-} from '../../core/batch-status.js';
+import { findBatch, listBatches, steerBatch, STEERING_ACTIONS } from '../../core/batch-status.js';
 import { progressQuery } from '../../workflows/grading/batch-grading.js';
 import type { BatchProgress, BatchSummary } from '../../workflows/grading/types.js';
 import type { ZincConfig } from '../../platform/config.js';
@@ -22,8 +17,6 @@ import { batchResult, formatSummary, watchBatch } from '../watch.js';
 export function actor(opts: { as?: string }): string {
   return opts.as ?? process.env.ZINC_USER ?? userInfo().username;
 }
-
-export { BatchNotFoundError } from '../../core/batch-status.js';
 
 /** A grading-config version ID (`cfg_` and 16 hex digits). */
 const CONFIG_VERSION_ID = /^cfg_[0-9a-f]{16}$/;

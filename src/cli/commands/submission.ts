@@ -1,7 +1,7 @@
 // `zinc import`, `zinc collections list`, `zinc deliveries list`: the submission extension's CLI.
+import { CollectionNotFoundError, ImportError } from '../../failures.js';
 import type { Command } from 'commander';
-import { importDeliveries, ImportError } from '../../extensions/submission/import.js';
-import { CollectionNotFoundError } from '../../extensions/submission/service.js';
+import { importDeliveries } from '../../extensions/submission/import.js';
 import { configFrom } from '../context.js';
 import { withSubmission } from '../submission-context.js';
 import { printTable } from '../table.js';

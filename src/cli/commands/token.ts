@@ -1,8 +1,9 @@
 // `zinc token create|list|revoke`: API tokens for users, and worker tokens for workers that
 // fetch their configuration from the core (`zinc worker <component> --core`). A token is
 // printed once, as the last word of the output; zinc keeps only its sha256.
+import { InvalidTokenRequestError } from '../../failures.js';
 import type { Command } from 'commander';
-import { createTokenStore, InvalidTokenRequestError } from '../../core/auth.js';
+import { createTokenStore } from '../../core/auth.js';
 import type { ApiTokenRecord } from '../../core/auth.js';
 import { createWorkerTokenStore, type WorkerTokenRecord } from '../../core/worker-tokens.js';
 import { isWorkerComponent, WORKER_COMPONENTS } from '../../core/config-service/access.js';

@@ -2,6 +2,7 @@
 // with a grading config on this machine, in the sandbox, without Temporal, and prints the report.
 // Exit 0 whatever the student's verdict, 1 when the config (or a folder) is not usable, 2 when
 // the machine cannot grade (sandbox unavailable...).
+import { TryInputError, isFailure } from '../../failures.js';
 import { lstat, readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
@@ -21,11 +22,6 @@ import type { SandboxOptions } from '../../extensions/pipeline/sandbox/index.js'
 interface TryOptions {
   assets?: string;
   json?: boolean;
-}
-
-/** A folder `zinc try` cannot read as plain files. */
-class TryInputError extends Error {
-  override readonly name = 'TryInputError';
 }
 
 /**
@@ -84,7 +80,7 @@ export function registerTry(program: Command): void {
         files = await readDeliveryDir(deliveryDir);
       } catch (err) {
         const error = err as NodeJS.ErrnoException;
-        const known = error.name === 'AssetDirError' || error.name === 'TryInputError';
+        const known = isFailure(error, 'AssetDirError', 'TryInputError');
         return fail(
           known
             ? error.message
@@ -126,7 +122,7 @@ export function registerTry(program: Command): void {
         write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReportText(report));
       } catch (err) {
         const error = err as Error;
-        if (error.name === 'PipelineConfigError') return fail(error.message, 1);
+        if (isFailure(error, 'PipelineConfigError')) return fail(error.message, 1);
         return fail(`cannot grade on this machine: ${error.name}: ${error.message}`, 2);
       } finally {
         process.removeListener('SIGINT', interrupt);

@@ -1,5 +1,6 @@
 // Which sections each component's worker may read: what it needs to run and nothing else. No
 // component is handed the HTTP API's section, and no extension another extension's.
+import { SectionForbiddenError, SectionNotFoundError } from '../../failures.js';
 import { isServedSection, WITHHELD_SECTIONS, type SectionName } from './sections.js';
 
 /** The components a worker token can be made for (the same as `zinc worker <component>`). */
@@ -24,16 +25,6 @@ export const COMPONENT_SECTIONS: Record<WorkerComponent, readonly SectionName[]>
 /** Every section a component may read: its own list and the data dir. */
 export function readableSections(component: WorkerComponent): readonly SectionName[] {
   return [...COMPONENT_SECTIONS[component], 'data_dir'];
-}
-
-/** A section name the service does not know: gRPC NOT_FOUND. */
-export class SectionNotFoundError extends Error {
-  override readonly name = 'SectionNotFound';
-}
-
-/** A section the asking component may not read: gRPC PERMISSION_DENIED. */
-export class SectionForbiddenError extends Error {
-  override readonly name = 'SectionForbidden';
 }
 
 /** Whether `value` names a component a worker token can be made for. */

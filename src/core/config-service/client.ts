@@ -1,32 +1,16 @@
 // A worker's side of the configuration service: fetch the sections its component needs from the
 // core, turn them back into zinc's configuration, and validate them with the same schemas
 // zinc.yaml is parsed with.
+import { ConfigError, ConfigServiceError } from '../../failures.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { ConfigurationService } from '../../gen/zinc/config/v1/config_pb.js';
-import {
-  ConfigError,
-  formatIssues,
-  zincConfigSchema,
-  type ZincConfig,
-} from '../../platform/config.js';
+import { formatIssues, zincConfigSchema, type ZincConfig } from '../../platform/config.js';
 import { COMPONENT_SECTIONS, type WorkerComponent } from './access.js';
 import { unflattenSection } from './flatten.js';
 import { SERVED_SECTIONS, type SectionName } from './sections.js';
-
-/** The core refused or could not be reached; the message says which and why. */
-export class ConfigServiceError extends Error {
-  override readonly name = 'ConfigServiceError';
-  constructor(
-    message: string,
-    /** The gRPC status name (e.g. 'PermissionDenied'), when the core answered. */
-    readonly code?: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface FetchWorkerConfigOptions {
   /** The core's configuration service: host:port (cleartext) or https://host:port (TLS). */

@@ -1,14 +1,10 @@
 // A configuration section on the wire: RFD 0010's `map<string, string>`. Nested fields become
 // dotted keys ("s3.endpoint") and every value a string; the reader turns them back with the
 // section's own zod schema, which says which strings were numbers or booleans.
+import { UnflattenableValueError } from '../../failures.js';
 import { z } from 'zod';
 
 type Tree = Record<string, unknown>;
-
-/** A property value that cannot be put on the wire (an array, say): a bug in a schema. */
-export class UnflattenableValueError extends Error {
-  override readonly name = 'UnflattenableValue';
-}
 
 /** The section `tree` as dotted keys and string values; absent (undefined) fields are left out. */
 export function flattenSection(tree: Tree): Record<string, string> {

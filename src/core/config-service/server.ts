@@ -1,6 +1,7 @@
 // The extension configuration service: gRPC over HTTP/2 (cleartext), one method,
 // GetConfiguration(name) -> Configuration{name, properties}. A worker token in the
 // `authorization: Bearer` header names the component; the component decides what it may read.
+import { ConfigServiceListenError, isFailure } from '../../failures.js';
 import { readFileSync } from 'node:fs';
 import {
   createSecureServer,
@@ -45,11 +46,6 @@ export interface RunningConfigurationService {
   close(): Promise<void>;
 }
 
-/** A port already taken or an address this machine does not have. */
-export class ConfigServiceListenError extends Error {
-  override readonly name = 'ConfigServiceListenError';
-}
-
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /** One answered or refused call, as `onCall` hears of it (no secrets: no token, no values). */
@@ -80,9 +76,7 @@ export function createGetConfiguration(options: ConfigurationServiceOptions) {
     try {
       token = await options.tokens.verify(match[1]!);
     } catch (err) {
-      const error = err as Error;
-      if (error.name === 'Unauthorized')
-        throw new ConnectError(error.message, Code.Unauthenticated);
+      if (isFailure(err, 'Unauthorized')) throw new ConnectError(err.message, Code.Unauthenticated);
       throw new ConnectError('cannot check the worker token now; try again', Code.Unavailable);
     }
     call.tokenId = token.id;
@@ -91,11 +85,10 @@ export function createGetConfiguration(options: ConfigurationServiceOptions) {
     try {
       section = SERVED_SECTIONS[authorizeSection(token.component, name)];
     } catch (err) {
-      const error = err as Error;
-      if (error.name === 'SectionForbidden') {
-        throw new ConnectError(error.message, Code.PermissionDenied);
+      if (isFailure(err, 'SectionForbidden')) {
+        throw new ConnectError(err.message, Code.PermissionDenied);
       }
-      if (error.name === 'SectionNotFound') throw new ConnectError(error.message, Code.NotFound);
+      if (isFailure(err, 'SectionNotFound')) throw new ConnectError(err.message, Code.NotFound);
       throw err;
     }
     return create(ConfigurationSchema, {

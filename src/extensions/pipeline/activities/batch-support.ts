@@ -1,7 +1,8 @@
 // Activities a batch calls around the grading itself: which config version to use (checked,
 // and attached to the collection), whether a delivery's report was stored after all, and the
 // score statistics of its reports for the summary.
-import { ApplicationFailure } from '@temporalio/common';
+import { isFailure } from '../../../failures.js';
+import { activityFailure } from '../../../temporal/failures.js';
 import type { Queryable } from '../../../platform/database.js';
 import { parseGradingConfig, type GradingConfig } from '../config/index.js';
 import type { ConfigStore } from '../config-store.js';
@@ -43,33 +44,32 @@ export function createBatchSupportActivities(deps: {
       let id = input.configVersion;
       if (id !== undefined) {
         await deps.configs.requireAttached(input.collectionId, id).catch((err: Error) => {
-          if (err.name === 'ConfigNotFound' || err.name === 'ConfigNotAttached') {
-            throw ApplicationFailure.nonRetryable(err.message, err.name);
+          if (isFailure(err, 'ConfigNotFound', 'ConfigNotAttached')) {
+            throw activityFailure(err.name, err.message);
           }
           throw err;
         });
       } else {
         const attached = await deps.configs.listForCollection(input.collectionId);
         if (attached.length === 0) {
-          throw ApplicationFailure.nonRetryable(
-            `collection ${input.collectionId} has no grading config: add one with zinc config add`,
+          throw activityFailure(
             'ConfigNotFound',
+            `collection ${input.collectionId} has no grading config: add one with zinc config add`,
           );
         }
         id = attached[0]!.id;
       }
       const version = await deps.configs.getVersion(id).catch((err: Error) => {
-        if (err.name === 'ConfigNotFound')
-          throw ApplicationFailure.nonRetryable(err.message, 'ConfigNotFound');
+        if (isFailure(err, 'ConfigNotFound')) throw activityFailure('ConfigNotFound', err.message);
         throw err;
       });
       const parsed = parseGradingConfig(version.yaml, {
         assets: version.assets.map((a) => a.path),
       });
       if (!parsed.ok) {
-        throw ApplicationFailure.nonRetryable(
-          `grading config ${id} is not valid: ${parsed.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+        throw activityFailure(
           'InvalidConfig',
+          `grading config ${id} is not valid: ${parsed.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
         );
       }
       const tests = parsed.config.stages.reduce(

@@ -5,6 +5,7 @@
 // zinc uses the cgroup v1 hierarchies when it can write them (root, as on the pipeline
 // workers); otherwise the sandbox falls back to rlimits (see README, "The sandbox"). Creating a
 // cgroup happens once per sandbox, never per test: a test only rewrites a few limit files.
+import { SandboxUnavailableError } from '../../../failures.js';
 import {
   chownSync,
   existsSync,
@@ -15,7 +16,6 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { SandboxUnavailableError } from './errors.js';
 
 /** The controllers zinc uses, each with the folder its sandboxes' cgroups go under. */
 export interface CgroupRoots {

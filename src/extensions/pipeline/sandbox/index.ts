@@ -7,12 +7,6 @@ export {
   sweepCgroups,
   type Containment,
 } from './cgroups.js';
-export {
-  InvalidSandboxSpecError,
-  SandboxCancelledError,
-  SandboxFilesRefusedError,
-  SandboxUnavailableError,
-} from './errors.js';
 export { exposedHostTrees } from './host-layout.js';
 export { JVM_SANDBOX_ENV, javacSandboxFlags, jvmSandboxLimits } from './jvm.js';
 export type { SandboxFile } from './protocol.js';
