@@ -149,7 +149,10 @@ export function registerUp(program: Command): void {
             `(zinc token create --worker ${component} on the core)`,
         );
       }
-      const { dataDir } = command.optsWithGlobals<GlobalOptions>();
+      const { dataDir, config: configFile } = command.optsWithGlobals<GlobalOptions>();
+      if (configFile !== undefined) {
+        command.error('zinc worker: --core takes the configuration from the core, not --config');
+      }
       const fetched = await fetchWorkerConfig({
         address,
         token,
