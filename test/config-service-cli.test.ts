@@ -88,7 +88,7 @@ let dataDir: string;
 const running: Running[] = [];
 /** What a command run on the core's machine has: the database URL (no zinc.yaml either). */
 let coreEnv: NodeJS.ProcessEnv;
-/** Variables that are this machine's, not zinc's configuration: its sandbox and Temporal CLI. */
+/** Variables the core's machine is set up with (a remote worker gets the sandbox's from the core). */
 const hostVariables = (): NodeJS.ProcessEnv =>
   Object.fromEntries(
     Object.entries(process.env).filter(
@@ -195,7 +195,7 @@ describe('zinc worker <component> --core', () => {
     await pipeline.waitFor(/zinc pipeline worker is up/);
     await submission.waitFor(/zinc submission worker is up/);
     expect(pipeline.stdout()).toContain(
-      `  config:      temporal, worker, database, storage, data_dir from the core at ${address}\n`,
+      `  config:      temporal, worker, database, storage, pipeline, data_dir from the core at ${address}\n`,
     );
     expect(pipeline.stdout()).toContain(`zinc pipeline worker is up (data dir ${dataDir})`);
     expect(pipeline.stdout()).toMatch(/task queues: zinc-pipeline-default\n/);

@@ -38,9 +38,9 @@ import {
   GetConfigurationRequestSchema,
   type Configuration,
 } from '../src/gen/zinc/config/v1/config_pb.js';
-import { COMPONENTS } from '../src/cli/processes.js';
+import { COMPONENTS } from '../src/main/components.js';
 import { effectiveConfig } from '../src/cli/config-service-process.js';
-import { zincConfigSchema, type ZincConfig } from '../src/platform/config.js';
+import { zincConfigSchema, type ZincConfig } from '../src/config/index.js';
 import type { Database } from '../src/platform/database.js';
 import { startEngine, type TestEngine } from './helpers/databases.js';
 import { tempDir } from './helpers/temporal.js';
@@ -85,6 +85,7 @@ const FULL: ZincConfig = zincConfigSchema.parse({
   submission: {
     limits: { max_files: 5, max_total_mb: 1.5, max_file_mb: 0.5, max_expansion_ratio: 9 },
   },
+  pipeline: { sandbox: { launcher: '/opt/zinc/launcher', containment: 'rlimits', uid: 3000000 } },
   grading: { concurrency: 3, page_size: 10, heartbeat_timeout_secs: 6 },
   api: { port: 9999, host: '0.0.0.0' },
 });
@@ -193,7 +194,7 @@ describe('GetConfiguration over gRPC', () => {
       task_queue_prefix: 'zx',
       api_key: 'temporal-secret',
     });
-    for (const name of ['worker', 'database', 'storage', 'data_dir']) {
+    for (const name of ['worker', 'database', 'storage', 'pipeline', 'data_dir']) {
       expect((await outcome(name, tokens.pipeline)).code, name).toBe('ok');
     }
     const storage = await client.getConfiguration({ name: 'storage' }, bearer(tokens.pipeline));
@@ -213,10 +214,12 @@ describe('GetConfiguration over gRPC', () => {
     expect(other).toEqual({
       code: 'PermissionDenied',
       message:
-        'component pipeline may not read section "submission"; it may read temporal, worker, database, storage, data_dir',
+        'component pipeline may not read section "submission"; it may read temporal, worker, database, storage, pipeline, data_dir',
     });
     expect((await outcome('grading', tokens.pipeline)).code).toBe('PermissionDenied');
     expect((await outcome('config_service', tokens.submission)).code).toBe('PermissionDenied');
+    expect((await outcome('cli', tokens.submission)).code).toBe('PermissionDenied');
+    expect((await outcome('pipeline', tokens.submission)).code).toBe('PermissionDenied');
     expect((await outcome('submission', tokens.submission)).code).toBe('ok');
     const unknown = await outcome('secrets', tokens.pipeline);
     expect(unknown).toEqual({
@@ -381,7 +384,7 @@ describe('over TLS', () => {
         token: tokens.pipeline,
         component: 'pipeline',
       });
-      expect(sections).toEqual(['temporal', 'worker', 'database', 'storage']);
+      expect(sections).toEqual(['temporal', 'worker', 'database', 'storage', 'pipeline']);
       expect(config.storage).toEqual(FULL.storage);
       await expect(
         fetchWorkerConfig({

@@ -3,7 +3,7 @@
 // arrive, so an oversized upload is refused (413) before it is held in memory.
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../failures.js';
 import type { FastifyRequest } from 'fastify';
-import type { DeliveryFile, DeliveryLimits } from '../extensions/submission/delivery-files.js';
+import type { DeliveryFile, DeliveryLimits } from '../extensions/submission/index.js';
 
 export interface Upload {
   files?: DeliveryFile[];

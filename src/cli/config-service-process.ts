@@ -1,6 +1,6 @@
 // The composition of the extension configuration service in a core process: the configuration
 // it really runs with, the worker tokens in its database, a log line per call.
-import type { ZincConfig } from '../platform/config.js';
+import type { ZincConfig } from '../config/index.js';
 import type { Platform } from '../platform/platform.js';
 import { createWorkerTokenStore } from '../core/worker-tokens.js';
 import {

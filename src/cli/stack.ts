@@ -1,18 +1,18 @@
 // The Temporal side of a CLI command: the configured server, a running `zinc up`'s, or the
 // embedded stack started in this process (dev server and every worker) for as long as needed.
-import type { ZincConfig } from '../platform/config.js';
-import type { Platform } from '../platform/platform.js';
+import type { ZincConfig } from '../config/index.js';
+import type { Zinc } from '../main/zinc.js';
 import { connectTemporalClient, type ZincTemporalClient } from '../temporal/client.js';
 import { acquireTemporalServer, type TemporalServerHandle } from '../temporal/embedded.js';
 import { installRuntime } from '../temporal/runtime.js';
 import { createWorkerSet, type WorkerSet } from '../temporal/worker.js';
-import { COMPONENTS, openComponents, type ComponentSet } from './processes.js';
+import { COMPONENTS, openComponents, type ComponentSet } from '../main/components.js';
 
 export interface Stack {
   temporal: ZincTemporalClient;
   server: TemporalServerHandle;
   /** Set when this process runs the workers (it started the embedded dev server). */
-  inProcess: { platform: Platform; workers: WorkerSet } | undefined;
+  inProcess: { zinc: Zinc; workers: WorkerSet } | undefined;
   close(): Promise<void>;
 }
 
@@ -38,7 +38,7 @@ export async function openStack(config: ZincConfig): Promise<Stack> {
     return {
       temporal,
       server,
-      inProcess: components && workers ? { platform: components.platform, workers } : undefined,
+      inProcess: components && workers ? { zinc: components.zinc, workers } : undefined,
       async close() {
         await temporal.close();
         workers?.shutdown();

@@ -2,12 +2,8 @@
 // collections; a student uploads to an open collection of a course they take and reads only
 // their own deliveries and the student view of their reports; everyone else is refused.
 import { CollectionNotFoundError, DeliveryNotFoundError, ForbiddenError } from '../failures.js';
-import type { SubmissionStore } from '../extensions/submission/store.js';
-import type {
-  CollectionDetails,
-  Delivery,
-  MemberRole,
-} from '../extensions/submission/store-types.js';
+import type { SubmissionStore } from '../extensions/submission/index.js';
+import type { CollectionDetails, Delivery, MemberRole } from '../extensions/submission/index.js';
 
 export {
   createTokenStore,

@@ -4,8 +4,8 @@
 // only its collection's configs; config IDs appear in other courses' student reports). A refused
 // request starts no workflow and writes no batch record: only its audit row, saying refused.
 import { NoGradingConfigError, failureSpec } from '../failures.js';
-import type { ConfigStore } from '../extensions/pipeline/config-store.js';
-import type { CollectionDetails } from '../extensions/submission/store-types.js';
+import type { ConfigStore } from '../extensions/pipeline/index.js';
+import type { CollectionDetails } from '../extensions/submission/index.js';
 import type { AccessControl } from './auth.js';
 import type { BatchStore } from './batch-store.js';
 

@@ -1,9 +1,9 @@
 // The platform services of one zinc process, opened from the configuration and closed together.
-import type { ZincConfig } from './config.js';
+import type { DatabaseConfig } from './database-config.js';
 import type { Database } from './database.js';
 import type { EventBus } from './events.js';
 import { createInProcessEventBus } from './in-process-events.js';
-import { openObjectStore } from './object-store-config.js';
+import { openObjectStore, type StorageConfig } from './object-store-config.js';
 import type { ObjectStore } from './object-store.js';
 import { openDatabase } from './open-database.js';
 import { prepareDataDir } from './paths.js';
@@ -15,8 +15,15 @@ export interface Platform {
   close(): Promise<void>;
 }
 
+/** The sections of zinc's configuration the platform reads. */
+export interface PlatformConfig {
+  data_dir: string;
+  database: DatabaseConfig;
+  storage: StorageConfig;
+}
+
 /** Opens the database, the object store and the event bus the configuration names. */
-export async function openPlatform(config: ZincConfig): Promise<Platform> {
+export async function openPlatform(config: PlatformConfig): Promise<Platform> {
   prepareDataDir(config.data_dir);
   const db = await openDatabase({ url: config.database.url, dataDir: config.data_dir });
   let objects: ObjectStore;

@@ -3,7 +3,7 @@
 // student lists their own.
 import { CollectionNotFoundError } from '../../failures.js';
 import { z } from 'zod';
-import type { Delivery } from '../../extensions/submission/store-types.js';
+import type { Delivery } from '../../extensions/submission/index.js';
 import { userOf, type ApiContext, type ZodApp } from '../context.js';
 import { booleanQuery, errorResponses, idParamsSchema, SECURITY } from '../schemas.js';
 import { readUpload } from '../upload.js';

@@ -10,8 +10,8 @@ import {
   createToolchainCheck,
   parseGradingConfig,
   readAssetDir,
-} from '../../extensions/pipeline/config/index.js';
-import type { AssetDigest, ConfigProblem } from '../../extensions/pipeline/config/index.js';
+} from '../../extensions/pipeline/index.js';
+import type { AssetDigest, ConfigProblem } from '../../extensions/pipeline/index.js';
 
 interface ValidateOptions {
   assets?: string;

@@ -3,13 +3,11 @@
 // printed once, as the last word of the output; zinc keeps only its sha256.
 import { InvalidTokenRequestError } from '../../failures.js';
 import type { Command } from 'commander';
-import { createTokenStore } from '../../core/auth.js';
 import type { ApiTokenRecord } from '../../core/auth.js';
+import { configFrom } from '../context.js';
+import { withZinc } from '../../main/zinc.js';
 import { createWorkerTokenStore, type WorkerTokenRecord } from '../../core/worker-tokens.js';
 import { isWorkerComponent, WORKER_COMPONENTS } from '../../core/config-service/access.js';
-import { createSubmissionStore } from '../../extensions/submission/store.js';
-import { configFrom } from '../context.js';
-import { withPlatform } from '../platform-context.js';
 import { printTable } from '../table.js';
 import { parseTimeSpec } from '../time-spec.js';
 
@@ -44,7 +42,6 @@ export function registerTokenCommands(program: Command): void {
         }
         const expires = opts.expires ?? (opts.worker !== undefined ? 'never' : '90d');
         const expiresAt = expires === 'never' ? null : parseTimeSpec(expires, '--expires', 1);
-        const description = opts.description ? { description: opts.description } : {};
         if (opts.worker !== undefined) {
           const component = opts.worker;
           if (!isWorkerComponent(component)) {
@@ -52,8 +49,12 @@ export function registerTokenCommands(program: Command): void {
               `zinc token create: --worker: unknown component "${component}" (expected ${WORKER_COMPONENTS.join(', ')})`,
             );
           }
-          const created = await withPlatform(configFrom(command), ({ db }) =>
-            createWorkerTokenStore(db).create({ component, expiresAt, ...description }),
+          const created = await withZinc(configFrom(command), ({ platform }) =>
+            createWorkerTokenStore(platform.db).create({
+              component,
+              expiresAt,
+              ...(opts.description ? { description: opts.description } : {}),
+            }),
           );
           process.stdout.write(
             `Worker token ${created.id} for the ${created.component} component, ` +
@@ -65,8 +66,8 @@ export function registerTokenCommands(program: Command): void {
           return;
         }
         const user = opts.user!;
-        const made = await withPlatform(configFrom(command), async ({ db }) => {
-          const store = createSubmissionStore(db);
+        const made = await withZinc(configFrom(command), async ({ submission, core }) => {
+          const { store } = submission;
           const roles: string[] = [];
           const collections = await store.listCollections();
           const courses = new Map(collections.map((c) => [c.course.id, c.course.code]));
@@ -79,10 +80,10 @@ export function registerTokenCommands(program: Command): void {
               `${user} is not a member of any course; add them first: zinc user add ${user} --course <code> --role staff|student`,
             );
           }
-          const created = await createTokenStore(db).create({
+          const created = await core.tokens.create({
             userId: user,
             expiresAt,
-            ...description,
+            ...(opts.description ? { description: opts.description } : {}),
           });
           return { created, roles };
         });
@@ -104,15 +105,12 @@ export function registerTokenCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { user?: string; worker?: string; json?: boolean }, command: Command) => {
       type Listed = (ApiTokenRecord & { kind: 'user' }) | (WorkerTokenRecord & { kind: 'worker' });
-      const tokens: Listed[] = await withPlatform(configFrom(command), async ({ db }) => [
+      const tokens: Listed[] = await withZinc(configFrom(command), async ({ core, platform }) => [
         ...(opts.worker === undefined
-          ? (await createTokenStore(db).list(opts.user)).map((t) => ({
-              kind: 'user' as const,
-              ...t,
-            }))
+          ? (await core.tokens.list(opts.user)).map((t) => ({ kind: 'user' as const, ...t }))
           : []),
         ...(opts.user === undefined
-          ? (await createWorkerTokenStore(db).list(opts.worker)).map((t) => ({
+          ? (await createWorkerTokenStore(platform.db).list(opts.worker)).map((t) => ({
               kind: 'worker' as const,
               ...t,
             }))
@@ -141,11 +139,11 @@ export function registerTokenCommands(program: Command): void {
       'revoke a token: API requests with it get 401, workers starting with it are refused',
     )
     .action(async (tokenId: string, _opts, command: Command) => {
-      const revoked = await withPlatform(
+      const revoked = await withZinc(
         configFrom(command),
-        async ({ db }) =>
-          (await createTokenStore(db).revoke(tokenId)) ||
-          (await createWorkerTokenStore(db).revoke(tokenId)),
+        async ({ core, platform }) =>
+          (await core.tokens.revoke(tokenId)) ||
+          (await createWorkerTokenStore(platform.db).revoke(tokenId)),
       );
       if (!revoked) {
         throw new InvalidTokenRequestError(`there is no unrevoked token ${tokenId}`);

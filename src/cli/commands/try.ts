@@ -12,27 +12,17 @@ import {
   createToolchainCheck,
   parseGradingConfig,
   readAssetDir,
-} from '../../extensions/pipeline/config/index.js';
-import type { AssetDigest } from '../../extensions/pipeline/config/index.js';
-import { formatReportText } from '../../extensions/pipeline/report/index.js';
-import { runPipeline } from '../../extensions/pipeline/runner/index.js';
-import type { PipelineFile } from '../../extensions/pipeline/runner/index.js';
-import type { SandboxOptions } from '../../extensions/pipeline/sandbox/index.js';
+} from '../../extensions/pipeline/index.js';
+import type { AssetDigest } from '../../extensions/pipeline/index.js';
+import { formatReportText } from '../../extensions/pipeline/index.js';
+import { runPipeline } from '../../extensions/pipeline/index.js';
+import type { PipelineFile } from '../../extensions/pipeline/index.js';
+import { sandboxOptionsFrom } from '../../extensions/pipeline/index.js';
+import { configFrom } from '../context.js';
 
 interface TryOptions {
   assets?: string;
   json?: boolean;
-}
-
-/**
- * Where the sandbox's parts are when not the defaults: ZINC_SANDBOX_BWRAP (the bubblewrap
- * binary) and ZINC_SANDBOX_LAUNCHER (the launcher built by scripts/build-sandbox-helper.sh).
- */
-export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxOptions {
-  const options: SandboxOptions = {};
-  if (env.ZINC_SANDBOX_BWRAP) options.bwrapPath = env.ZINC_SANDBOX_BWRAP;
-  if (env.ZINC_SANDBOX_LAUNCHER) options.launcherPath = env.ZINC_SANDBOX_LAUNCHER;
-  return options;
 }
 
 /** Adds `try` to the `zinc` command. */
@@ -117,7 +107,7 @@ export function registerTry(program: Command): void {
           files,
           assets,
           signal: controller.signal,
-          sandboxOptions: sandboxOptionsFromEnv(),
+          sandboxOptions: sandboxOptionsFrom(configFrom(command).pipeline),
         });
         write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReportText(report));
       } catch (err) {

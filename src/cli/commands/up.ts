@@ -4,16 +4,14 @@ import type { Command } from 'commander';
 import { acquireTemporalServer } from '../../temporal/embedded.js';
 import { installRuntime } from '../../temporal/runtime.js';
 import { createWorkerSet, runUntilSignal } from '../../temporal/worker.js';
-import { COMPONENTS, openComponents, type Component } from '../processes.js';
+import { COMPONENTS, openComponents, type Component } from '../../main/components.js';
 import { configFrom, type GlobalOptions } from '../context.js';
-import type { ZincConfig } from '../../platform/config.js';
+import type { ZincConfig } from '../../config/index.js';
 import { startApi, withApiOptions, type RunningApi } from '../api-process.js';
-import {
-  describeContainment,
-  detectContainment,
-} from '../../extensions/pipeline/sandbox/cgroups.js';
+import { describeContainment, detectContainment } from '../../extensions/pipeline/index.js';
 import { startConfigService, type RunningConfigurationService } from '../config-service-process.js';
 import { fetchWorkerConfig } from '../../core/config-service/client.js';
+import { coreConnectionFromEnv } from '../../config/core-connection.js';
 
 interface ServeOptions {
   api?: boolean;
@@ -41,7 +39,7 @@ async function serve(
       if (options.configService) {
         configService = await startConfigService(config, server.address, set.platform);
       }
-      if (options.api) api = await startApi(config, server.address, set.platform);
+      if (options.api) api = await startApi(config, server.address, set.zinc);
       const workers = await createWorkerSet({
         temporal: config.temporal,
         address: server.address,
@@ -65,7 +63,9 @@ async function serve(
           : []),
         `  task queues: ${workers.taskQueues.join(', ')}`,
         ...(components.includes('pipeline')
-          ? [`  sandbox:     ${describeContainment(detectContainment())}`]
+          ? [
+              `  sandbox:     ${describeContainment(detectContainment(config.pipeline.sandbox.containment))}`,
+            ]
           : []),
         'Press Ctrl-C to stop.',
       ];
@@ -82,12 +82,6 @@ async function serve(
   } finally {
     await server.release();
   }
-}
-
-interface WorkerOptions {
-  core?: string;
-  token?: string;
-  coreCa?: string;
 }
 
 export function registerUp(program: Command): void {
@@ -131,8 +125,9 @@ export function registerUp(program: Command): void {
         );
       }
       const title = `zinc ${component} worker is up`;
-      const address = opts.core ?? nonEmpty(process.env.ZINC_CORE_ADDRESS);
-      const token = opts.token ?? nonEmpty(process.env.ZINC_WORKER_TOKEN);
+      const fromEnv = coreConnectionFromEnv();
+      const address = opts.core ?? fromEnv.address;
+      const token = opts.token ?? fromEnv.token;
       if (address === undefined) {
         if (opts.token !== undefined || opts.coreCa !== undefined) {
           command.error('zinc worker: --token and --core-ca go with --core');
@@ -158,7 +153,7 @@ export function registerUp(program: Command): void {
         token,
         component: component as Component,
         dataDir,
-        caFile: opts.coreCa ?? nonEmpty(process.env.ZINC_CORE_CA),
+        caFile: opts.coreCa ?? fromEnv.caFile,
       });
       await serve(fetched.config, [component as Component], title, {
         fetched: { address, sections: fetched.sections },
@@ -166,6 +161,8 @@ export function registerUp(program: Command): void {
     });
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
+interface WorkerOptions {
+  core?: string;
+  token?: string;
+  coreCa?: string;
 }

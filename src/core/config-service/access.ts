@@ -18,8 +18,8 @@ export const COMPONENT_SECTIONS: Record<WorkerComponent, readonly SectionName[]>
   // Batch defaults are the core's (src/core/grading-config.ts).
   core: [...COMMON, 'grading'],
   submission: [...COMMON, 'submission'],
-  // The pipeline extension has no section of its own yet; its sandbox reads ZINC_SANDBOX_*.
-  pipeline: COMMON,
+  // Its own: the sandbox settings.
+  pipeline: [...COMMON, 'pipeline'],
 };
 
 /** Every section a component may read: its own list and the data dir. */

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { ConfigurationService } from '../../gen/zinc/config/v1/config_pb.js';
-import { formatIssues, zincConfigSchema, type ZincConfig } from '../../platform/config.js';
+import { formatIssues, zincConfigSchema, type ZincConfig } from '../../config/index.js';
 import { COMPONENT_SECTIONS, type WorkerComponent } from './access.js';
 import { unflattenSection } from './flatten.js';
 import { SERVED_SECTIONS, type SectionName } from './sections.js';

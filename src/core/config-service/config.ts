@@ -26,3 +26,15 @@ export const configServiceConfigSchema = z.strictObject({
 });
 
 export type ConfigServiceConfig = z.infer<typeof configServiceConfigSchema>;
+
+/** The `config_service` section: where the core serves workers their configuration. */
+export const configServiceSection = {
+  key: 'config_service',
+  schema: configServiceConfigSchema,
+  env: {
+    ZINC_CONFIG_SERVICE_HOST: ['host'],
+    ZINC_CONFIG_SERVICE_PORT: ['port'],
+    ZINC_CONFIG_SERVICE_TLS_CERT: ['tls', 'cert'],
+    ZINC_CONFIG_SERVICE_TLS_KEY: ['tls', 'key'],
+  },
+} as const;

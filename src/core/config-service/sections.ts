@@ -1,7 +1,7 @@
 // The sections of zinc's configuration the configuration service knows: how each is read from
 // the effective configuration the core runs with, and the schema a worker checks it against.
 import { z } from 'zod';
-import { zincConfigSchema, type ZincConfig } from '../../platform/config.js';
+import { zincConfigSchema, type ZincConfig } from '../../config/index.js';
 
 type Tree = Record<string, unknown>;
 
@@ -45,6 +45,7 @@ export const SERVED_SECTIONS = {
   database: topLevel('database'),
   storage: topLevel('storage'),
   submission: topLevel('submission'),
+  pipeline: topLevel('pipeline'),
   grading: topLevel('grading'),
   data_dir: dataDirSection,
 } satisfies Record<string, SectionDefinition>;
@@ -53,7 +54,8 @@ export type SectionName = keyof typeof SERVED_SECTIONS;
 
 /**
  * Sections zinc has but never serves to a worker: the HTTP API's (the process that serves the
- * API reads its own zinc.yaml) and this service's own. Asking for one is refused, not "unknown".
+ * API reads its own zinc.yaml), the CLI's and this service's own. Asking for one is refused,
+ * not "unknown".
  */
 export const WITHHELD_SECTIONS: readonly string[] = Object.keys(zincConfigSchema.shape).filter(
   (name) => !(name in SERVED_SECTIONS),

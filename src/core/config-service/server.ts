@@ -19,7 +19,7 @@ import {
   ConfigurationService,
   type Configuration,
 } from '../../gen/zinc/config/v1/config_pb.js';
-import type { ZincConfig } from '../../platform/config.js';
+import type { ZincConfig } from '../../config/index.js';
 import type { WorkerTokenStore, WorkerTokenRecord } from '../worker-tokens.js';
 import { authorizeSection } from './access.js';
 import type { ConfigServiceConfig } from './config.js';

@@ -27,9 +27,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BookkeepingActivities } from '../../core/activities/bookkeeping.js';
-import type { DeliveryActivities } from '../../extensions/submission/activities/deliveries.js';
-import type { PipelineActivities } from '../../extensions/pipeline/activities/execute-pipeline.js';
-import type { BatchSupportActivities } from '../../extensions/pipeline/activities/batch-support.js';
+import type { DeliveryActivities } from '../../extensions/submission/index.js';
+import type { PipelineActivities } from '../../extensions/pipeline/index.js';
+import type { BatchSupportActivities } from '../../extensions/pipeline/index.js';
 import { NON_RETRYABLE_FAILURES, failureSpec } from '../../failures.js';
 import type { PipelineOutcome } from '../../extensions/pipeline/constants.js';
 import { headlineVerdict } from './verdicts.js';

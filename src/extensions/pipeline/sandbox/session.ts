@@ -138,8 +138,8 @@ export async function openSandbox(
   try {
     child = spawn(bwrapPath, args, {
       cwd: '/',
-      // bwrap needs nothing of zinc's environment but PATH to be found by name.
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      // bwrap needs nothing of zinc's environment; a PATH finds it when named without a folder.
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
       stdio: [
         'ignore',
         'pipe',
