@@ -20,6 +20,9 @@ export function dataPaths(dataDir: string) {
     root: dataDir,
     temporal: join(dataDir, 'temporal'),
     database: join(dataDir, 'db'),
+    /** The socket folder and state file of the process serving the embedded database. */
+    databaseSocket: join(dataDir, 'db-socket'),
+    databaseServer: join(dataDir, 'db-server.json'),
     objects: join(dataDir, 'objects'),
   };
 }

@@ -34,7 +34,7 @@ export function registerApi(program: Command): void {
       try {
         let platform = stack.inProcess?.platform;
         if (!platform) {
-          owned = await openPlatform(config);
+          owned = await openPlatform(config, { serveDatabase: true });
           await migrateAll(owned);
           platform = owned;
         }
