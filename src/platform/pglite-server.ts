@@ -39,13 +39,13 @@ export interface PgliteServer {
 // sun_path holds 108 bytes on Linux and 104 on macOS, the final NUL included.
 const MAX_SOCKET_PATH = 103;
 
-function socketFolder(preferred: string): { dir: string; temporary: boolean } {
+function socketFolder(preferred: string): string {
   if (join(preferred, `.s.PGSQL.${SOCKET_PORT}`).length <= MAX_SOCKET_PATH) {
     mkdirSync(preferred, { recursive: true, mode: 0o700 });
     chmodSync(preferred, 0o700); // an existing folder, or a umask, may have left it open
-    return { dir: preferred, temporary: false };
+    return preferred;
   }
-  return { dir: mkdtempSync(join(tmpdir(), 'zinc-db-')), temporary: true }; // mode 0700
+  return mkdtempSync(join(tmpdir(), 'zinc-db-')); // mode 0700
 }
 
 /** Writes `file` whole or not at all, readable by this user only. */
@@ -65,8 +65,8 @@ export async function servePglite(
   lock: SessionLock,
   options: PgliteServerOptions,
 ): Promise<PgliteServer> {
-  const folder = socketFolder(options.socketDir);
-  const socketPath = join(folder.dir, `.s.PGSQL.${SOCKET_PORT}`);
+  const socketDir = socketFolder(options.socketDir);
+  const socketPath = join(socketDir, `.s.PGSQL.${SOCKET_PORT}`);
   rmSync(socketPath, { force: true }); // left by a process that died: the caller holds the lock
   // The library's handler takes its own queue class; ours keeps the same methods (see
   // createWireScheduler for why it replaces the library's).
@@ -88,7 +88,7 @@ export async function servePglite(
   const removeFiles = (): void => {
     rmSync(options.stateFile, { force: true });
     rmSync(socketPath, { force: true });
-    if (folder.temporary) rmSync(folder.dir, { recursive: true, force: true });
+    rmSync(socketDir, { recursive: true, force: true }); // made for this server, holds nothing else
   };
   const cancelExitCleanup = onExit(removeFiles);
   try {
@@ -110,7 +110,7 @@ export async function servePglite(
       },
     );
   }
-  const state: PgliteServerState = { pid: process.pid, socketDir: folder.dir, port: SOCKET_PORT };
+  const state: PgliteServerState = { pid: process.pid, socketDir: socketDir, port: SOCKET_PORT };
   writeStateFile(options.stateFile, state);
 
   let closing: Promise<void> | undefined;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { onExit } from '../platform/exit-cleanup.js';
 import { SEARCH_ATTRIBUTES } from './constants.js';
 import { ensureSearchAttributes, missingSearchAttributes } from './search-attributes.js';
 
@@ -28,6 +29,8 @@ export interface DevServerOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** How long to wait for readiness before giving up; a slow start is normal. */
   startTimeoutMs?: number;
+  /** Stops the server and rejects with the signal's reason when it aborts before it is ready. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface DevServer {
@@ -141,8 +144,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   } finally {
     closeSync(logFd);
   }
+  // However this process ends, the server does not outlive it (a Ctrl-C while it starts, a
+  // second Ctrl-C that exits at once, a crash).
+  const cancelExitKill = onExit(() => child.kill('SIGKILL'));
   const exited = new Promise<number | NodeJS.Signals>((resolve) => {
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 0));
+    child.once('exit', (code, signal) => {
+      cancelExitKill();
+      resolve(code ?? signal ?? 0);
+    });
   });
   const spawnError = new Promise<never>((_, reject) => {
     child.once('error', (err) =>
@@ -151,11 +160,16 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   });
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  const aborted = new Promise<never>((_, reject) => {
+    const signal = options.signal;
+    if (!signal) return;
+    if (signal.aborted) reject(signal.reason as Error);
+    else signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+  });
+  const ready = waitReady(address, options.namespace, child, deadline, logFile);
+  ready.catch(() => undefined); // still checking when the start is aborted
   try {
-    await Promise.race([
-      waitReady(address, options.namespace, child, deadline, logFile),
-      spawnError,
-    ]);
+    await Promise.race([ready, spawnError, aborted]);
   } catch (err) {
     child.kill('SIGKILL');
     await exited;
