@@ -10,7 +10,7 @@ import { gradingConfigSchema } from '../core/grading-config.js';
 import { apiConfigSchema } from '../api/config.js';
 
 export const databaseConfigSchema = z.strictObject({
-  /** PostgreSQL connection URL; absent: PGlite in the data dir (one process at a time). */
+  /** PostgreSQL connection URL; absent: PGlite in the data dir, shared by the process serving it. */
   url: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')

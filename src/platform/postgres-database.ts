@@ -82,10 +82,9 @@ export function describeEndpoint(url: string): string {
 /** Turns connection failures into DatabaseUnavailableError; other errors pass unchanged. */
 function mapError(err: unknown, server: string): unknown {
   if (err instanceof DatabaseUnavailableError || !isConnectionError(err)) return err;
-  return new DatabaseUnavailableError(
-    `${server} is unavailable: ${describeCause(err)}`,
-    { cause: err },
-  );
+  return new DatabaseUnavailableError(`${server} is unavailable: ${describeCause(err)}`, {
+    cause: err,
+  });
 }
 
 // int8 comes back as a number when it fits and a bigint when it does not, as PGlite does, so
