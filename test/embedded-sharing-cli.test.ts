@@ -8,7 +8,8 @@
 // - stopping zinc up stops its dev server and leaves no lock, socket or state file, after
 //   which commands open the database alone again;
 // - Ctrl-C while zinc up starts (dev server starting, or database already open) stops
-//   everything it had started, and after start-up too.
+//   everything it had started, and after start-up too; a second Ctrl-C exits at once, killing
+//   the dev server and removing lock and state files all the same.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -323,6 +324,22 @@ describe('Ctrl-C while zinc up starts', () => {
 
   it('closes the database it has opened, with its lock and socket', async () => {
     await interrupt((dataDir) => existsSync(join(dataDir, 'db-server.json')));
+  }, 180_000);
+
+  it('a second Ctrl-C exits at once and still leaves nothing behind', async () => {
+    const dataDir = tempDir('zinc-sharing-int-');
+    const up = start(dataDir, ['up', '--api-port', '0']);
+    try {
+      await untilUp(up);
+      up.child.kill('SIGINT');
+      await sleep(50);
+      up.child.kill('SIGINT');
+      expect(await exitOf(up.child)).toBe(130);
+      expect(processesOf(dataDir)).toEqual([]);
+      expect(leftovers(dataDir)).toEqual([]);
+    } finally {
+      await stopped(up.child, dataDir);
+    }
   }, 180_000);
 
   it('after start-up too', async () => {

@@ -5,14 +5,17 @@
 // - read-modify-write transactions from every side lose no update;
 // - a client that vanishes mid-transaction has its work rolled back and holds no one up;
 // - migrations from several processes at once apply each file once;
-// - the socket and its folder are this user's alone, and closing removes socket and state file.
+// - the socket and its folder are this user's alone, and closing removes socket and state file;
+// - a process that holds PGlite without serving it (a short command) is waited for, up to a
+//   limit, and then named in DatabaseInUse.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/platform/database.js';
 import { migrate } from '../src/platform/migrations.js';
+import { openDatabase } from '../src/platform/open-database.js';
 import { openPgliteDatabase } from '../src/platform/pglite-database.js';
 import type { PgliteServerState } from '../src/platform/pglite-server.js';
 import { openPostgresDatabase } from '../src/platform/postgres-database.js';
@@ -28,7 +31,7 @@ afterAll(() => {
 });
 
 const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
+afterAll(async () => {
   for (const db of open.splice(0).reverse()) await db.close();
 });
 
@@ -56,9 +59,16 @@ async function served(): Promise<{
   return { holder, state, stateFile, url, client };
 }
 
+type Served = Awaited<ReturnType<typeof served>>;
+
 describe('the embedded database served over its socket', () => {
+  let shared: Served; // one served database for the cases that leave it open (opening costs seconds)
+  beforeAll(async () => {
+    shared = await served();
+  });
+
   it('answers each client with its own rows while clients and the holder run at once', async () => {
-    const { holder, client } = await served();
+    const { holder, client } = shared;
     await holder.query('CREATE TABLE blobs (who int, body text)');
     const clients = [await client(), await client(), holder];
     const big = 'x'.repeat(300_000); // a Bind message the socket delivers in several pieces
@@ -88,7 +98,7 @@ describe('the embedded database served over its socket', () => {
   });
 
   it('loses no update when clients and the holder read-modify-write in transactions', async () => {
-    const { holder, client } = await served();
+    const { holder, client } = shared;
     await holder.query('CREATE TABLE counter (n int); INSERT INTO counter VALUES (0)');
     const sides = [await client(), await client(), holder];
     await Promise.all(
@@ -109,7 +119,7 @@ describe('the embedded database served over its socket', () => {
   });
 
   it('rolls back what a vanished client left open, and the others carry on', async () => {
-    const { holder, url } = await served();
+    const { holder, url } = shared;
     await holder.query('CREATE TABLE notes (body text)');
     const doomed = new pg.Client({ connectionString: url });
     await doomed.connect();
@@ -127,7 +137,7 @@ describe('the embedded database served over its socket', () => {
   });
 
   it('applies each migration once when several processes migrate together', async () => {
-    const { holder, client } = await served();
+    const { holder, client } = shared;
     const dir = tempDir();
     const { writeFileSync } = await import('node:fs');
     writeFileSync(
@@ -158,5 +168,30 @@ describe('the embedded database served over its socket', () => {
     expect(existsSync(stateFile)).toBe(false);
     const err = await db.query('SELECT 1').catch((e: unknown) => e);
     expect((err as Error).name).toBe('DatabaseUnavailable');
+  });
+});
+
+describe('a process that holds the embedded database without serving it', () => {
+  it('is waited for until it closes, then the database opens here', async () => {
+    const dataDir = tempDir();
+    const short = await openDatabase({ dataDir }); // a short command: it does not serve
+    const waitedFor: number[] = [];
+    const opening = openDatabase({ dataDir, waitMs: 60_000, onWait: (pid) => waitedFor.push(pid) });
+    await new Promise((r) => setTimeout(r, 500));
+    await short.close();
+    const db = await opening;
+    open.push(db);
+    expect(waitedFor).toEqual([process.pid]);
+    expect(db.kind).toBe('pglite');
+  });
+
+  it('is named in DatabaseInUse when it holds on past the wait', async () => {
+    const dataDir = tempDir();
+    const short = await openDatabase({ dataDir });
+    open.push(short);
+    const err = await openDatabase({ dataDir, waitMs: 500 }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('DatabaseInUse');
+    expect((err as Error).message).toContain(`is open in process ${process.pid}`);
+    expect((err as Error).message).toContain('waited 1 s for it to finish');
   });
 });

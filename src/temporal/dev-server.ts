@@ -146,7 +146,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
   // However this process ends, the server does not outlive it (a Ctrl-C while it starts, a
   // second Ctrl-C that exits at once, a crash).
-  const cancelExitKill = onExit(() => child.kill('SIGKILL'));
+  const stateFile = join(options.stateDir, 'server.json');
+  const cancelExitKill = onExit(() => {
+    child.kill('SIGKILL');
+    rmSync(stateFile, { force: true });
+  });
   const exited = new Promise<number | NodeJS.Signals>((resolve) => {
     child.once('exit', (code, signal) => {
       cancelExitKill();
@@ -176,7 +180,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     throw err;
   }
   const uiUrl = uiEnabled ? `http://127.0.0.1:${uiPort}` : undefined;
-  const stateFile = join(options.stateDir, 'server.json');
   writeFileSync(stateFile, JSON.stringify({ pid: child.pid, address, uiUrl }, null, 2));
 
   const stop = async (): Promise<void> => {
