@@ -293,9 +293,11 @@ describe('zinc commands beside a running zinc up', () => {
 });
 
 describe('Ctrl-C while zinc up starts', () => {
-  /** Starts zinc up on a fresh data dir and sends SIGINT once `when` holds, before it is up. */
+  // One data dir for every case: each must leave it as it found it, ready for the next start.
+  const dataDir = tempDir('zinc-sharing-int-');
+
+  /** Starts zinc up and sends SIGINT once `when` holds, before it is up. */
   async function interrupt(when: (dataDir: string) => boolean): Promise<void> {
-    const dataDir = tempDir('zinc-sharing-int-');
     const up = start(dataDir, ['up', '--api-port', '0']);
     try {
       const deadline = Date.now() + 120_000;
@@ -327,7 +329,6 @@ describe('Ctrl-C while zinc up starts', () => {
   }, 180_000);
 
   it('a second Ctrl-C exits at once and still leaves nothing behind', async () => {
-    const dataDir = tempDir('zinc-sharing-int-');
     const up = start(dataDir, ['up', '--api-port', '0']);
     try {
       await untilUp(up);
@@ -343,7 +344,6 @@ describe('Ctrl-C while zinc up starts', () => {
   }, 180_000);
 
   it('after start-up too', async () => {
-    const dataDir = tempDir('zinc-sharing-int-');
     const up = start(dataDir, ['up', '--api-port', '0']);
     try {
       await untilUp(up);
