@@ -8,7 +8,8 @@
 // - the socket and its folder are this user's alone, and closing removes socket and state file;
 // - a process that holds PGlite without serving it (a short command) is waited for, up to a
 //   limit, and then named in DatabaseInUse.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -139,7 +140,6 @@ describe('the embedded database served over its socket', () => {
   it('applies each migration once when several processes migrate together', async () => {
     const { holder, client } = shared;
     const dir = tempDir();
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(
       join(dir, '0001_create.sql'),
       'CREATE TABLE once (id int);\nSELECT pg_sleep(0.1);',
@@ -172,26 +172,46 @@ describe('the embedded database served over its socket', () => {
 });
 
 describe('a process that holds the embedded database without serving it', () => {
-  it('is waited for until it closes, then the database opens here', async () => {
+  /** Another live process holding the data dir's lock, as a short command does. */
+  function holder(dataDir: string): ChildProcess {
+    const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    writeFileSync(join(dataDir, 'db.lock'), `${child.pid}\n`);
+    return child;
+  }
+
+  it('is waited for until it ends, then the database opens here', async () => {
     const dataDir = tempDir();
-    const short = await openDatabase({ dataDir }); // a short command: it does not serve
+    const short = holder(dataDir);
     const waitedFor: number[] = [];
     const opening = openDatabase({ dataDir, waitMs: 60_000, onWait: (pid) => waitedFor.push(pid) });
     await new Promise((r) => setTimeout(r, 500));
-    await short.close();
+    short.kill('SIGKILL'); // its lock file stays behind, as after a crash: taken over
     const db = await opening;
     open.push(db);
-    expect(waitedFor).toEqual([process.pid]);
+    expect(waitedFor).toEqual([short.pid]);
     expect(db.kind).toBe('pglite');
   });
 
   it('is named in DatabaseInUse when it holds on past the wait', async () => {
     const dataDir = tempDir();
-    const short = await openDatabase({ dataDir });
-    open.push(short);
-    const err = await openDatabase({ dataDir, waitMs: 500 }).catch((e: unknown) => e);
+    const short = holder(dataDir);
+    try {
+      const err = await openDatabase({ dataDir, waitMs: 500 }).catch((e: unknown) => e);
+      expect((err as Error).name).toBe('DatabaseInUse');
+      expect((err as Error).message).toContain(`is open in process ${short.pid}`);
+      expect((err as Error).message).toContain('waited 1 s for it to finish');
+    } finally {
+      short.kill('SIGKILL');
+    }
+  });
+
+  it('fails at once when this very process holds it', async () => {
+    const dataDir = tempDir();
+    const first = await openDatabase({ dataDir });
+    open.push(first);
+    const started = Date.now();
+    const err = await openDatabase({ dataDir }).catch((e: unknown) => e);
     expect((err as Error).name).toBe('DatabaseInUse');
-    expect((err as Error).message).toContain(`is open in process ${process.pid}`);
-    expect((err as Error).message).toContain('waited 1 s for it to finish');
+    expect(Date.now() - started).toBeLessThan(10_000); // not the 30 s wait
   });
 });

@@ -88,7 +88,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
           : undefined,
       });
     } catch (err) {
-      if (!(err instanceof DatabaseInUseError)) throw err;
+      // This very process holding it is a bug to report now, not a wait that cannot end.
+      if (!(err instanceof DatabaseInUseError) || err.holder === process.pid) throw err;
       if (Date.now() >= deadline) {
         throw new DatabaseInUseError(
           `${err.message}; waited ${Math.round((options.waitMs ?? 30_000) / 1000)} s for it to ` +
