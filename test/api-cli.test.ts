@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openPlatform } from '../src/platform/platform.js';
-import { loadConfig } from '../src/platform/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { exitOf, repoRoot, tempDir } from './helpers/temporal.js';
 import { zincBin } from './helpers/zinc-bin.js';
 

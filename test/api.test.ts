@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer, listenApi } from '../src/api/server.js';
+import { createZinc } from '../src/main/zinc.js';
 import { createS3ObjectStore } from '../src/platform/s3-object-store.js';
 import { connectTemporalClient } from '../src/temporal/client.js';
 import { makeZip } from './helpers/archives.js';
@@ -112,7 +113,7 @@ describe('zinc HTTP API', () => {
     const app = await createApiServer({
       config,
       temporal,
-      platform: { db: platform.db, objects: deadStorage, events: platform.events },
+      zinc: createZinc(config, { db: platform.db, objects: deadStorage, events: platform.events }),
     });
     const url = await listenApi(app, { host: '127.0.0.1', port: 0 });
     try {

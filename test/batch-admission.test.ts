@@ -15,7 +15,7 @@ import { admitThroughCore } from '../src/core/batch-client.js';
 import { createBatchStore } from '../src/core/batch-store.js';
 import { createConfigStore } from '../src/extensions/pipeline/config-store.js';
 import { createSubmissionStore } from '../src/extensions/submission/store.js';
-import { loadConfig } from '../src/platform/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { dataPaths } from '../src/platform/paths.js';
 import { openPlatform } from '../src/platform/platform.js';
 import { findTemporalCli } from '../src/temporal/cli-binary.js';

@@ -13,8 +13,8 @@ import { PIPELINE_TASK_QUEUE } from '../src/extensions/pipeline/constants.js';
 import { SUBMISSION_TASK_QUEUE } from '../src/extensions/submission/constants.js';
 import { createSubmissionService } from '../src/extensions/submission/service.js';
 import { batchResult } from '../src/cli/watch.js';
-import { migrateAll, type Component } from '../src/cli/processes.js';
-import { loadConfig } from '../src/platform/config.js';
+import { migrateComponents, type Component } from '../src/main/zinc.js';
+import { loadConfig } from '../src/config/index.js';
 import { openPlatform, type Platform } from '../src/platform/platform.js';
 import { connectTemporalClient, type ZincTemporalClient } from '../src/temporal/client.js';
 import { CORE_TASK_QUEUE } from '../src/temporal/constants.js';
@@ -165,7 +165,7 @@ async function expectGradedOnce(batchId: string, summary: BatchSummary): Promise
 }
 
 beforeAll(async () => {
-  installRuntime('ERROR');
+  installRuntime({ level: 'ERROR' });
   [postgres, s3] = await Promise.all([startPostgres(), startS3Server()]);
   s3Proxy = await startTcpProxy('127.0.0.1', Number(new URL(s3.endpoint).port));
   stateDir = dir('zinc-faults-temporal-');
@@ -188,7 +188,7 @@ beforeAll(async () => {
     cwd: dataDir,
   });
   platform = await openPlatform(config);
-  await migrateAll(platform);
+  await migrateComponents(platform);
   temporal = await connectTemporalClient(config.temporal, server.address);
 
   const service = createSubmissionService({

@@ -3,21 +3,16 @@
 // collection's config included), ERRORED deliveries and regrade-failed, continue-as-new.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMPONENTS, registrationsFor } from '../src/main/components.js';
+import { createZinc } from '../src/main/zinc.js';
 import { startBatch, type GradeRequest } from '../src/core/batch-client.js';
 import { createBatchStore } from '../src/core/batch-store.js';
-import { coreExtension } from '../src/core/extension.js';
 import type { GradingDefaults } from '../src/core/grading-config.js';
 import { createConfigStore } from '../src/extensions/pipeline/config-store.js';
-import { pipelineExtension } from '../src/extensions/pipeline/extension.js';
 import { createReportStore } from '../src/extensions/pipeline/report-store.js';
-import { createDeliveryLocator } from '../src/extensions/submission/delivery-locator.js';
-import { submissionExtension } from '../src/extensions/submission/extension.js';
 import { createSubmissionService } from '../src/extensions/submission/service.js';
 import { createSubmissionStore } from '../src/extensions/submission/store.js';
 import type { ZincEvent } from '../src/platform/events.js';
-import { asActivities, asWorkflows } from '../src/temporal/registration.js';
-import { CORE_TASK_QUEUE } from '../src/temporal/constants.js';
-import { zincWorkflowsPath } from '../src/temporal/workflows-path.js';
 import { batchResult } from '../src/cli/watch.js';
 import {
   progressQuery,
@@ -274,22 +269,16 @@ describe('BatchGrading', () => {
 
   it('counts a delivery ERRORED once its retries are spent, and regrade-failed grades just those', async () => {
     await workers.stop();
-    const { db, objects, events: bus } = stack.platform;
     // A pipeline worker whose sandbox cannot start: an infrastructure failure, retried, then ERRORED.
-    const broken = await stack.startWorkers([
-      asWorkflows(CORE_TASK_QUEUE, zincWorkflowsPath()),
-      asActivities(coreExtension, { db, batches: createBatchStore(db), objects, events: bus }),
-      asActivities(submissionExtension, { store: createSubmissionStore(db) }),
-      asActivities(pipelineExtension, {
-        db,
-        objects,
-        events: bus,
-        configs: createConfigStore({ db, objects }),
-        reports: createReportStore({ db, objects }),
-        deliveries: createDeliveryLocator(createSubmissionStore(db)),
-        sandboxOptions: { bwrapPath: '/nonexistent/bwrap' },
-      }),
-    ]);
+    const config = stack.config;
+    const noBwrap = createZinc(
+      {
+        ...config,
+        pipeline: { sandbox: { ...config.pipeline.sandbox, bwrap: '/nonexistent/bwrap' } },
+      },
+      stack.platform,
+    );
+    const broken = await stack.startWorkers(registrationsFor(noBwrap, COMPONENTS));
     const failed = await grade({ collectionId: quick }, defaults({ max_attempts: 2 }));
     const summary = await batchResult(failed.handle);
     await broken.stop();

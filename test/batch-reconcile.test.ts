@@ -6,21 +6,14 @@
 // - FinishBatch makes the summary from the result rows, so a report stored after the workflow
 //   counted its delivery ERRORED (a batch of an earlier version) is graded in the summary too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registrationsFor } from '../src/main/components.js';
+import { pipelineExtension } from '../src/extensions/pipeline/index.js';
 import { startBatch } from '../src/core/batch-client.js';
 import { createBookkeepingActivities } from '../src/core/activities/bookkeeping.js';
-import { batchResultRows } from '../src/core/batch-results.js';
 import { createBatchStore } from '../src/core/batch-store.js';
-import { coreExtension } from '../src/core/extension.js';
-import { createConfigStore } from '../src/extensions/pipeline/config-store.js';
 import type { ExecutePipelineInput } from '../src/extensions/pipeline/constants.js';
-import { pipelineExtension } from '../src/extensions/pipeline/extension.js';
 import { createReportStore } from '../src/extensions/pipeline/report-store.js';
-import { submissionExtension } from '../src/extensions/submission/extension.js';
-import { createDeliveryLocator } from '../src/extensions/submission/delivery-locator.js';
-import { createSubmissionStore } from '../src/extensions/submission/store.js';
-import { CORE_TASK_QUEUE } from '../src/temporal/constants.js';
-import { asActivities, asWorkflows } from '../src/temporal/registration.js';
-import { zincWorkflowsPath } from '../src/temporal/workflows-path.js';
+import { asActivities } from '../src/temporal/registration.js';
 import { batchResult } from '../src/cli/watch.js';
 import type { BatchSummary } from '../src/workflows/grading/types.js';
 import { deliverProgram, seedCourse, type SeededCourse } from './helpers/course.js';
@@ -60,15 +53,8 @@ afterAll(async () => {
 
 describe('the summary and the results', () => {
   it('count a delivery graded when its report was stored but its completion was lost, with max_attempts 1', async () => {
-    const { db, objects, events } = stack.platform;
-    const real = asActivities(pipelineExtension, {
-      db,
-      objects,
-      events,
-      configs: createConfigStore({ db, objects }),
-      reports: createReportStore({ db, objects }),
-      deliveries: createDeliveryLocator(createSubmissionStore(db)),
-    });
+    const { zinc } = stack;
+    const real = asActivities(pipelineExtension, zinc.pipeline);
     const realExecute = real.activities.ExecutePipeline!;
     // s2 and s3: the report is stored, then the completion never reaches the workflow (as when
     // the Temporal server dies while the report is saved). s4: the attempt fails before grading.
@@ -90,9 +76,7 @@ describe('the summary and the results', () => {
       },
     };
     const workers = await stack.startWorkers([
-      asWorkflows(CORE_TASK_QUEUE, zincWorkflowsPath()),
-      asActivities(coreExtension, { db, batches: createBatchStore(db), objects, events }),
-      asActivities(submissionExtension, { store: createSubmissionStore(db) }),
+      ...registrationsFor(zinc, ['core', 'submission']),
       pipeline,
     ]);
     let summary: BatchSummary;
@@ -119,7 +103,7 @@ describe('the summary and the results', () => {
     expect(summary.failures.map((f) => f.userId)).toEqual(['s4']);
     expect(summary.failures[0]!.reason).toMatch(/the sandbox could not start/);
 
-    const rows = await batchResultRows(stack.platform, batchId);
+    const rows = await stack.zinc.core.results(batchId);
     expect(rows.map((r) => [r.student, r.verdict])).toEqual([
       ['s1', 'NO_TESTS'],
       ['s2', 'NO_TESTS'],
@@ -128,9 +112,9 @@ describe('the summary and the results', () => {
     ]);
     expect(tally(rows)).toEqual(summary.counts);
     // Only the delivery that really failed is left for regrade-failed.
-    const failures = await createBatchStore(db).listFailures(batchId, null, 100);
+    const failures = await stack.zinc.core.batches.listFailures(batchId, null, 100);
     expect(failures.map((f) => f.userId)).toEqual(['s4']);
-    const record = await createBatchStore(db).get(batchId);
+    const record = await stack.zinc.core.batches.get(batchId);
     expect(record).toMatchObject({ done: 4, errored: 1, counts: summary.counts });
   });
 
@@ -169,7 +153,12 @@ describe('the summary and the results', () => {
       await batches.recordFailure(batchId, { ...failed(user), deliveryKey: 'unused/' });
     }
 
-    const bookkeeping = createBookkeepingActivities({ db, batches, objects, events });
+    const bookkeeping = createBookkeepingActivities({
+      batches,
+      reports: stack.zinc.pipeline.service.reports,
+      objects,
+      events,
+    });
     const summary = await bookkeeping.FinishBatch({
       batchId,
       collectionId: course.collectionId,
@@ -190,7 +179,7 @@ describe('the summary and the results', () => {
       counts: { PASSED: 1, WRONG_OUTPUT: 1, ERRORED: 1 },
       failures: [failed('s3')],
     });
-    const rows = await batchResultRows(stack.platform, batchId);
+    const rows = await stack.zinc.core.results(batchId);
     expect(tally(rows)).toEqual(summary.counts);
     const stored = JSON.parse(
       (await objects.get(summary.summaryKey!)).toString('utf8'),

@@ -1,9 +1,10 @@
 // Finding the Temporal CLI: ZINC_TEMPORAL_CLI, then .tools/bin, then PATH, else how to install it.
+import { TemporalCliNotFoundError } from '../src/failures.js';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TemporalCliNotFoundError, findTemporalCli } from '../src/temporal/cli-binary.js';
+import { findTemporalCli } from '../src/temporal/cli-binary.js';
 import { repoRoot, tempDir } from './helpers/temporal.js';
 
 function fakeBinary(dir: string, name = 'temporal'): string {

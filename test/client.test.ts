@@ -1,6 +1,7 @@
 // The Temporal client wrapper: connects, exposes namespace and prefix, fails with address and cause.
+import { TemporalConnectionError } from '../src/failures.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TemporalConnectionError, connectTemporalClient } from '../src/temporal/client.js';
+import { connectTemporalClient } from '../src/temporal/client.js';
 import { temporalConfigSchema } from '../src/temporal/config.js';
 import { freePort, type DevServer } from '../src/temporal/dev-server.js';
 import { NAMESPACE, startTestServer } from './helpers/temporal.js';

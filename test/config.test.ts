@@ -1,8 +1,9 @@
 // zinc's configuration: YAML file, environment overrides, flags, and errors that name the field.
+import { ConfigError } from '../src/failures.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/platform/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { tempDir } from './helpers/temporal.js';
 
 function configFile(text: string): { dir: string; file: string } {

@@ -32,7 +32,7 @@ let core: WorkerSet;
 let coreRunning: Promise<void>;
 
 beforeAll(async () => {
-  installRuntime('WARN');
+  installRuntime({ level: 'WARN' });
   server = await startTestServer();
   temporal = await connectTemporalClient(temporalConfig, server.address);
   core = await createWorkerSet({

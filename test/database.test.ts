@@ -1,5 +1,6 @@
 // The database layer on both engines: queries, transactions, migrations, and how PGlite's
 // folder and PostgreSQL's outages behave.
+import { MigrationChecksumError, MigrationError } from '../src/failures.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/platform/database.js';
-import { MigrationChecksumError, MigrationError, migrate } from '../src/platform/migrations.js';
+import { migrate } from '../src/platform/migrations.js';
 import { openDatabase } from '../src/platform/open-database.js';
 import { openPgliteDatabase } from '../src/platform/pglite-database.js';
 import { openPostgresDatabase } from '../src/platform/postgres-database.js';

@@ -6,7 +6,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { ActivityFailure } from '@temporalio/common';
 import { SUBMISSION_TASK_QUEUE } from '../src/extensions/submission/constants.js';
-import { submissionExtension } from '../src/extensions/submission/extension.js';
+import { createDeliveryActivities } from '../src/extensions/submission/activities/deliveries.js';
 import { migrateSubmissionSchema } from '../src/extensions/submission/schema.js';
 import { createSubmissionStore } from '../src/extensions/submission/store.js';
 import type { Database } from '../src/platform/database.js';
@@ -15,7 +15,7 @@ import { connectTemporalClient, type ZincTemporalClient } from '../src/temporal/
 import { temporalConfigSchema, workerConfigSchema } from '../src/temporal/config.js';
 import { CORE_TASK_QUEUE } from '../src/temporal/constants.js';
 import type { DevServer } from '../src/temporal/dev-server.js';
-import { asActivities, asWorkflows } from '../src/temporal/registration.js';
+import { asWorkflows } from '../src/temporal/registration.js';
 import { installRuntime } from '../src/temporal/runtime.js';
 import { createWorkerSet, type WorkerSet } from '../src/temporal/worker.js';
 import type { pageThrough } from './fixtures/workflows.js';
@@ -37,7 +37,7 @@ let running: Promise<void>;
 let collectionId: string;
 
 beforeAll(async () => {
-  installRuntime('ERROR');
+  installRuntime({ level: 'ERROR' });
   [server, postgres] = await Promise.all([startTestServer(), startPostgres()]);
   proxy = await startTcpProxy(postgres.host, postgres.port);
   db = await openPostgresDatabase(postgres.url.replace(`:${postgres.port}/`, `:${proxy.port}/`));
@@ -78,7 +78,12 @@ beforeAll(async () => {
     worker: workerConfigSchema.parse({}),
     registrations: [
       asWorkflows(CORE_TASK_QUEUE, workflowsPath),
-      asActivities(submissionExtension, { store }),
+      {
+        kind: 'activities',
+        extension: 'submission',
+        taskQueue: SUBMISSION_TASK_QUEUE,
+        activities: createDeliveryActivities({ store }),
+      },
     ],
   });
   running = workers.run();

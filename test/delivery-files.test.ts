@@ -1,7 +1,7 @@
 // Deliveries as files or archives: good ones unpack, hostile ones are refused with the reason.
+import { DeliveryRejectedError } from '../src/failures.js';
 import { describe, expect, it } from 'vitest';
 import {
-  DeliveryRejectedError,
   checkFiles,
   manifestOf,
   readArchive,

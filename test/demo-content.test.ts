@@ -2,6 +2,7 @@
 // latest deliveries cover every verdict, written in the layout `zinc import` reads; and each
 // kind of program, compiled with g++ and run in the real sandbox against the config's tests,
 // really ends the way it is meant to.
+import { DemoDirNotEmptyError } from '../src/failures.js';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -27,11 +28,7 @@ import {
   type DeliveryKind,
   type DemoDelivery,
 } from '../src/cli/demo/students.js';
-import {
-  DemoDirNotEmptyError,
-  writeDemoAssets,
-  writeDemoImportDir,
-} from '../src/cli/demo/write-demo.js';
+import { writeDemoAssets, writeDemoImportDir } from '../src/cli/demo/write-demo.js';
 import { registerConfigValidate } from '../src/cli/commands/config-validate.js';
 import {
   createToolchainCheck,

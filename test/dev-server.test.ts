@@ -1,5 +1,6 @@
 // The embedded Temporal dev server: readiness, search attributes, Web UI, restarts after kill -9,
 // slow starts, clean stops, and data directories that share nothing.
+import { DevServerError } from '../src/failures.js';
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,7 +9,6 @@ import { findTemporalCli } from '../src/temporal/cli-binary.js';
 import { temporalConfigSchema } from '../src/temporal/config.js';
 import { SEARCH_ATTRIBUTES } from '../src/temporal/constants.js';
 import type { DevServer } from '../src/temporal/dev-server.js';
-import { DevServerError } from '../src/temporal/dev-server.js';
 import { NAMESPACE, startTestServer, tempDir } from './helpers/temporal.js';
 
 const config = temporalConfigSchema.parse({ namespace: NAMESPACE });

@@ -8,6 +8,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { createZinc } from '../src/main/zinc.js';
+import type { ZincConfig } from '../src/config/index.js';
+import { pipelineExtension } from '../src/extensions/pipeline/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import {
@@ -23,12 +26,8 @@ import type {
   ExecutePipelineInput,
   PipelineOutcome,
 } from '../src/extensions/pipeline/constants.js';
-import { pipelineExtension } from '../src/extensions/pipeline/extension.js';
 import type { GradingReport } from '../src/extensions/pipeline/report/index.js';
 import { createReportStore } from '../src/extensions/pipeline/report-store.js';
-import { createDeliveryLocator } from '../src/extensions/submission/delivery-locator.js';
-import { createSubmissionStore } from '../src/extensions/submission/store.js';
-import type { SandboxOptions } from '../src/extensions/pipeline/sandbox/index.js';
 import { createSubmissionService } from '../src/extensions/submission/service.js';
 import type { ZincEvent } from '../src/platform/events.js';
 import { CORE_TASK_QUEUE } from '../src/temporal/constants.js';
@@ -132,27 +131,25 @@ let collectionId: string;
 const foreign = { collectionId: '', delivery: { id: '', key: '' }, config: '' };
 const completed: ZincEvent[] = [];
 
-/** The pipeline extension's registration over this stack's stores. */
-function pipelineRegistration(sandboxOptions: SandboxOptions) {
-  const { db, objects, events } = stack.platform;
-  return asActivities(pipelineExtension, {
-    db,
-    objects,
-    events,
-    configs: createConfigStore({ db, objects }),
-    reports: createReportStore({ db, objects }),
-    deliveries: createDeliveryLocator(createSubmissionStore(db)),
-    sandboxOptions,
-  });
+type SandboxSettings = Partial<ZincConfig['pipeline']['sandbox']>;
+
+/** The pipeline extension's registration over this stack's platform, with these sandbox settings. */
+function pipelineRegistration(sandbox: SandboxSettings) {
+  const { config } = stack;
+  const zinc = createZinc(
+    { ...config, pipeline: { sandbox: { ...config.pipeline.sandbox, ...sandbox } } },
+    stack.platform,
+  );
+  return asActivities(pipelineExtension, zinc.pipeline);
 }
 
 /** Workers on queues of another prefix (this process), stopped with the result. */
-async function workersWithPrefix(prefix: string, sandboxOptions: SandboxOptions) {
+async function workersWithPrefix(prefix: string, sandbox: SandboxSettings) {
   const set: WorkerSet = await createWorkerSet({
     temporal: { ...stack.config.temporal, task_queue_prefix: prefix },
     address: stack.server.address,
     worker: stack.config.worker,
-    registrations: [pipelineRegistration(sandboxOptions)],
+    registrations: [pipelineRegistration(sandbox)],
   });
   const done = set.run();
   return {
@@ -286,7 +283,7 @@ beforeAll(async () => {
   sandboxRuns = counting.runs;
   workers = await stack.startWorkers([
     asWorkflows(CORE_TASK_QUEUE, workflowsPath),
-    pipelineRegistration({ sandboxUid: SANDBOX_UID, bwrapPath: counting.path }),
+    pipelineRegistration({ uid: SANDBOX_UID, bwrap: counting.path }),
   ]);
 }, 180_000);
 
@@ -358,7 +355,7 @@ describe('ExecutePipeline', () => {
     const regrade = await execute({ input: input('batch-b', 'correct', 'main') });
     expect(regrade).toMatchObject({ reportKey: `reports/batch-b/${id}.json`, reused: false });
     expect(sandboxRuns() - runsBefore).toBe(1);
-    const reports = createReportStore(stack.platform);
+    const { reports } = stack.zinc.pipeline.service;
     const first = (await reports.loadDocument('batch-a', id)) as GradingReport;
     const second = (await reports.loadDocument('batch-b', id)) as GradingReport;
     expect(second.startedAt > first.startedAt).toBe(true);
@@ -398,7 +395,7 @@ describe('ExecutePipeline', () => {
   });
 
   it('keeps the document and the row of one report when saves race', async () => {
-    const reports = createReportStore(stack.platform);
+    const { reports } = stack.zinc.pipeline.service;
     const summary = (score: number) => ({
       score,
       maxScore: 10,
@@ -494,7 +491,7 @@ describe('ExecutePipeline', () => {
         (pids) => pids.length === 0,
         "the killed worker's sandbox to go",
       );
-      rescuer = await workersWithPrefix(KILL_PREFIX, { sandboxUid: SANDBOX_UID });
+      rescuer = await workersWithPrefix(KILL_PREFIX, { uid: SANDBOX_UID });
 
       const outcome = await handle.result();
       expect(outcome).toMatchObject({ score: 2, maxScore: 2, reused: false });
@@ -661,15 +658,15 @@ describe('ExecutePipeline', () => {
       expect(outcome).toMatchObject({ deliveryId: deliveries.correct!.id, score: 100 });
       expect(nonZero(outcome.verdicts)).toEqual({ COMPILED: 1, PASSED: 2 });
     }
-    const reports = createReportStore(stack.platform);
+    const { reports } = stack.zinc.pipeline.service;
     expect(await reports.get('batch-key', foreign.delivery.id)).toBeNull();
     expect(await reports.get('batch-key-2', foreign.delivery.id)).toBeNull();
   });
 
   it('retries an unavailable sandbox until the attempts are spent, storing nothing', async () => {
     const broken = await workersWithPrefix(BROKEN_PREFIX, {
-      sandboxUid: SANDBOX_UID,
-      bwrapPath: '/nonexistent/bwrap',
+      uid: SANDBOX_UID,
+      bwrap: '/nonexistent/bwrap',
     });
     try {
       const handle = await start({

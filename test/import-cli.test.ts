@@ -63,15 +63,19 @@ describe('zinc import', () => {
       '--collection',
       'main',
     ];
-    const first = zinc([...args, '--data-dir', dataDir, '--json']);
+    const first = zinc([...args, '--as', 'ta1', '--data-dir', dataDir, '--json']);
     expect(first.status).toBe(1); // some entries were refused
     const summary = JSON.parse(first.stdout) as {
       collectionId: string;
       imported: number;
       skipped: number;
       rejected: Array<{ entry: string; reason: string }>;
+      courseCreated: boolean;
+      staff: string | null;
     };
     expect(summary.collectionId).toMatch(/^col_/);
+    // The import made the course, so the importer is its staff (and may grade it).
+    expect(summary).toMatchObject({ courseCreated: true, staff: 'ta1' });
     expect(summary.imported).toBe(5);
     expect(summary.skipped).toBe(0);
     expect(summary.rejected).toEqual([
@@ -87,12 +91,20 @@ describe('zinc import', () => {
       },
     ]);
 
-    const second = zinc([...args, '--data-dir', dataDir, '--json']);
+    const second = zinc([...args, '--as', 'intruder', '--data-dir', dataDir, '--json']);
     expect(JSON.parse(second.stdout)).toMatchObject({
       collectionId: summary.collectionId,
       imported: 0,
       skipped: 5,
+      courseCreated: false,
+      staff: null,
     });
+    // Importing into an existing course makes nobody staff of it.
+    const staffToken = zinc(['token', 'create', '--user', 'ta1', '--data-dir', dataDir]);
+    expect(staffToken.stdout).toMatch(/for ta1 \(staff of COMP2012\)/);
+    const intruderToken = zinc(['token', 'create', '--user', 'intruder', '--data-dir', dataDir]);
+    expect(intruderToken.status).not.toBe(0);
+    expect(intruderToken.stderr).toMatch(/intruder is not a member of any course/);
 
     const latest = zinc([
       'deliveries',
@@ -234,7 +246,7 @@ describe('zinc import', () => {
   it('names an unknown collection and a missing folder', () => {
     const dataDir = tempDir();
     const unknown = zinc(['deliveries', 'list', 'col_nope', '--data-dir', dataDir]);
-    expect(unknown.status).toBe(1);
+    expect(unknown.status).toBe(4); // something named is missing (docs/commands.md)
     expect(unknown.stderr.trim()).toBe('zinc: collection col_nope does not exist');
     const missing = zinc([
       'import',

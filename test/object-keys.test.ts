@@ -1,11 +1,12 @@
 // Hostile keys: IDs and student file names that try to climb out of their prefix are refused,
 // by the key builders and by both stores, and nothing lands outside the store's root.
+import { UnsafeKeyError } from '../src/failures.js';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDiskObjectStore } from '../src/platform/disk-object-store.js';
 import { objectKey, safeRelativePath } from '../src/platform/object-keys.js';
-import { UnsafeKeyError, type ObjectStore } from '../src/platform/object-store.js';
+import { type ObjectStore } from '../src/platform/object-store.js';
 import { createS3ObjectStore, type S3ObjectStore } from '../src/platform/s3-object-store.js';
 import { startS3Server, type S3Server } from './helpers/s3-server.js';
 import { tempDir } from './helpers/temporal.js';

@@ -1,16 +1,13 @@
 // One contract for every ObjectStore: the disk store in a temporary folder and the S3 store
 // against a real S3-compatible server (versitygw) on loopback.
+import { ObjectNotFoundError, ObjectStoreUnavailableError } from '../src/failures.js';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDiskObjectStore } from '../src/platform/disk-object-store.js';
 import { objectKey } from '../src/platform/object-keys.js';
 import { openObjectStore } from '../src/platform/object-store-config.js';
-import {
-  ObjectNotFoundError,
-  ObjectStoreUnavailableError,
-  type ObjectStore,
-} from '../src/platform/object-store.js';
+import { type ObjectStore } from '../src/platform/object-store.js';
 import { createS3ObjectStore } from '../src/platform/s3-object-store.js';
 import { freePort } from '../src/temporal/dev-server.js';
 import { startS3Server, type S3Server } from './helpers/s3-server.js';

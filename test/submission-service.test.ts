@@ -1,7 +1,7 @@
 // The submission service on the embedded stack (PGlite + disk) and the production one
 // (PostgreSQL + S3): deliveries are stored whole or refused whole, with the reason.
+import { DeliveryRejectedError } from '../src/failures.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeliveryRejectedError } from '../src/extensions/submission/delivery-files.js';
 import { makeTar, makeZip } from './helpers/archives.js';
 import { STACKS, startSubmissionStack, type SubmissionStack } from './helpers/submission.js';
 

@@ -1,7 +1,7 @@
 // The worker module's checks: one worker per queue, fail fast on bad registrations.
 import { describe, expect, it } from 'vitest';
 import { formatTaskQueue } from '../src/temporal/task-queue.js';
-import { asActivities, asWorkflows, defineExtension } from '../src/temporal/registration.js';
+import { asActivities, asWorkflows } from '../src/temporal/registration.js';
 import { WORKER_INFO_ACTIVITY } from '../src/temporal/constants.js';
 import { planWorkers } from '../src/temporal/worker.js';
 
@@ -17,17 +17,17 @@ describe('formatTaskQueue', () => {
 });
 
 describe('planWorkers', () => {
-  const submission = defineExtension({
-    name: 'submission',
-    taskQueue: 'submission-default',
-    createActivities: (deps: { tag: string }) => ({ GetThing: () => Promise.resolve(deps.tag) }),
+  const submission = { name: 'submission', taskQueue: 'submission-default' };
+  /** What an extension's `create` returns, its activities closed over `tag`. */
+  const created = (tag: string) => ({
+    activities: () => ({ GetThing: () => Promise.resolve(tag) }),
   });
 
   it('groups activities and workflows into one worker per fully qualified queue', () => {
     const plans = planWorkers(
       [
         asWorkflows('core-default', 'workflows.ts'),
-        asActivities(submission, { tag: 'a' }),
+        asActivities(submission, created('a')),
         {
           kind: 'activities',
           extension: 'other',
@@ -54,7 +54,7 @@ describe('planWorkers', () => {
   });
 
   it('binds activities to the dependencies the process built', async () => {
-    const [plan] = planWorkers([asActivities(submission, { tag: 'built-by-process' })], 'zinc');
+    const [plan] = planWorkers([asActivities(submission, created('built-by-process'))], 'zinc');
     await expect(plan!.activities.GetThing!()).resolves.toBe('built-by-process');
   });
 
@@ -62,7 +62,7 @@ describe('planWorkers', () => {
     expect(() =>
       planWorkers(
         [
-          asActivities(submission, { tag: 'a' }),
+          asActivities(submission, created('a')),
           {
             kind: 'activities',
             extension: 'copycat',
@@ -78,14 +78,10 @@ describe('planWorkers', () => {
   });
 
   it('fails fast on a registration without a task queue', () => {
-    const noQueue = defineExtension({
-      name: 'lost',
-      taskQueue: '',
-      createActivities: () => ({ A: ok }),
-    });
-    expect(() => planWorkers([asActivities(noQueue, {})], 'zinc')).toThrow(
-      "extension 'lost' has no task queue",
-    );
+    const noQueue = { name: 'lost', taskQueue: '' };
+    expect(() =>
+      planWorkers([asActivities(noQueue, { activities: () => ({ A: ok }) })], 'zinc'),
+    ).toThrow("extension 'lost' has no task queue");
   });
 
   it('refuses two workflow bundles on one queue and the reserved activity name', () => {

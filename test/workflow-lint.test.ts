@@ -34,7 +34,10 @@ describe('workflow import rule', () => {
         'export const used = [readFileSync, path, Client, Worker, Context, createSubmissionService, formatTaskQueue, openPlatform];',
       ].join('\n'),
     );
-    expect(problems.map((p) => Number(p.split(':')[0]))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // A line may break more than one rule (an extension's internals: determinism and the front door).
+    expect([...new Set(problems.map((p) => Number(p.split(':')[0])))]).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8,
+    ]);
     expect(problems[0]).toMatch(/Node built-ins/);
     expect(problems[5]).toMatch(/only types and constants\.ts from the extensions/);
   });
@@ -46,7 +49,7 @@ describe('workflow import rule', () => {
         "import { ApplicationFailure } from '@temporalio/common';",
         "import { SUBMISSION_TASK_QUEUE } from '../extensions/submission/constants.js';",
         "import { CORE_TASK_QUEUE } from '../temporal/constants.js';",
-        "import type { SubmissionService } from '../extensions/submission/service.js';",
+        "import type { SubmissionService } from '../extensions/submission/index.js';",
         "import type { Platform } from '../platform/platform.js';",
         'export const used = [proxyActivities, ApplicationFailure, SUBMISSION_TASK_QUEUE, CORE_TASK_QUEUE];',
         'export type Used = [SubmissionService, Platform];',

@@ -1,8 +1,9 @@
 // A batch as the API shows it: live progress from the workflow while it runs, the record and
 // summary document from the database and object storage after it has ended.
+import { BatchNotFoundError, isFailure } from '../failures.js';
 import { z } from 'zod';
 import type { BatchRecord } from '../core/batch-store.js';
-import { batchResult, BatchNotFoundError, findBatch } from '../core/batch-status.js';
+import { batchResult, findBatch } from '../core/batch-status.js';
 import type { BatchLocation } from '../core/batch-status.js';
 import { progressQuery } from '../workflows/grading/batch-grading.js';
 import type { BatchProgress, BatchSummary } from '../workflows/grading/types.js';
@@ -77,7 +78,7 @@ async function storedSummary(ctx: ApiContext, key: string | null): Promise<Batch
   try {
     return JSON.parse((await ctx.platform.objects.get(key)).toString('utf8')) as BatchSummary;
   } catch (err) {
-    if ((err as Error).name === 'ObjectNotFound') return null;
+    if (isFailure(err, 'ObjectNotFound')) return null;
     throw err;
   }
 }

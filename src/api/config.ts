@@ -17,3 +17,10 @@ export const apiConfigSchema = z.strictObject({
 });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
+
+/** The `api` section: where the HTTP API listens. */
+export const apiSection = {
+  key: 'api',
+  schema: apiConfigSchema,
+  env: { ZINC_API_PORT: ['port'], ZINC_API_HOST: ['host'] },
+} as const;

@@ -8,18 +8,12 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { createAccessControl, createTokenStore, type AccessControl } from '../core/auth.js';
-import type { TokenStore } from '../core/auth.js';
-import { createBatchStore, type BatchStore } from '../core/batch-store.js';
-import { createConfigStore, type ConfigStore } from '../extensions/pipeline/config-store.js';
-import { createReportStore, type ReportStore } from '../extensions/pipeline/report-store.js';
-import { deliveryLimitsFrom } from '../extensions/submission/config.js';
-import type { DeliveryLimits } from '../extensions/submission/delivery-files.js';
-import {
-  createSubmissionService,
-  type SubmissionService,
-} from '../extensions/submission/service.js';
-import type { ZincConfig } from '../platform/config.js';
+import type { AccessControl, TokenStore } from '../core/auth.js';
+import type { BatchStore } from '../core/batch-store.js';
+import type { ConfigStore, PipelineService, ReportStore } from '../extensions/pipeline/index.js';
+import type { DeliveryLimits, SubmissionService } from '../extensions/submission/index.js';
+import type { ZincConfig } from '../config/index.js';
+import type { Zinc } from '../main/zinc.js';
 import type { Platform } from '../platform/platform.js';
 import type { ZincTemporalClient } from '../temporal/client.js';
 
@@ -61,8 +55,9 @@ export type ZodApp = FastifyInstance<
 export interface ApiDeps {
   config: ZincConfig;
   temporal: ZincTemporalClient;
-  platform: Pick<Platform, 'db' | 'objects' | 'events'>;
-  /** The clock for token expiry, collection windows and deliveries (tests may fix it). */
+  /** zinc's components, built by the composition root over the process's platform. */
+  zinc: Zinc;
+  /** The clock for the API's own checks (tests may fix it; build zinc with the same one). */
   now?: () => Date;
 }
 
@@ -70,9 +65,11 @@ export interface ApiDeps {
 export interface ApiContext {
   config: ZincConfig;
   temporal: ZincTemporalClient;
+  zinc: Zinc;
   platform: Pick<Platform, 'db' | 'objects' | 'events'>;
   batches: BatchStore;
   submissions: SubmissionService;
+  pipeline: PipelineService;
   reports: ReportStore;
   configs: ConfigStore;
   tokens: TokenStore;
@@ -81,24 +78,23 @@ export interface ApiContext {
   now: () => Date;
 }
 
-/** Builds the routes' context over the process's platform and Temporal client. */
+/** The routes' context: the components' services, as the composition root built them. */
 export function createApiContext(deps: ApiDeps): ApiContext {
-  const now = deps.now ?? (() => new Date());
-  const { db, objects, events } = deps.platform;
-  const limits = deliveryLimitsFrom(deps.config.submission);
-  const submissions = createSubmissionService({ db, objects, events, limits, now });
+  const { zinc } = deps;
   return {
     config: deps.config,
     temporal: deps.temporal,
-    platform: deps.platform,
-    batches: createBatchStore(db),
-    submissions,
-    reports: createReportStore({ db, objects }),
-    configs: createConfigStore({ db, objects }),
-    tokens: createTokenStore(db, now),
-    access: createAccessControl(submissions.store, now),
-    limits,
-    now,
+    zinc,
+    platform: zinc.platform,
+    batches: zinc.core.batches,
+    submissions: zinc.submission.service,
+    pipeline: zinc.pipeline.service,
+    reports: zinc.pipeline.service.reports,
+    configs: zinc.pipeline.service.configs,
+    tokens: zinc.core.tokens,
+    access: zinc.core.access,
+    limits: zinc.submission.limits,
+    now: deps.now ?? (() => new Date()),
   };
 }
 

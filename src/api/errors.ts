@@ -1,6 +1,7 @@
 // HTTP errors: every failure becomes `{ error, message, fields? }` with the status a client
 // expects; zinc's error classes are matched by their stable `name`, and nothing unexpected
 // (no stack, no internal message) reaches the client.
+import { BadRequestError, failureSpec } from '../failures.js';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
@@ -15,56 +16,6 @@ export interface ErrorBody {
   message: string;
   fields?: FieldProblem[];
 }
-
-/** A request the API refuses before doing anything: 400, with the bad fields when known. */
-export class BadRequestError extends Error {
-  override readonly name = 'BadRequest';
-  constructor(
-    message: string,
-    readonly fields?: FieldProblem[],
-  ) {
-    super(message);
-  }
-}
-
-/** A body over a size limit: 413; the message names the part, its size and the limit. */
-export class PayloadTooLargeError extends Error {
-  override readonly name = 'PayloadTooLarge';
-}
-
-/** A body of a type the route does not read: 415. */
-export class UnsupportedMediaTypeError extends Error {
-  override readonly name = 'UnsupportedMediaType';
-}
-
-/** A request that conflicts with the state of things (a batch that has ended...): 409. */
-export class ConflictError extends Error {
-  override readonly name = 'Conflict';
-}
-
-/** Status and error code of zinc's own errors, by name. */
-const BY_NAME: Record<string, [number, string]> = {
-  BadRequest: [400, 'bad_request'],
-  InvalidSubmissionInput: [400, 'bad_request'],
-  DeliveryRejected: [400, 'delivery_rejected'],
-  UnsafeKey: [400, 'bad_request'],
-  Unauthorized: [401, 'unauthorized'],
-  Forbidden: [403, 'forbidden'],
-  ConfigNotAttached: [403, 'forbidden'],
-  CollectionNotFound: [404, 'not_found'],
-  BatchNotFound: [404, 'not_found'],
-  DeliveryNotFound: [404, 'not_found'],
-  ReportNotFound: [404, 'not_found'],
-  ConfigNotFound: [404, 'not_found'],
-  BatchEnded: [409, 'conflict'],
-  Conflict: [409, 'conflict'],
-  NoGradingConfig: [409, 'conflict'],
-  PayloadTooLarge: [413, 'payload_too_large'],
-  UnsupportedMediaType: [415, 'unsupported_media_type'],
-  DatabaseUnavailable: [503, 'unavailable'],
-  ObjectStoreUnavailable: [503, 'unavailable'],
-  TemporalConnectionError: [503, 'unavailable'],
-};
 
 /** Fastify's own request errors, reworded for people. */
 function fastifyError(err: FastifyError, request: FastifyRequest): [number, ErrorBody] | undefined {
@@ -130,8 +81,7 @@ export function errorResponse(err: unknown, request: FastifyRequest): [number, E
       },
     ];
   }
-  const name = (err as Error | undefined)?.name ?? '';
-  const known = BY_NAME[name];
+  const known = failureSpec((err as Error | undefined)?.name)?.http;
   if (known) {
     const body: ErrorBody = { error: known[1], message: (err as Error).message };
     if (err instanceof BadRequestError && err.fields) body.fields = err.fields;

@@ -2,8 +2,8 @@
 // become JSON, and each request to a state-changing route leaves one audit row (who, what,
 // when, and the outcome: success, "refused <status> ..." or "error <status> ...") before its
 // answer goes out.
+import { UnauthorizedError } from '../failures.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { UnauthorizedError } from '../core/auth.js';
 import type { ApiContext, ZodApp } from './context.js';
 import { errorResponse, sendError } from './errors.js';
 

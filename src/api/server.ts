@@ -1,6 +1,7 @@
 // zinc's HTTP API: a fastify server over the process's platform and Temporal client. Requests
 // and answers are described by zod schemas, from which the OpenAPI document at
 // /api/openapi.json is generated. Create it here; listen with `listenApi`.
+import { ApiListenError } from '../failures.js';
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import Fastify from 'fastify';
@@ -27,11 +28,6 @@ import { projectRoot } from '../platform/paths.js';
 export interface ApiServerOptions extends ApiDeps {
   /** Where unexpected errors go, with their stack (never to the client); default stderr. */
   logError?: (message: string) => void;
-}
-
-/** The API could not listen where it was told to; the message names the address and a way out. */
-export class ApiListenError extends Error {
-  override readonly name = 'ApiListenError';
 }
 
 function version(): string {

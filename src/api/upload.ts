@@ -1,9 +1,9 @@
 // Reading an upload: multipart/form-data with `files` parts (each file's name is its path in
 // the delivery) or one `archive` part (zip, tar or tar.gz). Sizes are counted while the bytes
 // arrive, so an oversized upload is refused (413) before it is held in memory.
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../failures.js';
 import type { FastifyRequest } from 'fastify';
-import type { DeliveryFile, DeliveryLimits } from '../extensions/submission/delivery-files.js';
-import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js';
+import type { DeliveryFile, DeliveryLimits } from '../extensions/submission/index.js';
 
 export interface Upload {
   files?: DeliveryFile[];

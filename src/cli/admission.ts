@@ -3,45 +3,14 @@
 // workers use (its own embedded stack, or a shared PostgreSQL), else through the core's workers
 // (a `zinc up` on this data dir holds the embedded database). A refusal is printed with what to
 // do about it and ends the command with its failure type's exit code.
-import { createConfigStore } from '../extensions/pipeline/config-store.js';
-import { createSubmissionStore } from '../extensions/submission/store.js';
-import { createAccessControl } from '../core/auth.js';
-import {
-  admitOrRecordRefusal,
-  type BatchRefusal,
-  type BatchRequest,
-} from '../core/batch-admission.js';
+import { failureSpec } from '../failures.js';
+import type { BatchRefusal, BatchRequest } from '../core/batch-admission.js';
 import { admitThroughCore } from '../core/batch-client.js';
-import { createBatchStore } from '../core/batch-store.js';
-import type { ZincConfig } from '../platform/config.js';
-import { openPlatform, type Platform } from '../platform/platform.js';
+import type { ZincConfig } from '../config/index.js';
+import { withZinc, type Zinc } from '../main/zinc.js';
 import type { Stack } from './stack.js';
 
-/**
- * Exit codes of refused batch requests, by failure type (1 stays "the batch did not complete",
- * 2 an infrastructure failure): 3 the requester may not do this, 4 something named is missing.
- */
-export const REFUSAL_EXIT_CODES: Readonly<Record<string, number>> = {
-  Forbidden: 3,
-  ConfigNotAttached: 3,
-  CollectionNotFound: 4,
-  ConfigNotFound: 4,
-  NoGradingConfig: 4,
-};
-
-type Decision = Awaited<ReturnType<typeof admitOrRecordRefusal>>;
-
-function admitOn(platform: Pick<Platform, 'db' | 'objects'>, request: BatchRequest) {
-  const { db, objects } = platform;
-  return admitOrRecordRefusal(
-    {
-      access: createAccessControl(createSubmissionStore(db)),
-      configs: createConfigStore({ db, objects }),
-      batches: createBatchStore(db),
-    },
-    request,
-  );
-}
+type Decision = Awaited<ReturnType<Zinc['core']['admit']>>;
 
 /** The core's decision on `request`, read where this process can read it. */
 export async function admitFromCli(
@@ -49,15 +18,8 @@ export async function admitFromCli(
   config: ZincConfig,
   request: BatchRequest,
 ): Promise<Decision> {
-  if (stack.inProcess) return admitOn(stack.inProcess.platform, request);
-  if (config.database.url) {
-    const platform = await openPlatform(config);
-    try {
-      return await admitOn(platform, request);
-    } finally {
-      await platform.close();
-    }
-  }
+  if (stack.inProcess) return stack.inProcess.zinc.core.admit(request);
+  if (config.database.url) return withZinc(config, (zinc) => zinc.core.admit(request));
   return admitThroughCore(stack.temporal, request);
 }
 
@@ -73,5 +35,5 @@ export function refusalText(command: string, refusal: BatchRefusal): string {
 /** Prints the refusal on stderr and sets the exit code of its failure type. */
 export function reportRefusal(command: string, refusal: BatchRefusal): void {
   process.stderr.write(refusalText(command, refusal));
-  process.exitCode = REFUSAL_EXIT_CODES[refusal.failure] ?? 1;
+  process.exitCode = failureSpec(refusal.failure)?.exit ?? 1;
 }

@@ -3,8 +3,8 @@
 import type { Command } from 'commander';
 import { apiConfigSchema } from '../api/config.js';
 import { createApiServer, listenApi } from '../api/server.js';
-import type { ZincConfig } from '../platform/config.js';
-import type { Platform } from '../platform/platform.js';
+import type { ZincConfig } from '../config/index.js';
+import type { Zinc } from '../main/zinc.js';
 import { connectTemporalClient } from '../temporal/client.js';
 
 export interface RunningApi {
@@ -30,15 +30,15 @@ export function withApiOptions(
   return { ...config, api: parsed.data };
 }
 
-/** Starts the API against Temporal at `address`, over `platform`; close it when done. */
+/** Starts the API against Temporal at `address`, over built zinc; close it when done. */
 export async function startApi(
   config: ZincConfig,
   address: string,
-  platform: Platform,
+  zinc: Zinc,
 ): Promise<RunningApi> {
   const temporal = await connectTemporalClient(config.temporal, address);
   try {
-    const app = await createApiServer({ config, temporal, platform });
+    const app = await createApiServer({ config, temporal, zinc });
     try {
       const url = await listenApi(app, config.api);
       return {

@@ -1,6 +1,6 @@
 // What every command starts from: the validated configuration and the Temporal server to use.
 import type { Command } from 'commander';
-import { loadConfig, type ZincConfig } from '../platform/config.js';
+import { loadConfig, type ZincConfig } from '../config/index.js';
 
 export interface GlobalOptions {
   dataDir?: string;

@@ -1,24 +1,27 @@
 // The Temporal side of a CLI command: the configured server, a running `zinc up`'s, or the
 // embedded stack started in this process (dev server and every worker) for as long as needed.
-import type { ZincConfig } from '../platform/config.js';
-import type { Platform } from '../platform/platform.js';
+import type { ZincConfig } from '../config/index.js';
+import { join } from 'node:path';
+import type { Zinc } from '../main/zinc.js';
+import { dataPaths } from '../platform/paths.js';
 import { connectTemporalClient, type ZincTemporalClient } from '../temporal/client.js';
 import { acquireTemporalServer, type TemporalServerHandle } from '../temporal/embedded.js';
 import { installRuntime } from '../temporal/runtime.js';
 import { createWorkerSet, type WorkerSet } from '../temporal/worker.js';
-import { COMPONENTS, openComponents, type ComponentSet } from './processes.js';
+import { COMPONENTS, openComponents, type ComponentSet } from '../main/components.js';
 
 export interface Stack {
   temporal: ZincTemporalClient;
   server: TemporalServerHandle;
   /** Set when this process runs the workers (it started the embedded dev server). */
-  inProcess: { platform: Platform; workers: WorkerSet } | undefined;
+  inProcess: { zinc: Zinc; workers: WorkerSet } | undefined;
   close(): Promise<void>;
 }
 
 /** Connects to Temporal, starting the embedded stack in this process when none runs. */
 export async function openStack(config: ZincConfig): Promise<Stack> {
-  installRuntime();
+  // The SDK's messages (a failed workflow's warning...) go to the log, not the terminal.
+  installRuntime({ file: join(dataPaths(config.data_dir).logs, 'zinc.log') });
   const server = await acquireTemporalServer(config);
   let components: ComponentSet | undefined;
   let workers: WorkerSet | undefined;
@@ -38,7 +41,7 @@ export async function openStack(config: ZincConfig): Promise<Stack> {
     return {
       temporal,
       server,
-      inProcess: components && workers ? { platform: components.platform, workers } : undefined,
+      inProcess: components && workers ? { zinc: components.zinc, workers } : undefined,
       async close() {
         await temporal.close();
         workers?.shutdown();

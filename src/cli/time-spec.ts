@@ -1,9 +1,5 @@
 // Times on the command line: an ISO-8601 time, or a span from now such as 90d, 12h, 30m, 2w.
-
-/** A time or span the command line could not read; the message says what was expected. */
-export class TimeSpecError extends Error {
-  override readonly name = 'TimeSpecError';
-}
+import { TimeSpecError } from '../failures.js';
 
 const UNIT_MS: Record<string, number> = {
   s: 1000,

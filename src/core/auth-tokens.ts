@@ -1,5 +1,6 @@
 // API tokens: random bearer secrets shown once; the database keeps only their sha256, who they
 // act for, and when they expire or were revoked.
+import { InvalidTokenRequestError, UnauthorizedError } from '../failures.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../platform/database.js';
 import { newId } from '../platform/ids.js';
@@ -7,23 +8,6 @@ import { newId } from '../platform/ids.js';
 /** Every zinc API token starts with this, so leaked tokens are easy to find and recognise. */
 export const TOKEN_PREFIX = 'zinc_';
 const TOKEN_PATTERN = /^zinc_[A-Za-z0-9_-]{43}$/;
-
-/** A request without a usable token (missing, malformed, unknown, expired or revoked): 401. */
-export class UnauthorizedError extends Error {
-  override readonly name = 'Unauthorized';
-  constructor(
-    message: string,
-    /** The user a refused token was made for (expired or revoked), for the audit log. */
-    readonly userId?: string,
-  ) {
-    super(message);
-  }
-}
-
-/** A token request that cannot be honoured (no user, an expiry in the past...). */
-export class InvalidTokenRequestError extends Error {
-  override readonly name = 'InvalidTokenRequest';
-}
 
 /** What is stored of a token (never the token itself). */
 export interface ApiTokenRecord {

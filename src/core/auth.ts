@@ -1,33 +1,17 @@
 // Who may do what: staff of a course start, steer and read the batches and reports of its
 // collections; a student uploads to an open collection of a course they take and reads only
 // their own deliveries and the student view of their reports; everyone else is refused.
-import type { SubmissionStore } from '../extensions/submission/store.js';
-import type {
-  CollectionDetails,
-  Delivery,
-  MemberRole,
-} from '../extensions/submission/store-types.js';
-import { CollectionNotFoundError } from '../extensions/submission/service.js';
+import { CollectionNotFoundError, DeliveryNotFoundError, ForbiddenError } from '../failures.js';
+import type { SubmissionStore } from '../extensions/submission/index.js';
+import type { CollectionDetails, Delivery, MemberRole } from '../extensions/submission/index.js';
 
 export {
   createTokenStore,
   hashToken,
-  InvalidTokenRequestError,
   TOKEN_PREFIX,
-  UnauthorizedError,
   type ApiTokenRecord,
   type TokenStore,
 } from './auth-tokens.js';
-
-/** An authenticated user who may not do what they asked: 403. */
-export class ForbiddenError extends Error {
-  override readonly name = 'Forbidden';
-}
-
-/** No delivery has this ID: 404. */
-export class DeliveryNotFoundError extends Error {
-  override readonly name = 'DeliveryNotFound';
-}
 
 export type Action =
   | 'batch.start'

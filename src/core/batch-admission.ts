@@ -3,31 +3,16 @@
 // staff of its course, and the config version is attached to the collection (a batch may use
 // only its collection's configs; config IDs appear in other courses' student reports). A refused
 // request starts no workflow and writes no batch record: only its audit row, saying refused.
-import type { ConfigStore } from '../extensions/pipeline/config-store.js';
-import type { CollectionDetails } from '../extensions/submission/store-types.js';
+import { NoGradingConfigError, failureSpec } from '../failures.js';
+import type { ConfigStore } from '../extensions/pipeline/index.js';
+import type { CollectionDetails } from '../extensions/submission/index.js';
 import type { AccessControl } from './auth.js';
 import type { BatchStore } from './batch-store.js';
 
-/** The collection has no grading config at all, so a batch has nothing to grade with. */
-export class NoGradingConfigError extends Error {
-  override readonly name = 'NoGradingConfig';
-}
-
-/**
- * Failure types of a refused batch request: the API's statuses and the CLI's exit codes key on
- * these names. Anything else (a database outage...) is not a refusal and is not audited as one.
- */
-export const BATCH_REFUSALS: readonly string[] = [
-  'Forbidden',
-  'CollectionNotFound',
-  'ConfigNotFound',
-  'ConfigNotAttached',
-  'NoGradingConfig',
-];
-
 /** Whether `err` is a refusal of the request (as opposed to a failure to decide). */
 export function isBatchRefusal(err: unknown): err is Error {
-  return err instanceof Error && BATCH_REFUSALS.includes(err.name);
+  const kind = err instanceof Error ? failureSpec(err.name)?.kind : undefined;
+  return kind === 'request' || kind === 'config';
 }
 
 /** What is asked for: a batch over a collection, by whom, with which config (or the newest). */

@@ -2,14 +2,19 @@
 // and `GET /api/batches/:id/results` returns, as JSON or CSV; and the tally of the same rows that
 // the batch's summary reports, so the two always agree. A delivery with a stored report is
 // graded, whatever its attempts ended with.
-import type { Queryable } from '../platform/database.js';
-import type { ObjectStore } from '../platform/object-store.js';
-import { createReportStore } from '../extensions/pipeline/report-store.js';
-import { createSubmissionStore } from '../extensions/submission/store.js';
+import { BatchNotFoundError } from '../failures.js';
+import type { ReportStore } from '../extensions/pipeline/index.js';
+import type { SubmissionStore } from '../extensions/submission/index.js';
 import type { BatchCounters } from '../workflows/grading/types.js';
 import { headlineVerdict } from '../workflows/grading/verdicts.js';
-import { createBatchStore } from './batch-store.js';
-import { BatchNotFoundError } from './batch-status.js';
+import type { BatchStore } from './batch-store.js';
+
+/** Where a batch's results are read from: the core's batches, the extensions' stores. */
+export interface ResultSources {
+  batches: BatchStore;
+  reports: ReportStore;
+  submissions: Pick<SubmissionStore, 'getDeliveries'>;
+}
 
 export interface ResultRow {
   student: string;
@@ -71,17 +76,12 @@ export function toCsv(rows: ResultRow[]): string {
  * One row per delivery of a recorded batch, by student: its report's score and verdicts, or
  * ERRORED; BatchNotFoundError when no batch has this ID.
  */
-export async function batchResultRows(
-  deps: { db: Queryable; objects: ObjectStore },
-  batchId: string,
-): Promise<ResultRow[]> {
-  if (!(await createBatchStore(deps.db).get(batchId)))
+export async function batchResultRows(deps: ResultSources, batchId: string): Promise<ResultRow[]> {
+  if (!(await deps.batches.get(batchId)))
     throw new BatchNotFoundError(`batch ${batchId} does not exist`);
   const { reports, failures } = await resultSources(deps, batchId);
   const ids = [...reports.map((r) => r.deliveryId), ...failures.map((f) => f.deliveryId)];
-  const deliveries = new Map(
-    (await createSubmissionStore(deps.db).getDeliveries(ids)).map((d) => [d.id, d]),
-  );
+  const deliveries = new Map((await deps.submissions.getDeliveries(ids)).map((d) => [d.id, d]));
   const out: ResultRow[] = reports.map((r) => ({
     student: deliveries.get(r.deliveryId)?.userId ?? '',
     delivery: r.deliveryId,
@@ -109,10 +109,10 @@ export async function batchResultRows(
 
 /** A batch's results before they are rows: its reports, and the failures of deliveries that
  * have no report (a stored report wins over a failure recorded for the same delivery). */
-async function resultSources(deps: { db: Queryable; objects: ObjectStore }, batchId: string) {
-  const reports = await createReportStore(deps).listForBatch(batchId);
+async function resultSources(deps: Omit<ResultSources, 'submissions'>, batchId: string) {
+  const reports = await deps.reports.listForBatch(batchId);
   const graded = new Set(reports.map((r) => r.deliveryId));
-  const failures = (await createBatchStore(deps.db).listFailures(batchId, null, 1_000_000)).filter(
+  const failures = (await deps.batches.listFailures(batchId, null, 1_000_000)).filter(
     (f) => !graded.has(f.deliveryId),
   );
   return { reports, failures };
@@ -126,7 +126,7 @@ export type BatchTally = Omit<BatchCounters, 'total'> & { graded: ReadonlySet<st
  * (ERRORED included), and which deliveries have a report. The summary is made from this.
  */
 export async function batchTally(
-  deps: { db: Queryable; objects: ObjectStore },
+  deps: Omit<ResultSources, 'submissions'>,
   batchId: string,
 ): Promise<BatchTally> {
   const { reports, failures } = await resultSources(deps, batchId);

@@ -1,5 +1,6 @@
 // Finding, listing and steering batches through Temporal: shared by `zinc batch ...` and the
 // HTTP API, so both answer the same way.
+import { BatchEndedError, BatchNotFoundError } from '../failures.js';
 import { ServiceError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -8,16 +9,6 @@ import { cancelSignal, pauseSignal, resumeSignal } from '../workflows/grading/ba
 import type { batchGradingWorkflow } from '../workflows/grading/batch-grading.js';
 import type { BatchSummary, SteeringRequest } from '../workflows/grading/types.js';
 import type { BatchHandle } from './batch-client.js';
-
-/** A batch that does not exist; the message names it. */
-export class BatchNotFoundError extends Error {
-  override readonly name = 'BatchNotFound';
-}
-
-/** A batch that has ended, asked to do what only a running batch can (pause, resume, cancel). */
-export class BatchEndedError extends Error {
-  override readonly name = 'BatchEnded';
-}
 
 // gRPC status codes (grpc/status.proto) of a server that could not be reached in time.
 const GRPC_DEADLINE_EXCEEDED = 4;

@@ -21,3 +21,10 @@ export const gradingConfigSchema = z.strictObject({
 });
 
 export type GradingDefaults = z.infer<typeof gradingConfigSchema>;
+
+/** The `grading` section: the core's batch defaults. */
+export const gradingSection = {
+  key: 'grading',
+  schema: gradingConfigSchema,
+  env: { ZINC_GRADING_CONCURRENCY: ['concurrency'] },
+} as const;

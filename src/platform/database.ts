@@ -20,8 +20,3 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
-
-/** The database could not be reached or failed; infrastructure, so callers retry. */
-export class DatabaseUnavailableError extends Error {
-  override readonly name = 'DatabaseUnavailable';
-}

@@ -1,20 +1,16 @@
 // The embedded object store: one file per key under a root folder (the data dir's objects/).
 // A key's '/'-separated parts become folders, so keys are validated before they touch a path.
+import {
+  ObjectKeyConflictError,
+  ObjectNotFoundError,
+  ObjectStoreUnavailableError,
+  UnsafeKeyError,
+} from '../failures.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { assertSafeKey, assertSafePrefix, compareKeys } from './object-keys.js';
-import {
-  ObjectNotFoundError,
-  ObjectStoreUnavailableError,
-  UnsafeKeyError,
-  type ObjectStore,
-} from './object-store.js';
-
-/** A key that would need a file where a folder of other keys is, or the other way round. */
-export class ObjectKeyConflictError extends Error {
-  override readonly name = 'ObjectKeyConflict';
-}
+import { type ObjectStore } from './object-store.js';
 
 // Writes go to a temporary file beside the target, then rename over it. The name is short
 // (a key's own name may already be 255 bytes) and reserved, so listings can skip leftovers.

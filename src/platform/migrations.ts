@@ -1,20 +1,10 @@
 // Versioned SQL migrations: each component keeps `NNNN_name.sql` files in a folder, applied in
 // order, each in its own transaction, and recorded in `schema_migrations`.
+import { DatabaseUnavailableError, MigrationChecksumError, MigrationError } from '../failures.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseUnavailableError } from './database.js';
 import type { Database, Queryable } from './database.js';
-
-/** A migrations folder that cannot be used: missing, a badly named file, a repeated version. */
-export class MigrationError extends Error {
-  override readonly name = 'MigrationError';
-}
-
-/** A migration file that was changed after it was applied; the database no longer matches it. */
-export class MigrationChecksumError extends Error {
-  override readonly name = 'MigrationChecksumMismatch';
-}
 
 export interface MigrationFile {
   version: number;

@@ -1,6 +1,6 @@
 // Safe object keys: every key that reaches an object store is built and checked here, so an ID
 // or a student's file name can never climb out of its prefix, on disk or in a bucket.
-import { UnsafeKeyError } from './object-store.js';
+import { UnsafeKeyError } from '../failures.js';
 
 /** The longest key segment, in UTF-8 bytes: most filesystems' limit for one file name. */
 export const MAX_SEGMENT_BYTES = 255;

@@ -5,7 +5,6 @@ import { createDiskObjectStore } from './disk-object-store.js';
 import { assertSafePrefix } from './object-keys.js';
 import type { ObjectStore } from './object-store.js';
 import { dataPaths } from './paths.js';
-import { createS3ObjectStore } from './s3-object-store.js';
 
 function isSafeKeyPrefix(prefix: string): boolean {
   try {
@@ -70,6 +69,21 @@ export const storageConfigSchema = z
 
 export type StorageConfig = z.infer<typeof storageConfigSchema>;
 
+/** The `storage` section: its schema and the environment variables that set its fields. */
+export const storageSection = {
+  key: 'storage',
+  schema: storageConfigSchema,
+  env: {
+    ZINC_STORAGE_KIND: ['kind'],
+    ZINC_S3_ENDPOINT: ['s3', 'endpoint'],
+    ZINC_S3_REGION: ['s3', 'region'],
+    ZINC_S3_BUCKET: ['s3', 'bucket'],
+    ZINC_S3_ACCESS_KEY_ID: ['s3', 'access_key_id'],
+    ZINC_S3_SECRET_ACCESS_KEY: ['s3', 'secret_access_key'],
+    ZINC_S3_KEY_PREFIX: ['s3', 'key_prefix'],
+  },
+} as const;
+
 /** Opens the configured store: `<dataDir>/objects` on disk, or the S3 bucket (created if missing). */
 export async function openObjectStore(
   config: StorageConfig,
@@ -82,6 +96,8 @@ export async function openObjectStore(
   }
   const s3 = config.s3;
   if (s3 === undefined) throw new Error('storage.kind is "s3" but storage.s3 is missing');
+  // The AWS SDK loads only when S3 is configured (it costs most commands ~0.7 s otherwise).
+  const { createS3ObjectStore } = await import('./s3-object-store.js');
   const store = createS3ObjectStore({
     region: s3.region,
     bucket: s3.bucket,

@@ -1,23 +1,5 @@
 // Object storage: one interface, a directory on disk (embedded default) and S3 (production).
 
-/** A key that is not in the object store; `name` is the stable type matched across processes. */
-export class ObjectNotFoundError extends Error {
-  override readonly name = 'ObjectNotFound';
-  constructor(readonly key: string) {
-    super(`object not found: ${key}`);
-  }
-}
-
-/** A key segment or relative path that could escape its prefix, or is otherwise unsafe. */
-export class UnsafeKeyError extends Error {
-  override readonly name = 'UnsafeKey';
-}
-
-/** The storage was unreachable or failed; infrastructure, so callers retry. */
-export class ObjectStoreUnavailableError extends Error {
-  override readonly name = 'ObjectStoreUnavailable';
-}
-
 export interface ObjectStore {
   /** Stores `body` under `key`, replacing what was there; atomic for readers. */
   put(key: string, body: Uint8Array | string, options?: { contentType?: string }): Promise<void>;

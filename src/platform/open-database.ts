@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from './database.js';
 import { dataPaths } from './paths.js';
-import { DatabaseInUseError, openPgliteDatabase } from './pglite-database.js';
+import { DatabaseInUseError } from '../failures.js';
+import { openPgliteDatabase } from './pglite-database.js';
 import type { PgliteServerState } from './pglite-server.js';
 import { openPostgresDatabase } from './postgres-database.js';
 

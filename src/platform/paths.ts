@@ -1,4 +1,5 @@
 // Where zinc's own files are: the checkout (for .tools and scripts) and the data directory.
+import { DataDirExposedError } from '../failures.js';
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,8 @@ export function dataPaths(dataDir: string) {
     databaseSocket: join(dataDir, 'db-socket'),
     databaseServer: join(dataDir, 'db-server.json'),
     objects: join(dataDir, 'objects'),
+    /** Logs of CLI commands (the SDK's messages, kept off the user's terminal). */
+    logs: join(dataDir, 'logs'),
   };
 }
 
@@ -41,11 +44,6 @@ export const SANDBOX_EXPOSED_TREES = [
   '/lib64',
   '/libx32',
 ];
-
-/** The data dir or the checkout lies where a sandbox could see it. */
-export class DataDirExposedError extends Error {
-  override readonly name = 'DataDirExposed';
-}
 
 /**
  * Makes the data dir (mode 0700 when zinc creates it: it holds every delivery and report) after

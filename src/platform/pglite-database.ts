@@ -1,6 +1,7 @@
 // The embedded database: PGlite (PostgreSQL compiled to WebAssembly) in this process, its files
 // in a folder of the data directory. One process at a time may open a folder; a process that
 // stays up serves it to the others over a unix socket (pglite-server.ts).
+import { DatabaseInUseError } from '../failures.js';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -9,18 +10,6 @@ import type { Database, Queryable, QueryResult } from './database.js';
 import { onExit } from './exit-cleanup.js';
 import { servePglite, type PgliteServer, type PgliteServerOptions } from './pglite-server.js';
 import { createSessionLock } from './pglite-session.js';
-
-/** The PGlite folder is open in another live process (two writers would corrupt it). */
-export class DatabaseInUseError extends Error {
-  override readonly name = 'DatabaseInUse';
-  constructor(
-    message: string,
-    /** The process holding it. */
-    readonly holder?: number,
-  ) {
-    super(message);
-  }
-}
 
 type PgliteRunner = Pick<Transaction, 'query' | 'exec'>;
 

@@ -1,9 +1,9 @@
 // The platform services of one zinc process, opened from the configuration and closed together.
-import type { ZincConfig } from './config.js';
+import type { DatabaseConfig } from './database-config.js';
 import type { Database } from './database.js';
 import type { EventBus } from './events.js';
 import { createInProcessEventBus } from './in-process-events.js';
-import { openObjectStore } from './object-store-config.js';
+import { openObjectStore, type StorageConfig } from './object-store-config.js';
 import type { ObjectStore } from './object-store.js';
 import { openDatabase } from './open-database.js';
 import { prepareDataDir } from './paths.js';
@@ -15,6 +15,13 @@ export interface Platform {
   close(): Promise<void>;
 }
 
+/** The sections of zinc's configuration the platform reads. */
+export interface PlatformConfig {
+  data_dir: string;
+  database: DatabaseConfig;
+  storage: StorageConfig;
+}
+
 export interface OpenPlatformOptions {
   /** This process stays up: it serves the embedded database to the others when it opens it. */
   serveDatabase?: boolean;
@@ -22,7 +29,7 @@ export interface OpenPlatformOptions {
 
 /** Opens the database, the object store and the event bus the configuration names. */
 export async function openPlatform(
-  config: ZincConfig,
+  config: PlatformConfig,
   options: OpenPlatformOptions = {},
 ): Promise<Platform> {
   prepareDataDir(config.data_dir);

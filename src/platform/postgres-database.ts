@@ -1,7 +1,7 @@
 // The production database: a PostgreSQL server through a `pg` connection pool.
+import { DatabaseUnavailableError } from '../failures.js';
 import pg from 'pg';
 import type { PoolClient, QueryResult as PgQueryResult } from 'pg';
-import { DatabaseUnavailableError } from './database.js';
 import type { Database, Queryable, QueryResult } from './database.js';
 
 export interface PostgresOptions {

@@ -1,5 +1,6 @@
 // The production object store: a bucket on an S3-compatible server (MinIO in ZINC's
 // deployments, AWS S3 too). Errors are sorted into "not found" and "storage unavailable".
+import { ObjectNotFoundError, ObjectStoreUnavailableError, UnsafeKeyError } from '../failures.js';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -13,12 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { assertSafeKey, assertSafePrefix, compareKeys } from './object-keys.js';
-import {
-  ObjectNotFoundError,
-  ObjectStoreUnavailableError,
-  UnsafeKeyError,
-  type ObjectStore,
-} from './object-store.js';
+import { type ObjectStore } from './object-store.js';
 
 export interface S3ObjectStoreOptions {
   /** e.g. http://127.0.0.1:9000 for MinIO; absent: AWS S3 in `region`. */

@@ -1,15 +1,11 @@
 // Finds the Temporal CLI (which embeds the dev server): ZINC_TEMPORAL_CLI, then .tools/bin, then PATH.
+import { TemporalCliNotFoundError } from '../failures.js';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { projectRoot } from '../platform/paths.js';
 
 export const TEMPORAL_CLI_VERSION = '1.5.1';
-
-/** No Temporal CLI could be found or installed; the message says how to install one. */
-export class TemporalCliNotFoundError extends Error {
-  override readonly name = 'TemporalCliNotFoundError';
-}
 
 const INSTALL_HELP = `Install the Temporal CLI v${TEMPORAL_CLI_VERSION}:
   Linux:  install Go >= 1.24, then run \`npm run tools\` in the zinc checkout

@@ -1,15 +1,11 @@
 // The Temporal client wrapper: connects with retries, knows the namespace and task-queue prefix.
+import { TemporalConnectionError } from '../failures.js';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import type { TLSConfig } from '@temporalio/client';
 import pRetry from 'p-retry';
 import type { TemporalConfig } from './config.js';
 import { formatTaskQueue } from './task-queue.js';
-
-/** Connecting to Temporal failed for good; the message names the address and the cause. */
-export class TemporalConnectionError extends Error {
-  override readonly name = 'TemporalConnectionError';
-}
 
 /** What both the client `Connection` and the worker `NativeConnection` take to reach a server. */
 export interface ConnectionTarget {

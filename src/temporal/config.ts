@@ -61,3 +61,31 @@ export const workerConfigSchema = z.strictObject({
 
 export type TemporalConfig = z.infer<typeof temporalConfigSchema>;
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
+
+/** The `temporal` section: its schema and the environment variables that set its fields. */
+export const temporalSection = {
+  key: 'temporal',
+  schema: temporalConfigSchema,
+  env: {
+    ZINC_TEMPORAL_HOST_PORT: ['host_port'],
+    ZINC_TEMPORAL_NAMESPACE: ['namespace'],
+    ZINC_TEMPORAL_TASK_QUEUE_PREFIX: ['task_queue_prefix'],
+    ZINC_TEMPORAL_API_KEY: ['api_key'],
+    ZINC_TEMPORAL_TLS_CA: ['tls', 'ca'],
+    ZINC_TEMPORAL_TLS_CERT: ['tls', 'cert'],
+    ZINC_TEMPORAL_TLS_KEY: ['tls', 'key'],
+    ZINC_TEMPORAL_TLS_SERVER_NAME: ['tls', 'server_name'],
+    ZINC_TEMPORAL_PORT: ['dev_server', 'port'],
+    ZINC_TEMPORAL_UI_PORT: ['dev_server', 'ui_port'],
+  },
+} as const;
+
+/** The `worker` section: how much one process's workers take on. */
+export const workerSection = {
+  key: 'worker',
+  schema: workerConfigSchema,
+  env: {
+    ZINC_WORKER_MAX_CONCURRENT_ACTIVITIES: ['max_concurrent_activities'],
+    ZINC_WORKER_SHUTDOWN_GRACE_SECS: ['shutdown_grace_secs'],
+  },
+} as const;

@@ -1,4 +1,5 @@
 // The embedded Temporal server: `temporal server start-dev` on a SQLite file in zinc's data dir.
+import { DevServerError } from '../failures.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -11,11 +12,6 @@ import { SEARCH_ATTRIBUTES } from './constants.js';
 import { ensureSearchAttributes, missingSearchAttributes } from './search-attributes.js';
 
 const SERVING = proto.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
-
-/** The dev server did not start or did not become ready; the message holds its last log lines. */
-export class DevServerError extends Error {
-  override readonly name = 'DevServerError';
-}
 
 export interface DevServerOptions {
   /** The Temporal CLI binary (see findTemporalCli). */

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import type { ZincConfig } from '../platform/config.js';
+import type { ZincConfig } from '../config/index.js';
 import { dataPaths, prepareDataDir } from '../platform/paths.js';
 import { findTemporalCli } from './cli-binary.js';
 import { startDevServer, type DevServer } from './dev-server.js';

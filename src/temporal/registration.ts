@@ -1,24 +1,54 @@
 // The RFD's AsActivity/AsWorkflow: how extensions and workflow bundles declare what a worker serves.
+import type { Database } from '../platform/database.js';
+import type { EventBus } from '../platform/events.js';
+import type { ObjectStore } from '../platform/object-store.js';
 
 // Activities take and return serialisable values; `any` keeps each activity's own signature.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ActivityFunction = (...args: any[]) => Promise<unknown>;
 export type ActivityFunctions = Record<string, ActivityFunction>;
 
+/** The platform services an extension is built over (opened by the composition root). */
+export interface PlatformServices {
+  db: Database;
+  objects: ObjectStore;
+  events: EventBus;
+}
+
+/** What a created extension gives its process: its services, and its activities on demand. */
+export interface CreatedExtension<Activities extends ActivityFunctions> {
+  /** Builds the activities its worker serves (only worker processes call it). */
+  activities(): Activities;
+}
+
 /**
- * What an extension exports: its name, the task-queue suffix its worker serves, and a factory
- * that closes its activities over the dependencies the process builds for it.
+ * An extension's front door (its index.ts exports one): its name, the task-queue suffix its
+ * worker serves, its configuration section, its migrations, and `create`, which builds its
+ * service and activities over the platform, its section and what the composition root links
+ * in from others (extensions never import each other).
  */
-export interface ExtensionDescriptor<Deps, Activities extends ActivityFunctions> {
+export interface ExtensionDescriptor<
+  Section,
+  Links,
+  Created extends CreatedExtension<ActivityFunctions>,
+> {
   readonly name: string;
   readonly taskQueue: string;
-  readonly createActivities: (deps: Deps) => Activities;
+  /** Its section of zinc's configuration (key, schema, environment variables). */
+  readonly section: { readonly key: string };
+  /** Its schema: the component name recorded in schema_migrations, and the folder of its files. */
+  readonly migrations: { readonly component: string; readonly dir: string };
+  readonly create: (platform: PlatformServices, section: Section, links: Links) => Created;
 }
 
 /** Declares an extension; an identity function that keeps the factory's types. */
-export function defineExtension<Deps, Activities extends ActivityFunctions>(
-  descriptor: ExtensionDescriptor<Deps, Activities>,
-): ExtensionDescriptor<Deps, Activities> {
+export function defineExtension<
+  Section,
+  Links,
+  Created extends CreatedExtension<ActivityFunctions>,
+>(
+  descriptor: ExtensionDescriptor<Section, Links, Created>,
+): ExtensionDescriptor<Section, Links, Created> {
   return descriptor;
 }
 
@@ -41,16 +71,16 @@ export interface WorkflowRegistration {
 
 export type Registration = ActivityRegistration | WorkflowRegistration;
 
-/** RFD 0010's AsActivity: binds an extension's activities to the dependencies built for them. */
-export function asActivities<Deps, Activities extends ActivityFunctions>(
-  descriptor: ExtensionDescriptor<Deps, Activities>,
-  deps: Deps,
+/** RFD 0010's AsActivity: a created extension's activities, for the worker of its queue. */
+export function asActivities(
+  descriptor: { readonly name: string; readonly taskQueue: string },
+  created: CreatedExtension<ActivityFunctions>,
 ): ActivityRegistration {
   return {
     kind: 'activities',
     extension: descriptor.name,
     taskQueue: descriptor.taskQueue,
-    activities: descriptor.createActivities(deps),
+    activities: created.activities(),
   };
 }
 

@@ -1,16 +1,12 @@
 // Worker lifecycle: one worker per task queue from registrations, graceful shutdown on signals.
+import { TemporalConnectionError, WorkerSetupError } from '../failures.js';
 import { hostname } from 'node:os';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { TemporalConfig, WorkerConfig } from './config.js';
-import { connectionTarget, withConnectRetry, TemporalConnectionError } from './client.js';
+import { connectionTarget, withConnectRetry } from './client.js';
 import type { ActivityFunctions, Registration } from './registration.js';
 import { formatTaskQueue } from './task-queue.js';
 import { WORKER_INFO_ACTIVITY, type WorkerInfo } from './constants.js';
-
-/** The registrations do not make a valid set of workers (no queue, duplicate name...). */
-export class WorkerSetupError extends Error {
-  override readonly name = 'WorkerSetupError';
-}
 
 /** What one task queue's worker serves, after validation. */
 export interface QueuePlan {

@@ -5,10 +5,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApiServer, listenApi } from '../../src/api/server.js';
 import type { ZodApp } from '../../src/api/context.js';
-import { createTokenStore } from '../../src/core/auth.js';
-import { createBatchStore } from '../../src/core/batch-store.js';
-import { createConfigStore } from '../../src/extensions/pipeline/config-store.js';
-import { createSubmissionService } from '../../src/extensions/submission/service.js';
 import { startTestStack, type TestStack } from './stack.js';
 import { tempDir } from './temporal.js';
 
@@ -88,16 +84,9 @@ export async function startApiFixture(): Promise<ApiFixture> {
     ].join('\n'),
   );
   const stack = await startTestStack({ ZINC_CONFIG: configFile });
-  const { platform, config } = stack;
-  const service = createSubmissionService({
-    ...platform,
-    limits: {
-      maxFiles: 100,
-      maxFileBytes: 1 << 20,
-      maxTotalBytes: 1 << 20,
-      maxExpansionRatio: 100,
-    },
-  });
+  const { config } = stack;
+  const { zinc } = stack;
+  const service = zinc.submission.service;
   const { store } = service;
   const now = Date.now();
   const course = await store.ensureCourse({ code: 'COMP2011' });
@@ -116,7 +105,7 @@ export async function startApiFixture(): Promise<ApiFixture> {
     '2020-01-01T00:00:00Z',
     '2020-02-01T00:00:00Z',
   );
-  const configs = createConfigStore(platform);
+  const { configs } = zinc.pipeline.service;
   const { id: configId } = await configs.addVersion(CONFIG, ASSETS);
   for (const c of [quick, slow, closed, other]) await configs.attachToCollection(c.id, configId);
   const { id: otherConfig } = await configs.addVersion(`${CONFIG}# COMP2012's\n`, ASSETS);
@@ -147,14 +136,14 @@ export async function startApiFixture(): Promise<ApiFixture> {
   await deliver(quick.id, 's3', PROGRAMS.broken);
   for (const p of ['p1', 'p2', 'p3']) await deliver(slow.id, p, PROGRAMS.slow);
 
-  const tokenStore = createTokenStore(platform.db);
+  const tokenStore = zinc.core.tokens;
   const tokens: Record<string, string> = {};
   for (const user of ['ta', 'tb', 'x1', 's1', 's2', 's3', 'p1', 'nobody']) {
     tokens[user] = (await tokenStore.create({ userId: user })).token;
   }
 
   await stack.startWorkers();
-  const app = await createApiServer({ config, temporal: stack.temporal, platform });
+  const app = await createApiServer({ config, temporal: stack.temporal, zinc: stack.zinc });
   const url = await listenApi(app, config.api);
 
   return {
@@ -220,6 +209,6 @@ export async function snapshot(fixture: ApiFixture): Promise<Record<string, numb
 
 /** The newest audit row. */
 export async function lastAudit(fixture: ApiFixture) {
-  const rows = await createBatchStore(fixture.stack.platform.db).listAudit();
+  const rows = await fixture.stack.zinc.core.batches.listAudit();
   return rows[rows.length - 1];
 }

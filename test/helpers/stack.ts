@@ -1,9 +1,10 @@
 // Test helper: the whole zinc stack in this process on a real dev server, a real PGlite in a
 // temporary data dir and disk object storage, with every component's workers.
-import { loadConfig, type ZincConfig } from '../../src/platform/config.js';
+import { loadConfig, type ZincConfig } from '../../src/config/index.js';
 import type { Platform } from '../../src/platform/platform.js';
 import { openPlatform } from '../../src/platform/platform.js';
-import { COMPONENTS, migrateAll, openComponents } from '../../src/cli/processes.js';
+import { COMPONENTS, openComponents } from '../../src/main/components.js';
+import { createZinc, migrateComponents, type Zinc } from '../../src/main/zinc.js';
 import { connectTemporalClient, type ZincTemporalClient } from '../../src/temporal/client.js';
 import type { DevServer } from '../../src/temporal/dev-server.js';
 import type { Registration } from '../../src/temporal/registration.js';
@@ -15,6 +16,8 @@ export interface TestStack {
   config: ZincConfig;
   server: DevServer;
   platform: Platform;
+  /** zinc's components over `platform`, built by the composition root. */
+  zinc: Zinc;
   temporal: ZincTemporalClient;
   /** Starts workers for `registrations` (default: every component); stop them with the result. */
   startWorkers(registrations?: Registration[]): Promise<{ stop(): Promise<void> }>;
@@ -23,7 +26,7 @@ export interface TestStack {
 
 /** A fresh stack; `env` holds extra configuration overrides (ZINC_... variables). */
 export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
-  installRuntime('ERROR');
+  installRuntime({ level: 'ERROR' });
   const dataDir = tempDir('zinc-stack-');
   const server = await startTestServer();
   const config = loadConfig({
@@ -32,13 +35,14 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     cwd: dataDir,
   });
   const platform = await openPlatform(config);
-  await migrateAll(platform);
+  await migrateComponents(platform);
   const temporal = await connectTemporalClient(config.temporal, server.address);
   const running: Array<{ workers: WorkerSet; done: Promise<void> }> = [];
   return {
     config,
     server,
     platform,
+    zinc: createZinc(config, platform),
     temporal,
     async startWorkers(registrations) {
       const regs =

@@ -1,7 +1,7 @@
 // Test helper: `zinc worker <component>` as its own OS process, run with the real (compiled) CLI,
 // the way an operator runs one component on a machine of its own.
 import { spawn } from 'node:child_process';
-import type { Component } from '../../src/cli/processes.js';
+import type { Component } from '../../src/main/zinc.js';
 import { repoRoot } from './temporal.js';
 import { zincBin } from './zinc-bin.js';
 

@@ -1,7 +1,7 @@
 // GET /api/audit: the audit rows of the courses the caller is staff of (or of one collection),
 // oldest first, a page at a time.
+import { ForbiddenError } from '../../failures.js';
 import { z } from 'zod';
-import { ForbiddenError } from '../../core/auth.js';
 import { userOf, type ApiContext, type ZodApp } from '../context.js';
 import { errorResponses, idSchema, SECURITY } from '../schemas.js';
 

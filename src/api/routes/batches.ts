@@ -1,12 +1,12 @@
 // Batches: start one (202 with its ID; the same request while it runs gives the same batch),
 // list them, read one (live while it runs), and its results as JSON or CSV.
+import { ForbiddenError } from '../../failures.js';
 import { z } from 'zod';
 import { admitBatch } from '../../core/batch-admission.js';
 import { startBatch } from '../../core/batch-client.js';
-import { batchResultRows, toCsv } from '../../core/batch-results.js';
+import { toCsv } from '../../core/batch-results.js';
 import { listBatches } from '../../core/batch-status.js';
-import { ForbiddenError } from '../../core/auth.js';
-import type { CollectionDetails } from '../../extensions/submission/store-types.js';
+import type { CollectionDetails } from '../../extensions/submission/index.js';
 import { batchViewSchema, describeBatch, locateBatch } from '../batch-view.js';
 import { userOf, type ApiContext, type ZodApp } from '../context.js';
 import { errorResponses, idParamsSchema, idSchema, SECURITY } from '../schemas.js';
@@ -187,7 +187,7 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
       const record = await ctx.batches.get(batchId);
       const collectionId = record?.collectionId ?? (await locateBatch(ctx, batchId)).collectionId;
       await ctx.access.collection(userOf(request), collectionId, 'batch.read');
-      const rows = await batchResultRows(ctx.platform, batchId);
+      const rows = await ctx.zinc.core.results(batchId);
       const accept = request.headers.accept ?? '';
       const csv =
         request.query.format === 'csv' || (!request.query.format && /\btext\/csv\b/i.test(accept));

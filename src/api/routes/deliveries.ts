@@ -1,9 +1,9 @@
 // Deliveries: a student (or staff, as a test delivery) uploads files or an archive to a
 // collection, with the service's limits and refusals; staff list a collection's deliveries, a
 // student lists their own.
+import { CollectionNotFoundError } from '../../failures.js';
 import { z } from 'zod';
-import type { Delivery } from '../../extensions/submission/store-types.js';
-import { CollectionNotFoundError } from '../../extensions/submission/service.js';
+import type { Delivery } from '../../extensions/submission/index.js';
 import { userOf, type ApiContext, type ZodApp } from '../context.js';
 import { booleanQuery, errorResponses, idParamsSchema, SECURITY } from '../schemas.js';
 import { readUpload } from '../upload.js';

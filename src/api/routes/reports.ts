@@ -1,16 +1,9 @@
 // GET /api/reports/:batchId/:deliveryId: the whole report for staff of the course, the
 // student view (hidden tests and hidden outputs removed) for the student whose delivery it is.
+import { ReportNotFoundError } from '../../failures.js';
 import { z } from 'zod';
-import { parseGradingConfig } from '../../extensions/pipeline/config/index.js';
-import type { GradingReport } from '../../extensions/pipeline/report/types.js';
-import { studentView } from '../../extensions/pipeline/report/student-view.js';
 import { userOf, type ApiContext, type ZodApp } from '../context.js';
 import { errorResponses, idSchema, SECURITY } from '../schemas.js';
-
-/** No report of this delivery in this batch: 404. */
-export class ReportNotFoundError extends Error {
-  override readonly name = 'ReportNotFound';
-}
 
 /** Registers the report route. */
 export function registerReportRoutes(app: ZodApp, ctx: ApiContext): void {
@@ -47,41 +40,20 @@ export function registerReportRoutes(app: ZodApp, ctx: ApiContext): void {
         deliveryId,
         'report.read',
       );
-      const record = await ctx.reports.get(batchId, deliveryId);
-      if (!record) {
+      const shown = await ctx.pipeline.reportView(batchId, deliveryId, view);
+      if (!shown) {
         throw new ReportNotFoundError(`batch ${batchId} has no report of delivery ${deliveryId}`);
       }
-      const document = (await ctx.reports.loadDocument(batchId, deliveryId)) as GradingReport;
-      const base = {
+      return {
         batchId,
         deliveryId,
         userId: delivery.userId,
-        configVersion: record.configId,
-        createdAt: record.createdAt,
-      };
-      if (view === 'staff') {
-        return {
-          ...base,
-          view,
-          score: record.score,
-          maxScore: record.maxScore,
-          report: document as unknown as Record<string, unknown>,
-        };
-      }
-      const version = await ctx.configs.getVersion(record.configId);
-      const parsed = parseGradingConfig(version.yaml, {
-        assets: version.assets.map((a) => a.path),
-      });
-      if (!parsed.ok) {
-        throw new Error(`grading config ${record.configId} no longer parses; cannot redact report`);
-      }
-      const redacted = studentView(document, parsed.config, { gradingReleased: false });
-      return {
-        ...base,
-        view,
-        score: redacted.score,
-        maxScore: redacted.maxScore,
-        report: redacted as unknown as Record<string, unknown>,
+        configVersion: shown.record.configId,
+        createdAt: shown.record.createdAt,
+        view: shown.view,
+        score: shown.score,
+        maxScore: shown.maxScore,
+        report: shown.report as unknown as Record<string, unknown>,
       };
     },
   );

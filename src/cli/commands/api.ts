@@ -1,10 +1,9 @@
 // `zinc api`: the HTTP API alone, against the configured Temporal (or a running `zinc up`'s);
 // when no Temporal server runs, the embedded stack is started in this process, as `zinc up` does.
 import type { Command } from 'commander';
-import { openPlatform, type Platform } from '../../platform/platform.js';
+import { openZinc, type Zinc } from '../../main/zinc.js';
 import { startApi, withApiOptions } from '../api-process.js';
 import { configFrom } from '../context.js';
-import { migrateAll } from '../processes.js';
 import { openStack } from '../stack.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -30,15 +29,14 @@ export function registerApi(program: Command): void {
     .action(async (opts: { apiPort?: string; apiHost?: string }, command: Command) => {
       const config = withApiOptions(configFrom(command), opts, command);
       const stack = await openStack(config);
-      let owned: Platform | undefined;
+      let owned: (Zinc & { close(): Promise<void> }) | undefined;
       try {
-        let platform = stack.inProcess?.platform;
-        if (!platform) {
-          owned = await openPlatform(config, { serveDatabase: true });
-          await migrateAll(owned);
-          platform = owned;
+        let zinc = stack.inProcess?.zinc;
+        if (!zinc) {
+          owned = await openZinc(config, { serveDatabase: true });
+          zinc = owned;
         }
-        const api = await startApi(config, stack.temporal.address, platform);
+        const api = await startApi(config, stack.temporal.address, zinc);
         try {
           const lines = [
             `zinc API is up (data dir ${config.data_dir})`,

@@ -1,9 +1,8 @@
 // `zinc audit [--since <time>]`: the audit log, oldest first: every state-changing API request
 // (who, what, when, outcome) and what batches did.
 import type { Command } from 'commander';
-import { createBatchStore } from '../../core/batch-store.js';
 import { configFrom } from '../context.js';
-import { withPlatform } from '../platform-context.js';
+import { withZinc } from '../../main/zinc.js';
 import { printTable } from '../table.js';
 import { parseTimeSpec } from '../time-spec.js';
 
@@ -18,8 +17,8 @@ export function registerAudit(program: Command): void {
     .action(
       async (opts: { since?: string; collection?: string; json?: boolean }, command: Command) => {
         const since = opts.since ? parseTimeSpec(opts.since, '--since', -1) : undefined;
-        const rows = await withPlatform(configFrom(command), ({ db }) =>
-          createBatchStore(db).listAudit({
+        const rows = await withZinc(configFrom(command), ({ core }) =>
+          core.batches.listAudit({
             since: since?.toISOString(),
             ...(opts.collection ? { collectionIds: [opts.collection], courseIds: [] } : {}),
           }),

@@ -1,18 +1,16 @@
 // `zinc config add`: stores a grading-config version with its assets and attaches it to a
 // collection (its newest config becomes the collection's default).
+import { CollectionNotFoundError } from '../../failures.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { createConfigStore } from '../../extensions/pipeline/config-store.js';
 import {
   createToolchainCheck,
   parseGradingConfig,
   readAssetDir,
-} from '../../extensions/pipeline/config/index.js';
-import { CollectionNotFoundError } from '../../extensions/submission/service.js';
-import { createSubmissionStore } from '../../extensions/submission/store.js';
+} from '../../extensions/pipeline/index.js';
 import { configFrom } from '../context.js';
-import { withPlatform } from '../platform-context.js';
+import { withZinc } from '../../main/zinc.js';
 
 export function registerConfigAdd(configCommand: Command): void {
   configCommand
@@ -43,11 +41,11 @@ export function registerConfigAdd(configCommand: Command): void {
             content: await readFile(join(opts.assets!, d.path)),
           })),
         );
-        const id = await withPlatform(configFrom(command), async ({ db, objects }) => {
-          if (!(await createSubmissionStore(db).getCollection(opts.collection))) {
+        const id = await withZinc(configFrom(command), async ({ submission, pipeline }) => {
+          if (!(await submission.store.getCollection(opts.collection))) {
             throw new CollectionNotFoundError(opts.collection);
           }
-          const configs = createConfigStore({ db, objects });
+          const { configs } = pipeline.service;
           const { id } = await configs.addVersion(yaml, assets);
           await configs.attachToCollection(opts.collection, id);
           return id;

@@ -1,5 +1,6 @@
 // `zinc config validate <config.yaml> [--assets <dir>] [--json]`: checks a grading config the way
 // the pipeline will, naming every problem by its YAML path, and prints its version id.
+import { isFailure } from '../../failures.js';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
@@ -9,8 +10,8 @@ import {
   createToolchainCheck,
   parseGradingConfig,
   readAssetDir,
-} from '../../extensions/pipeline/config/index.js';
-import type { AssetDigest, ConfigProblem } from '../../extensions/pipeline/config/index.js';
+} from '../../extensions/pipeline/index.js';
+import type { AssetDigest, ConfigProblem } from '../../extensions/pipeline/index.js';
 
 interface ValidateOptions {
   assets?: string;
@@ -53,7 +54,7 @@ export function registerConfigValidate(configCommand: Command): void {
         const error = err as NodeJS.ErrnoException;
         if (error.name === 'CommanderError') throw err;
         return fail(
-          error.name === 'AssetDirError'
+          isFailure(error, 'AssetDirError')
             ? error.message
             : `cannot read ${file}: ${error.code ?? error.message}`,
         );

@@ -5,18 +5,14 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { startBatch } from '../../core/batch-client.js';
-import { createConfigStore } from '../../extensions/pipeline/config-store.js';
-import { readAssetDir } from '../../extensions/pipeline/config/index.js';
-import { deliveryLimitsFrom } from '../../extensions/submission/config.js';
-import { importDeliveries } from '../../extensions/submission/import.js';
-import { createSubmissionService } from '../../extensions/submission/service.js';
-import type { ZincConfig } from '../../platform/config.js';
-import type { Platform } from '../../platform/platform.js';
+import { readAssetDir } from '../../extensions/pipeline/index.js';
+import { importDeliveries } from '../../extensions/submission/index.js';
+import type { ZincConfig } from '../../config/index.js';
+import { withZinc, type Zinc } from '../../main/zinc.js';
 import { DEMO_COURSE } from '../demo/assignment.js';
 import { DEMO_WINDOW } from '../demo/students.js';
 import { writeDemoAssets, writeDemoImportDir } from '../demo/write-demo.js';
 import { configFrom } from '../context.js';
-import { withPlatform } from '../platform-context.js';
 import { withStack } from '../stack.js';
 import { formatSummary, watchBatch } from '../watch.js';
 
@@ -24,11 +20,7 @@ import { formatSummary, watchBatch } from '../watch.js';
 export const DEMO_TA = 'demo-ta';
 
 /** Writes the demo's files (once), imports them and stores the config; returns the collection. */
-async function prepare(
-  config: ZincConfig,
-  platform: Platform,
-  say: (s: string) => void,
-): Promise<string> {
+async function prepare(config: ZincConfig, zinc: Zinc, say: (s: string) => void): Promise<string> {
   const root = join(config.data_dir, 'demo');
   const importDir = join(root, 'deliveries');
   if (!existsSync(join(root, 'config.yaml'))) {
@@ -39,12 +31,7 @@ async function prepare(
       `Wrote ${written.deliveries} deliveries of ${written.students} students to ${importDir}.\n`,
     );
   }
-  const service = createSubmissionService({
-    db: platform.db,
-    objects: platform.objects,
-    events: platform.events,
-    limits: deliveryLimitsFrom(config.submission),
-  });
+  const service = zinc.submission.service;
   const imported = await importDeliveries(service, importDir, {
     ...DEMO_COURSE,
     startAt: new Date(DEMO_WINDOW.start),
@@ -63,7 +50,7 @@ async function prepare(
       content: await readFile(join(assetsDir, a.path)),
     })),
   );
-  const configs = createConfigStore({ db: platform.db, objects: platform.objects });
+  const configs = zinc.pipeline.service.configs;
   const { id } = await configs.addVersion(
     await readFile(join(root, 'config.yaml'), 'utf8'),
     assets,
@@ -88,8 +75,8 @@ export function registerDemo(program: Command): void {
       };
       await withStack(config, async (stack) => {
         const collectionId = stack.inProcess
-          ? await prepare(config, stack.inProcess.platform, say)
-          : await withPlatform(config, (platform) => prepare(config, platform, say));
+          ? await prepare(config, stack.inProcess.zinc, say)
+          : await withZinc(config, (zinc) => prepare(config, zinc, say));
         const { batchId, handle } = await startBatch(stack.temporal, config.grading, {
           collectionId,
           concurrency: opts.concurrency,

@@ -6,10 +6,7 @@ import { formatTaskQueue } from '../../temporal/task-queue.js';
 import type { healthCheckWorkflow } from '../../workflows/health/health-check.js';
 import { SUBMISSION_TASK_QUEUE } from '../../extensions/submission/constants.js';
 import { PIPELINE_TASK_QUEUE } from '../../extensions/pipeline/constants.js';
-import {
-  describeContainment,
-  detectContainment,
-} from '../../extensions/pipeline/sandbox/cgroups.js';
+import { describeContainment, detectContainment } from '../../extensions/pipeline/index.js';
 import { configFrom } from '../context.js';
 import { withStack } from '../stack.js';
 
@@ -38,7 +35,7 @@ export function registerDoctor(program: Command): void {
           },
         );
         const healthy = missing.length === 0 && answers.every((a) => 'worker' in a);
-        const containment = detectContainment();
+        const containment = detectContainment(config.pipeline.sandbox.containment);
         const report = {
           healthy,
           dataDir: config.data_dir,

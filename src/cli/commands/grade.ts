@@ -1,29 +1,17 @@
 // `zinc grade` and `zinc batch ...`: start, watch, steer and read batches.
+import { BatchEndedError } from '../../failures.js';
 import { existsSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { startBatch, type BatchHandle } from '../../core/batch-client.js';
-import {
-  BatchEndedError,
-  findBatch,
-  listBatches,
-  steerBatch,
-  STEERING_ACTIONS,
-} from '../../core/batch-status.js';
+import { findBatch, listBatches, steerBatch, STEERING_ACTIONS } from '../../core/batch-status.js';
 import { progressQuery } from '../../workflows/grading/batch-grading.js';
 import type { BatchProgress, BatchSummary } from '../../workflows/grading/types.js';
-import type { ZincConfig } from '../../platform/config.js';
+import type { ZincConfig } from '../../config/index.js';
+import { actor } from '../actor.js';
 import { configFrom } from '../context.js';
 import { withStack, type Stack } from '../stack.js';
 import { admitFromCli, reportRefusal } from '../admission.js';
 import { batchResult, formatSummary, watchBatch } from '../watch.js';
-
-/** Who is asking: --as, else ZINC_USER, else the login name. */
-export function actor(opts: { as?: string }): string {
-  return opts.as ?? process.env.ZINC_USER ?? userInfo().username;
-}
-
-export { BatchNotFoundError } from '../../core/batch-status.js';
 
 /** A grading-config version ID (`cfg_` and 16 hex digits). */
 const CONFIG_VERSION_ID = /^cfg_[0-9a-f]{16}$/;
@@ -95,7 +83,7 @@ export function registerGradeCommands(program: Command): Command {
           command.error('zinc grade: --concurrency must be a whole number of at least 1');
         }
         await withStack(config, async (stack) => {
-          const requestedBy = actor(opts);
+          const requestedBy = actor(opts, config);
           // The core decides before any workflow starts; a refusal starts nothing.
           const decision = await admitFromCli(stack, config, {
             collectionId,
@@ -205,10 +193,11 @@ export function registerGradeCommands(program: Command): Command {
       .option('--as <user>', 'who asks (recorded in the audit log)')
       .option('--reason <text>', 'why (recorded in the audit log)')
       .action(async (batchId: string, opts: { as?: string; reason?: string }, command: Command) => {
-        await withStack(configFrom(command), async (stack) => {
+        const config = configFrom(command);
+        await withStack(config, async (stack) => {
           try {
             await steerBatch(stack.temporal, batchId, name, {
-              by: actor(opts),
+              by: actor(opts, config),
               ...(opts.reason ? { reason: opts.reason } : {}),
             });
           } catch (err) {
@@ -238,7 +227,7 @@ export function registerGradeCommands(program: Command): Command {
           const request = {
             collectionId: source.collectionId,
             configVersion: source.configVersion ?? undefined,
-            requestedBy: actor(opts),
+            requestedBy: actor(opts, config),
           };
           const decision = await admitFromCli(stack, config, {
             ...request,

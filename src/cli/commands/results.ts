@@ -1,8 +1,8 @@
 // `zinc batch results <batchId> --format csv|json`: one row per delivery of a batch.
 import type { Command } from 'commander';
-import { batchResultRows, toCsv } from '../../core/batch-results.js';
+import { toCsv } from '../../core/batch-results.js';
 import { configFrom } from '../context.js';
-import { withPlatform } from '../platform-context.js';
+import { withZinc } from '../../main/zinc.js';
 
 export type { ResultRow } from '../../core/batch-results.js';
 export { toCsv } from '../../core/batch-results.js';
@@ -18,9 +18,7 @@ export function registerResults(batch: Command): void {
       if (opts.format !== 'csv' && opts.format !== 'json') {
         command.error(`zinc batch results: --format must be csv or json, not "${opts.format}"`);
       }
-      const rows = await withPlatform(configFrom(command), (platform) =>
-        batchResultRows(platform, batchId),
-      );
+      const rows = await withZinc(configFrom(command), ({ core }) => core.results(batchId));
       process.stdout.write(
         opts.format === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : toCsv(rows),
       );

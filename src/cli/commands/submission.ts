@@ -1,9 +1,10 @@
 // `zinc import`, `zinc collections list`, `zinc deliveries list`: the submission extension's CLI.
+import { CollectionNotFoundError, ImportError } from '../../failures.js';
 import type { Command } from 'commander';
-import { importDeliveries, ImportError } from '../../extensions/submission/import.js';
-import { CollectionNotFoundError } from '../../extensions/submission/service.js';
+import { importDeliveries } from '../../extensions/submission/index.js';
 import { configFrom } from '../context.js';
-import { withSubmission } from '../submission-context.js';
+import { withZinc } from '../../main/zinc.js';
+import { actor } from '../actor.js';
 import { printTable } from '../table.js';
 
 function parseTime(value: string, flag: string): Date {
@@ -27,6 +28,10 @@ export function registerSubmissionCommands(program: Command): void {
     .requiredOption('--collection <name>', 'collection name (created when missing)')
     .option('--start <time>', 'window start of a new collection (default: earliest delivery)')
     .option('--stop <time>', 'window stop of a new collection (default: latest delivery)')
+    .option(
+      '--as <user>',
+      'who imports (made staff of a course this import creates; default ZINC_USER or your login)',
+    )
     .option('--json', 'print the summary as JSON')
     .action(
       async (
@@ -37,26 +42,42 @@ export function registerSubmissionCommands(program: Command): void {
           collection: string;
           start?: string;
           stop?: string;
+          as?: string;
           json?: boolean;
         },
         command: Command,
       ) => {
         const config = configFrom(command);
-        const summary = await withSubmission(config, (service) =>
-          importDeliveries(service, dir, {
+        const importer = actor(opts, config);
+        const summary = await withZinc(config, async ({ submission: { service, store } }) => {
+          const existed = (await store.getCourseByCode(opts.course)) !== null;
+          const result = await importDeliveries(service, dir, {
             course: opts.course,
             activity: opts.activity,
             collection: opts.collection,
             ...(opts.start ? { startAt: parseTime(opts.start, '--start') } : {}),
             ...(opts.stop ? { stopAt: parseTime(opts.stop, '--stop') } : {}),
-          }),
-        );
+          });
+          // Whoever creates a course by importing it is its first staff member, so they can
+          // grade what they imported; an existing course's members are left as they are.
+          const course = await store.getCourseByCode(opts.course);
+          if (!existed && course) {
+            await store.ensureUser({ id: importer });
+            await store.setMember(course.id, importer, 'staff');
+          }
+          return { ...result, courseCreated: !existed, staff: existed ? null : importer };
+        });
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         } else {
           process.stdout.write(
             `Collection ${summary.collectionId}: imported ${summary.imported}, skipped ${summary.skipped} already there, rejected ${summary.rejected.length}.\n`,
           );
+          if (summary.staff !== null) {
+            process.stdout.write(
+              `Course ${opts.course} is new: ${summary.staff} is its staff (zinc user add <id> --course ${opts.course} --role staff adds others).\n`,
+            );
+          }
           for (const r of summary.rejected)
             process.stdout.write(`  rejected ${r.entry}: ${r.reason}\n`);
         }
@@ -81,7 +102,7 @@ export function registerSubmissionCommands(program: Command): void {
         if (opts.role !== 'student' && opts.role !== 'staff') {
           command.error(`zinc user add: --role must be student or staff, not "${opts.role}"`);
         }
-        await withSubmission(configFrom(command), async ({ store }) => {
+        await withZinc(configFrom(command), async ({ submission: { store } }) => {
           const course = await store.getCourseByCode(opts.course);
           if (!course)
             throw new ImportError(
@@ -102,8 +123,8 @@ export function registerSubmissionCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const config = configFrom(command);
-      const collections = await withSubmission(config, (service) =>
-        service.store.listCollections(),
+      const collections = await withZinc(config, ({ submission }) =>
+        submission.store.listCollections(),
       );
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(collections, null, 2)}\n`);
@@ -130,8 +151,8 @@ export function registerSubmissionCommands(program: Command): void {
         command: Command,
       ) => {
         const config = configFrom(command);
-        const deliveries = await withSubmission(config, (service) =>
-          service.store.listDeliveries(collectionId, {
+        const deliveries = await withZinc(config, ({ submission }) =>
+          submission.store.listDeliveries(collectionId, {
             latestOnly: opts.latest ?? false,
             includeTest: opts.includeTest ?? false,
           }),

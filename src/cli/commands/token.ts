@@ -1,11 +1,10 @@
 // `zinc token create|list|revoke`: API tokens. A token is printed once, as the last word of
 // the output; zinc keeps only its sha256.
+import { InvalidTokenRequestError } from '../../failures.js';
 import type { Command } from 'commander';
-import { createTokenStore, InvalidTokenRequestError } from '../../core/auth.js';
 import type { ApiTokenRecord } from '../../core/auth.js';
-import { createSubmissionStore } from '../../extensions/submission/store.js';
 import { configFrom } from '../context.js';
-import { withPlatform } from '../platform-context.js';
+import { withZinc } from '../../main/zinc.js';
 import { printTable } from '../table.js';
 import { parseTimeSpec } from '../time-spec.js';
 
@@ -23,8 +22,8 @@ export function registerTokenCommands(program: Command): void {
       async (opts: { user: string; expires: string; description?: string }, command: Command) => {
         const expiresAt =
           opts.expires === 'never' ? null : parseTimeSpec(opts.expires, '--expires', 1);
-        const made = await withPlatform(configFrom(command), async ({ db }) => {
-          const store = createSubmissionStore(db);
+        const made = await withZinc(configFrom(command), async ({ submission, core }) => {
+          const { store } = submission;
           const roles: string[] = [];
           const collections = await store.listCollections();
           const courses = new Map(collections.map((c) => [c.course.id, c.course.code]));
@@ -37,7 +36,7 @@ export function registerTokenCommands(program: Command): void {
               `${opts.user} is not a member of any course; add them first: zinc user add ${opts.user} --course <code> --role staff|student`,
             );
           }
-          const created = await createTokenStore(db).create({
+          const created = await core.tokens.create({
             userId: opts.user,
             expiresAt,
             ...(opts.description ? { description: opts.description } : {}),
@@ -60,8 +59,8 @@ export function registerTokenCommands(program: Command): void {
     .option('--user <id>', "only this user's tokens")
     .option('--json', 'print JSON')
     .action(async (opts: { user?: string; json?: boolean }, command: Command) => {
-      const tokens: ApiTokenRecord[] = await withPlatform(configFrom(command), ({ db }) =>
-        createTokenStore(db).list(opts.user),
+      const tokens: ApiTokenRecord[] = await withZinc(configFrom(command), ({ core }) =>
+        core.tokens.list(opts.user),
       );
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(tokens, null, 2)}\n`);
@@ -84,8 +83,8 @@ export function registerTokenCommands(program: Command): void {
     .command('revoke <tokenId>')
     .description('revoke a token: requests with it get 401 from now on')
     .action(async (tokenId: string, _opts, command: Command) => {
-      const revoked = await withPlatform(configFrom(command), ({ db }) =>
-        createTokenStore(db).revoke(tokenId),
+      const revoked = await withZinc(configFrom(command), ({ core }) =>
+        core.tokens.revoke(tokenId),
       );
       if (!revoked) {
         throw new InvalidTokenRequestError(`there is no unrevoked token ${tokenId}`);

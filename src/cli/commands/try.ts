@@ -2,6 +2,7 @@
 // with a grading config on this machine, in the sandbox, without Temporal, and prints the report.
 // Exit 0 whatever the student's verdict, 1 when the config (or a folder) is not usable, 2 when
 // the machine cannot grade (sandbox unavailable...).
+import { TryInputError, isFailure } from '../../failures.js';
 import { lstat, readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
@@ -11,32 +12,17 @@ import {
   createToolchainCheck,
   parseGradingConfig,
   readAssetDir,
-} from '../../extensions/pipeline/config/index.js';
-import type { AssetDigest } from '../../extensions/pipeline/config/index.js';
-import { formatReportText } from '../../extensions/pipeline/report/index.js';
-import { runPipeline } from '../../extensions/pipeline/runner/index.js';
-import type { PipelineFile } from '../../extensions/pipeline/runner/index.js';
-import type { SandboxOptions } from '../../extensions/pipeline/sandbox/index.js';
+} from '../../extensions/pipeline/index.js';
+import type { AssetDigest } from '../../extensions/pipeline/index.js';
+import { formatReportText } from '../../extensions/pipeline/index.js';
+import { runPipeline } from '../../extensions/pipeline/index.js';
+import type { PipelineFile } from '../../extensions/pipeline/index.js';
+import { sandboxOptionsFrom } from '../../extensions/pipeline/index.js';
+import { configFrom } from '../context.js';
 
 interface TryOptions {
   assets?: string;
   json?: boolean;
-}
-
-/** A folder `zinc try` cannot read as plain files. */
-class TryInputError extends Error {
-  override readonly name = 'TryInputError';
-}
-
-/**
- * Where the sandbox's parts are when not the defaults: ZINC_SANDBOX_BWRAP (the bubblewrap
- * binary) and ZINC_SANDBOX_LAUNCHER (the launcher built by scripts/build-sandbox-helper.sh).
- */
-export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxOptions {
-  const options: SandboxOptions = {};
-  if (env.ZINC_SANDBOX_BWRAP) options.bwrapPath = env.ZINC_SANDBOX_BWRAP;
-  if (env.ZINC_SANDBOX_LAUNCHER) options.launcherPath = env.ZINC_SANDBOX_LAUNCHER;
-  return options;
 }
 
 /** Adds `try` to the `zinc` command. */
@@ -84,7 +70,7 @@ export function registerTry(program: Command): void {
         files = await readDeliveryDir(deliveryDir);
       } catch (err) {
         const error = err as NodeJS.ErrnoException;
-        const known = error.name === 'AssetDirError' || error.name === 'TryInputError';
+        const known = isFailure(error, 'AssetDirError', 'TryInputError');
         return fail(
           known
             ? error.message
@@ -121,12 +107,12 @@ export function registerTry(program: Command): void {
           files,
           assets,
           signal: controller.signal,
-          sandboxOptions: sandboxOptionsFromEnv(),
+          sandboxOptions: sandboxOptionsFrom(configFrom(command).pipeline),
         });
         write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReportText(report));
       } catch (err) {
         const error = err as Error;
-        if (error.name === 'PipelineConfigError') return fail(error.message, 1);
+        if (isFailure(error, 'PipelineConfigError')) return fail(error.message, 1);
         return fail(`cannot grade on this machine: ${error.name}: ${error.message}`, 2);
       } finally {
         process.removeListener('SIGINT', interrupt);

@@ -4,14 +4,11 @@ import type { Command } from 'commander';
 import { acquireTemporalServer } from '../../temporal/embedded.js';
 import { installRuntime } from '../../temporal/runtime.js';
 import { createWorkerSet, runUntilAborted } from '../../temporal/worker.js';
-import { COMPONENTS, openComponents, type Component } from '../processes.js';
+import { COMPONENTS, openComponents, type Component } from '../../main/components.js';
 import { configFrom } from '../context.js';
-import type { ZincConfig } from '../../platform/config.js';
+import type { ZincConfig } from '../../config/index.js';
 import { startApi, withApiOptions, type RunningApi } from '../api-process.js';
-import {
-  describeContainment,
-  detectContainment,
-} from '../../extensions/pipeline/sandbox/cgroups.js';
+import { describeContainment, detectContainment } from '../../extensions/pipeline/index.js';
 
 /**
  * Serves `components` until SIGINT or SIGTERM. A signal during start-up stops what has started
@@ -49,7 +46,7 @@ async function serve(
       const set = await openComponents(config, components);
       try {
         stopping.signal.throwIfAborted();
-        if (options.api) api = await startApi(config, server.address, set.platform);
+        if (options.api) api = await startApi(config, server.address, set.zinc);
         stopping.signal.throwIfAborted();
         const workers = await createWorkerSet({
           temporal: config.temporal,
@@ -65,7 +62,9 @@ async function serve(
             ...(api ? [`  API:         ${api.url} (OpenAPI: ${api.url}/api/openapi.json)`] : []),
             `  task queues: ${workers.taskQueues.join(', ')}`,
             ...(components.includes('pipeline')
-              ? [`  sandbox:     ${describeContainment(detectContainment())}`]
+              ? [
+                  `  sandbox:     ${describeContainment(detectContainment(config.pipeline.sandbox.containment))}`,
+                ]
               : []),
             'Press Ctrl-C to stop.',
           ];

@@ -1,20 +1,10 @@
 // Writes the demo to disk in the shapes zinc's own commands read: deliveries as a `zinc import`
 // folder, the grading config as config.yaml beside its assets folder.
+import { DemoDirNotEmptyError } from '../../failures.js';
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DEMO_ASSETS, DEMO_CONFIG_YAML } from './assignment.js';
 import { demoDeliveries } from './students.js';
-
-/** The import folder already holds entries: importing it would mix them with the demo's. */
-export class DemoDirNotEmptyError extends Error {
-  override readonly name = 'DemoDirNotEmpty';
-  constructor(
-    readonly dir: string,
-    entries: number,
-  ) {
-    super(`${dir} already holds ${entries} entries; the demo deliveries need an empty folder`);
-  }
-}
 
 async function entriesOf(dir: string): Promise<string[]> {
   try {

@@ -1,6 +1,6 @@
 // The core's batch bookkeeping on zinc-core-default: the batch record, its failures, its
 // summary document and `batch.completed` event, and the audit log.
-import type { Queryable } from '../../platform/database.js';
+import type { ReportStore } from '../../extensions/pipeline/index.js';
 import type { EventBus } from '../../platform/events.js';
 import { objectKey } from '../../platform/object-keys.js';
 import type { ObjectStore } from '../../platform/object-store.js';
@@ -14,9 +14,9 @@ import { batchTally } from '../batch-results.js';
 import type { AuditEntry, BatchStore } from '../batch-store.js';
 
 export interface BookkeepingDeps {
-  /** The database the batch's reports and failures are read from, for its summary. */
-  db: Queryable;
   batches: BatchStore;
+  /** The pipeline extension's reports, read for a batch's summary. */
+  reports: ReportStore;
   objects: ObjectStore;
   events: EventBus;
 }

@@ -1,33 +1,15 @@
 // Grading-config versions: immutable (content-addressed) YAML plus assets, the text and assets in
 // object storage, the index in the database; and which versions each collection is graded with.
+import { ConfigAssetError, ConfigNotAttachedError, ConfigNotFoundError } from '../../failures.js';
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../../platform/database.js';
 import { objectKey, safeRelativePath } from '../../platform/object-keys.js';
 import type { ObjectStore } from '../../platform/object-store.js';
 import { configVersionId } from './config/index.js';
 
-/** No config version has this ID; non-retryable. */
-export class ConfigNotFoundError extends Error {
-  override readonly name = 'ConfigNotFound';
-}
-
-/** A config version that exists but is not attached to the collection a batch grades; a batch
- * may use only its collection's configs (non-retryable). */
-export class ConfigNotAttachedError extends Error {
-  override readonly name = 'ConfigNotAttached';
-}
-
 /** The message of a ConfigNotAttached failure, the same from the core and the activities. */
 export function configNotAttachedMessage(configId: string, collectionId: string): string {
   return `grading config ${configId} is not attached to collection ${collectionId}; a batch may use only its collection's configs (zinc config add <config.yaml> --collection ${collectionId} attaches one)`;
-}
-
-/**
- * A stored version cannot be used: an asset is gone from object storage or no longer matches its
- * recorded sha256. Retrying cannot bring it back, so it is not retried.
- */
-export class ConfigAssetError extends Error {
-  override readonly name = 'ConfigAssetInvalid';
 }
 
 export interface ConfigAsset {

@@ -35,17 +35,6 @@ export interface PipelineOutcome {
   reused: boolean;
 }
 
-/** Failure types of ExecutePipeline that retrying cannot fix. */
-export const NON_RETRYABLE_PIPELINE_ERRORS = [
-  'ConfigNotFound',
-  'ConfigNotAttached',
-  'InvalidConfig',
-  'PipelineConfigError',
-  'DeliveryFilesMissing',
-  'DeliveryNotFound',
-  'DeliveryNotInCollection',
-];
-
 /** Input of `FindReport`: the report a batch may already have for a delivery. */
 export interface FindReportInput {
   batchId: string;

@@ -1,5 +1,6 @@
 // Reports: one JSON document per (batch, delivery) in object storage under a key fixed by the
 // pair, and a summary row in the database. Saving twice keeps the first, document and row alike.
+import { ReportStoreReadOnlyError } from '../../failures.js';
 import type { Database, Queryable } from '../../platform/database.js';
 import { objectKey } from '../../platform/object-keys.js';
 import type { ObjectStore } from '../../platform/object-store.js';
@@ -61,11 +62,6 @@ const toRecord = (row: ReportRow): ReportRecord => ({
 /** The object key of the report of `deliveryId` in `batchId`: fixed by the pair. */
 export function reportKey(batchId: string, deliveryId: string): string {
   return objectKey('reports', batchId, `${deliveryId}.json`);
-}
-
-/** save was called on a store opened over a bare Queryable (one connection or transaction). */
-export class ReportStoreReadOnlyError extends Error {
-  override readonly name = 'ReportStoreReadOnly';
 }
 
 /** A Database (every process's is) rather than one connection or transaction: save needs

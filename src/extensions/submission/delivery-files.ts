@@ -1,6 +1,7 @@
 // A delivery's files, from loose files or a zip/tar(.gz) archive, checked against the limits.
 // Hostile archives are expected: absolute paths, "..", links, devices, zip bombs, invisible or
 // non-UTF-8 names and look-alike twins are refused (delivery-names.ts has the name rules).
+import { DeliveryRejectedError } from '../../failures.js';
 import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
@@ -36,11 +37,6 @@ export interface ManifestEntry {
   path: string;
   size: number;
   sha256: string;
-}
-
-/** A delivery that breaks a rule; the message says which file, its size and the limit. */
-export class DeliveryRejectedError extends Error {
-  override readonly name = 'DeliveryRejected';
 }
 
 const MiB = 1024 * 1024;

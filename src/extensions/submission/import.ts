@@ -1,13 +1,9 @@
 // `zinc import`: a folder with one entry per delivery becomes a collection's deliveries.
 // Entries are `<studentId>` or `<studentId>@<ISO-8601 time>`, each a folder or an archive.
+import { DeliveryRejectedError, ImportError } from '../../failures.js';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  DeliveryRejectedError,
-  DeliveryTree,
-  type DeliveryFile,
-  type DeliveryLimits,
-} from './delivery-files.js';
+import { DeliveryTree, type DeliveryFile, type DeliveryLimits } from './delivery-files.js';
 import {
   decodeName,
   printableBytes,
@@ -31,11 +27,6 @@ export interface ImportSummary {
   imported: number;
   skipped: number;
   rejected: Array<{ entry: string; reason: string }>;
-}
-
-/** An import that cannot start at all (the folder is missing, a flag is wrong). */
-export class ImportError extends Error {
-  override readonly name = 'ImportError';
 }
 
 const ARCHIVE_SUFFIX = /\.(zip|tar|tar\.gz|tgz)$/i;

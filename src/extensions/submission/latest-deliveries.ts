@@ -1,12 +1,12 @@
 // Pages of a collection's latest deliveries (one per user), in user-ID order, for batches of
 // up to 100,000 deliveries: keyset pagination on the user ID, one indexed query per page.
+import { InvalidSubmissionInputError } from '../../failures.js';
 import type { Queryable } from '../../platform/database.js';
 import { MAX_LATEST_DELIVERIES_PAGE_SIZE } from './constants.js';
 import type { LatestDeliveriesPage } from './constants.js';
 import { collectionExists } from './store-deliveries.js';
 import { LATEST_DELIVERY_COLUMNS, toLatestDelivery } from './store-rows.js';
 import type { LatestDeliveryRow } from './store-rows.js';
-import { InvalidSubmissionInputError } from './store-types.js';
 
 export interface LatestDeliveriesOptions {
   /** From the previous page's `nextCursor`; absent for the first page. */

@@ -1,12 +1,12 @@
 // The submission service: courses, activities, collections, and deliveries accepted whole or
 // not at all (files stored first, then the row; a refused or duplicate delivery leaves nothing).
+import { CollectionNotFoundError, DeliveryRejectedError } from '../../failures.js';
 import type { Database } from '../../platform/database.js';
 import type { EventBus } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { objectKey } from '../../platform/object-keys.js';
 import type { ObjectStore } from '../../platform/object-store.js';
 import {
-  DeliveryRejectedError,
   checkFiles,
   manifestOf,
   readArchive,
@@ -15,14 +15,6 @@ import {
 } from './delivery-files.js';
 import { quotedName } from './delivery-names.js';
 import { createSubmissionStore, type CollectionDetails, type Delivery } from './store.js';
-
-/** No collection has this ID; non-retryable wherever it surfaces. */
-export class CollectionNotFoundError extends Error {
-  override readonly name = 'CollectionNotFound';
-  constructor(readonly collectionId: string) {
-    super(`collection ${collectionId} does not exist`);
-  }
-}
 
 export interface SubmissionServiceDeps {
   db: Database;

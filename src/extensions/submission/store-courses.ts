@@ -1,4 +1,5 @@
 // Courses, users, memberships, activities and collections: get-or-create by natural key.
+import { InvalidSubmissionInputError } from '../../failures.js';
 import type { Queryable } from '../../platform/database.js';
 import { newId } from '../../platform/ids.js';
 import {
@@ -11,7 +12,6 @@ import {
   toUser,
 } from './store-rows.js';
 import type { ActivityRow, CollectionRow, CourseRow, UserRow } from './store-rows.js';
-import { InvalidSubmissionInputError } from './store-types.js';
 import type {
   Activity,
   Collection,

@@ -1,10 +1,10 @@
 // Deliveries: idempotent insert (an import run twice adds nothing), lookup and listing.
+import { InvalidSubmissionInputError } from '../../failures.js';
 import type { Queryable } from '../../platform/database.js';
 import { newId } from '../../platform/ids.js';
 import { isForeignKeyViolation, requireText } from './store-courses.js';
 import { DELIVERY_COLUMNS, toDelivery, toTimestamp } from './store-rows.js';
 import type { DeliveryRow } from './store-rows.js';
-import { InvalidSubmissionInputError } from './store-types.js';
 import type { Delivery, ManifestEntry, NewDelivery } from './store-types.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;

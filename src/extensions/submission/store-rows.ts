@@ -1,7 +1,7 @@
 // Database rows of the submission schema and their mapping to the store's records.
+import { InvalidSubmissionInputError } from '../../failures.js';
 import type { LatestDelivery } from './constants.js';
 import type { Activity, Collection, Course, Delivery, ManifestEntry, User } from './store-types.js';
-import { InvalidSubmissionInputError } from './store-types.js';
 
 export interface CourseRow {
   id: string;

@@ -74,8 +74,3 @@ export interface NewDelivery {
   isTest?: boolean;
   objectKey: string;
 }
-
-/** Input the store refuses before it reaches SQL: the message names the field and value. */
-export class InvalidSubmissionInputError extends Error {
-  override readonly name = 'InvalidSubmissionInput';
-}

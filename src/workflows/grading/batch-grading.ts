@@ -27,10 +27,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BookkeepingActivities } from '../../core/activities/bookkeeping.js';
-import type { DeliveryActivities } from '../../extensions/submission/activities/deliveries.js';
-import type { PipelineActivities } from '../../extensions/pipeline/activities/execute-pipeline.js';
-import type { BatchSupportActivities } from '../../extensions/pipeline/activities/batch-support.js';
-import { NON_RETRYABLE_PIPELINE_ERRORS } from '../../extensions/pipeline/constants.js';
+import type { DeliveryActivities } from '../../extensions/submission/index.js';
+import type { PipelineActivities } from '../../extensions/pipeline/index.js';
+import type { BatchSupportActivities } from '../../extensions/pipeline/index.js';
+import { NON_RETRYABLE_FAILURES, failureSpec } from '../../failures.js';
 import type { PipelineOutcome } from '../../extensions/pipeline/constants.js';
 import { headlineVerdict } from './verdicts.js';
 import type {
@@ -47,14 +47,6 @@ export const pauseSignal = defineSignal<[SteeringRequest]>('pause');
 export const resumeSignal = defineSignal<[SteeringRequest]>('resume');
 export const cancelSignal = defineSignal<[SteeringRequest]>('cancel');
 
-/** Failures that stop the whole batch: the config is at fault, so every delivery would fail. */
-const FATAL_ERRORS = [
-  'ConfigNotFound',
-  'ConfigNotAttached',
-  'InvalidConfig',
-  'PipelineConfigError',
-];
-const VALIDATION_ERRORS = ['CollectionNotFound', 'InvalidSubmissionInput', ...FATAL_ERRORS];
 /** Failures kept in the workflow (all are in the database). */
 const MAX_FAILURES_KEPT = 50;
 /** History events one delivery may cost, to decide when to continue as new. */
@@ -72,6 +64,11 @@ function describeFailure(err: unknown): string {
   if (cause instanceof ApplicationFailure) return `${cause.type ?? 'Error'}: ${cause.message}`;
   if (cause instanceof TimeoutFailure) return `timed out (${cause.timeoutType})`;
   return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** A failure the validation activities end with for good: the batch cannot start. */
+function isNonRetryable(type: string | undefined): boolean {
+  return type !== undefined && (NON_RETRYABLE_FAILURES as readonly string[]).includes(type);
 }
 
 function failureType(err: unknown): string | undefined {
@@ -93,13 +90,13 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
     startToCloseTimeout: '60s',
     retry: {
       ...infraRetry,
-      nonRetryableErrorTypes: ['CollectionNotFound', 'InvalidSubmissionInput'],
+      nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES],
     },
   });
   const support = proxyActivities<BatchSupportActivities>({
     taskQueue: q.pipeline,
     startToCloseTimeout: '60s',
-    retry: { ...infraRetry, nonRetryableErrorTypes: ['ConfigNotFound', 'InvalidConfig'] },
+    retry: { ...infraRetry, nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES] },
   });
 
   const carried = input.carried;
@@ -203,7 +200,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
         backoffCoefficient: 2,
         maximumInterval: `${input.retry.maxIntervalSecs}s`,
         maximumAttempts: input.retry.maxAttempts,
-        nonRetryableErrorTypes: NON_RETRYABLE_PIPELINE_ERRORS,
+        nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES],
       },
     });
 
@@ -236,7 +233,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
         countGraded(outcome);
       } catch (err) {
         if (isCancellation(err)) return; // cancelled in flight: not graded, not counted
-        if (FATAL_ERRORS.includes(failureType(err) ?? '')) {
+        if (failureSpec(failureType(err))?.stopsBatch === true) {
           fatal ??= describeFailure(err);
           gradingScope.cancel();
           return;
@@ -323,7 +320,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
   } catch (err) {
     if (isCancellation(err)) {
       cancel ??= { by: 'temporal' };
-    } else if (VALIDATION_ERRORS.includes(failureType(err) ?? '')) {
+    } else if (isNonRetryable(failureType(err))) {
       fatal ??= describeFailure(err);
     } else if (err instanceof ApplicationFailure && err.type === 'NotAllowed') {
       fatal ??= err.message;

@@ -1,10 +1,10 @@
 // Activities a batch calls around the grading itself: which config version to use (checked,
 // and attached to the collection), whether a delivery's report was stored after all, and the
 // score statistics of its reports for the summary.
-import { ApplicationFailure } from '@temporalio/common';
-import type { Queryable } from '../../../platform/database.js';
+import { isFailure } from '../../../failures.js';
+import { activityFailure } from '../../../temporal/failures.js';
 import { parseGradingConfig, type GradingConfig } from '../config/index.js';
-import type { ConfigStore } from '../config-store.js';
+import type { PipelineService } from '../service.js';
 import type {
   BatchScoreStats,
   ConfigDescription,
@@ -12,7 +12,6 @@ import type {
   FindReportInput,
   PipelineOutcome,
 } from '../constants.js';
-import type { ReportStore } from '../report-store.js';
 import { outcome } from './execute-pipeline.js';
 
 /** An upper bound of one pipeline run: each command at its wall-time limit. */
@@ -29,11 +28,8 @@ export function worstCaseSecs(config: GradingConfig): number {
 }
 
 /** The pipeline extension's batch-support activities. */
-export function createBatchSupportActivities(deps: {
-  db: Queryable;
-  configs: ConfigStore;
-  reports: ReportStore;
-}) {
+export function createBatchSupportActivities(deps: { service: PipelineService }) {
+  const { configs, reports } = deps.service;
   return {
     /**
      * Resolves and checks the config version: it must be attached to the collection. Unknown,
@@ -42,34 +38,33 @@ export function createBatchSupportActivities(deps: {
     async DescribeConfig(input: DescribeConfigInput): Promise<ConfigDescription> {
       let id = input.configVersion;
       if (id !== undefined) {
-        await deps.configs.requireAttached(input.collectionId, id).catch((err: Error) => {
-          if (err.name === 'ConfigNotFound' || err.name === 'ConfigNotAttached') {
-            throw ApplicationFailure.nonRetryable(err.message, err.name);
+        await configs.requireAttached(input.collectionId, id).catch((err: Error) => {
+          if (isFailure(err, 'ConfigNotFound', 'ConfigNotAttached')) {
+            throw activityFailure(err.name, err.message);
           }
           throw err;
         });
       } else {
-        const attached = await deps.configs.listForCollection(input.collectionId);
+        const attached = await configs.listForCollection(input.collectionId);
         if (attached.length === 0) {
-          throw ApplicationFailure.nonRetryable(
-            `collection ${input.collectionId} has no grading config: add one with zinc config add`,
+          throw activityFailure(
             'ConfigNotFound',
+            `collection ${input.collectionId} has no grading config: add one with zinc config add`,
           );
         }
         id = attached[0]!.id;
       }
-      const version = await deps.configs.getVersion(id).catch((err: Error) => {
-        if (err.name === 'ConfigNotFound')
-          throw ApplicationFailure.nonRetryable(err.message, 'ConfigNotFound');
+      const version = await configs.getVersion(id).catch((err: Error) => {
+        if (isFailure(err, 'ConfigNotFound')) throw activityFailure('ConfigNotFound', err.message);
         throw err;
       });
       const parsed = parseGradingConfig(version.yaml, {
         assets: version.assets.map((a) => a.path),
       });
       if (!parsed.ok) {
-        throw ApplicationFailure.nonRetryable(
-          `grading config ${id} is not valid: ${parsed.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+        throw activityFailure(
           'InvalidConfig',
+          `grading config ${id} is not valid: ${parsed.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
         );
       }
       const tests = parsed.config.stages.reduce(
@@ -89,43 +84,13 @@ export function createBatchSupportActivities(deps: {
      * attempts ran out may still have been graded (its completion lost on the way back).
      */
     async FindReport(input: FindReportInput): Promise<PipelineOutcome | null> {
-      const record = await deps.reports.get(input.batchId, input.deliveryId);
+      const record = await reports.get(input.batchId, input.deliveryId);
       return record ? outcome(record, true) : null;
     },
 
     /** Mean, median and a ten-bucket histogram of the batch's scores in percent. */
     async SummarizeBatchScores(input: { batchId: string }): Promise<BatchScoreStats> {
-      const { rows } = await deps.db.query<{
-        n: number | string;
-        mean: number | null;
-        median: number | null;
-      }>(
-        `SELECT count(*) AS n,
-                avg(100 * score / max_score) AS mean,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY 100 * score / max_score) AS median
-           FROM reports WHERE batch_id = $1 AND max_score > 0`,
-        [input.batchId],
-      );
-      const buckets = await deps.db.query<{ bucket: number; n: number | string }>(
-        `SELECT least(floor(100 * score / max_score / 10), 9)::int AS bucket, count(*) AS n
-           FROM reports WHERE batch_id = $1 AND max_score > 0 GROUP BY 1`,
-        [input.batchId],
-      );
-      const histogram = Array.from({ length: 10 }, () => 0);
-      for (const b of buckets.rows) histogram[Math.max(0, b.bucket)] = Number(b.n);
-      const { rows: all } = await deps.db.query<{ n: number | string }>(
-        'SELECT count(*) AS n FROM reports WHERE batch_id = $1',
-        [input.batchId],
-      );
-      const row = rows[0];
-      const round = (x: number | null | undefined) =>
-        x === null || x === undefined ? null : Math.round(Number(x) * 100) / 100;
-      return {
-        reports: Number(all[0]?.n ?? 0),
-        meanPercent: Number(row?.n ?? 0) > 0 ? round(row?.mean) : null,
-        medianPercent: Number(row?.n ?? 0) > 0 ? round(row?.median) : null,
-        histogram,
-      };
+      return deps.service.scoreStatistics(input.batchId);
     },
   };
 }

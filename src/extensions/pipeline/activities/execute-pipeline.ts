@@ -5,6 +5,8 @@
 // collection and the config version must be attached to it. Each failure it ends with is typed
 // by the error's stable name (ConfigNotFound, ConfigNotAttached, SandboxUnavailable...) and is
 // non-retryable when the config or the input is at fault.
+import { isFailure } from '../../../failures.js';
+import { activityFailure, isConfigFailure } from '../../../temporal/failures.js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, TemporalFailure } from '@temporalio/common';
 import type { EventBus } from '../../../platform/events.js';
@@ -60,12 +62,11 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
 
   async function load(version: string): Promise<LoadedConfig> {
     const version_ = await deps.configs.loadVersion(version).catch((err: Error) => {
-      if (err.name === 'ConfigNotFound')
-        throw ApplicationFailure.nonRetryable(err.message, 'ConfigNotFound');
-      if (err.name === 'ConfigAssetInvalid') {
-        throw ApplicationFailure.nonRetryable(
-          `grading config ${version} is not valid: ${err.message}`,
+      if (isFailure(err, 'ConfigNotFound')) throw activityFailure('ConfigNotFound', err.message);
+      if (isFailure(err, 'ConfigAssetInvalid')) {
+        throw activityFailure(
           'InvalidConfig',
+          `grading config ${version} is not valid: ${err.message}`,
         );
       }
       throw err;
@@ -73,17 +74,17 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
     const assets = version_.files.map((f) => f.path);
     const plain = parseGradingConfig(version_.yaml, { assets });
     if (!plain.ok) {
-      throw ApplicationFailure.nonRetryable(
-        `grading config ${version} is not valid: ${plain.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      throw activityFailure(
         'InvalidConfig',
+        `grading config ${version} is not valid: ${plain.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
       );
     }
     // A toolchain missing on this worker is its problem, not the config's: another may have it.
     const here = parseGradingConfig(version_.yaml, { assets, checkToolchain: toolchains });
     if (!here.ok) {
-      throw ApplicationFailure.retryable(
-        `this worker cannot run grading config ${version}: ${here.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      throw activityFailure(
         'ToolchainMissing',
+        `this worker cannot run grading config ${version}: ${here.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
       );
     }
     return { config: here.config, assets: version_.files };
@@ -108,21 +109,18 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
   async function checkedFilesPrefix(input: ExecutePipelineInput): Promise<string> {
     const location = await deps.deliveries.locate(input.deliveryId);
     if (!location) {
-      throw ApplicationFailure.nonRetryable(
-        `delivery ${input.deliveryId} does not exist`,
-        'DeliveryNotFound',
-      );
+      throw activityFailure('DeliveryNotFound', `delivery ${input.deliveryId} does not exist`);
     }
     const collectionId = input.collectionId ?? location.collectionId;
     if (location.collectionId !== collectionId) {
-      throw ApplicationFailure.nonRetryable(
-        `delivery ${input.deliveryId} does not belong to collection ${collectionId}; a batch grades only its own collection's deliveries`,
+      throw activityFailure(
         'DeliveryNotInCollection',
+        `delivery ${input.deliveryId} does not belong to collection ${collectionId}; a batch grades only its own collection's deliveries`,
       );
     }
     await deps.configs.requireAttached(collectionId, input.configVersion).catch((err: Error) => {
-      if (err.name === 'ConfigNotFound' || err.name === 'ConfigNotAttached') {
-        throw ApplicationFailure.nonRetryable(err.message, err.name);
+      if (isFailure(err, 'ConfigNotFound', 'ConfigNotAttached')) {
+        throw activityFailure(err.name, err.message);
       }
       throw err;
     });
@@ -138,9 +136,9 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
 
     const keys = await deps.objects.list(prefix);
     if (keys.length === 0) {
-      throw ApplicationFailure.nonRetryable(
-        `delivery ${input.deliveryId} has no files under ${prefix}`,
+      throw activityFailure(
         'DeliveryFilesMissing',
+        `delivery ${input.deliveryId} has no files under ${prefix}`,
       );
     }
     const files = await Promise.all(
@@ -194,7 +192,7 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       try {
         return await execute(input);
       } catch (err) {
-        throw activityFailure(err);
+        throw asActivityFailure(err);
       }
     },
   };
@@ -206,7 +204,7 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
  * shutting down fails the attempt retryably, so another worker grades the delivery. Any other
  * error keeps its stable `name` as the failure type (the SDK would use its class name).
  */
-function activityFailure(err: unknown): unknown {
+function asActivityFailure(err: unknown): unknown {
   if (err instanceof TemporalFailure) return err;
   const ctx = Context.current();
   const reason: unknown = ctx.cancellationSignal.reason;
@@ -221,7 +219,7 @@ function activityFailure(err: unknown): unknown {
   const failure = ApplicationFailure.create({
     message: err.message,
     type: err.name,
-    nonRetryable: err.name === 'PipelineConfigError',
+    nonRetryable: isConfigFailure(err),
   });
   failure.stack = err.stack ?? '';
   return failure;

@@ -1,14 +1,10 @@
 // Reads a folder of config assets: every regular file's relative path and sha256.
+import { AssetDirError } from '../../../failures.js';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { AssetDigest } from './version-id.js';
-
-/** An asset folder that cannot be read as plain files (a symlink, a device, missing). */
-export class AssetDirError extends Error {
-  override readonly name = 'AssetDirError';
-}
 
 /**
  * Lists every file under `dir` with its `/`-separated relative path and sha256, sorted by path.

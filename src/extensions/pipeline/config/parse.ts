@@ -1,4 +1,5 @@
 // parseGradingConfig: ZINC YAML text in, a typed GradingConfig or every problem with its path out.
+import { ConfigTooLargeError } from '../../../failures.js';
 import { isMap, isScalar, isSeq } from 'yaml';
 import { assetSet } from './assets.js';
 import { checkStages } from './checks.js';
@@ -12,7 +13,6 @@ import { buildStage, parseStageKey } from './stages.js';
 import type { ValidStage } from './stages.js';
 import type { GradingConfig } from './types.js';
 import {
-  ConfigTooLargeError,
   MAX_CONFIG_TEXT_BYTES,
   duplicateKeys,
   keyText,

@@ -22,7 +22,8 @@ export function detectToolchain(lang: LangSetting): ToolchainInfo {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 15_000,
-    env: { ...process.env, LC_ALL: 'C' },
+    // The sandbox's PATH: a toolchain only in /usr/local or a home folder is not there for runs.
+    env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' },
   });
   // Missing, not executable, or it ran and failed (a pyenv shim with no python): unusable here.
   if (run.error !== undefined || run.status !== 0) return { tool, present: false };

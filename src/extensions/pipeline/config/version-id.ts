@@ -1,15 +1,11 @@
 // configVersionId: an immutable content address for a grading config and its assets.
+import { ConfigVersionError } from '../../../failures.js';
 import { createHash } from 'node:crypto';
 
 /** An asset as stored: its relative path and the sha256 of its bytes. */
 export interface AssetDigest {
   path: string;
   sha256: string;
-}
-
-/** Asset digests that cannot name one version (a path twice, a hash that is not sha256 hex). */
-export class ConfigVersionError extends Error {
-  override readonly name = 'ConfigVersionError';
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;

@@ -1,5 +1,6 @@
 // The YAML side of config parsing: syntax errors with positions, plain values that keep the text
 // staff wrote where text is meant, duplicate keys, and the line of any path.
+import { ConfigTooLargeError } from '../../../failures.js';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node, Pair } from 'yaml';
 import type { Locator, PathSegment } from './problems.js';
@@ -59,11 +60,6 @@ export type YamlTree =
 interface Position {
   line: number;
   column: number;
-}
-
-/** Thrown when aliases expand a config beyond MAX_CONFIG_VALUES. */
-export class ConfigTooLargeError extends Error {
-  override readonly name = 'ConfigTooLargeError';
 }
 
 /** Parses YAML text into a document, keeping key order and duplicate keys for our own checks. */

@@ -1,5 +1,4 @@
 // The pipeline extension's grading engine: run a config's stages on one delivery in the sandbox.
-export { PipelineConfigError } from './errors.js';
 export { runPipeline } from './run-pipeline.js';
 export type { RunPipelineInput } from './run-pipeline.js';
 export type { PipelineFile } from './workspace.js';

@@ -2,8 +2,9 @@
 // fresh copy of the work dir the build stages left).
 // A student's failure is report content; the config's is PipelineConfigError; the sandbox's
 // (SandboxUnavailable...) and cancellation (SandboxCancelled) are thrown as they are.
+import { SandboxFilesRefusedError } from '../../../failures.js';
 import type { GradingConfig, ScoreStage, Stage } from '../config/types.js';
-import { SandboxFilesRefusedError, openSandbox } from '../sandbox/index.js';
+import { openSandbox } from '../sandbox/index.js';
 import type { SandboxOptions, SandboxSession } from '../sandbox/index.js';
 import type { GradingReport, StageReport } from '../report/types.js';
 import { countVerdicts } from '../report/verdict-counts.js';

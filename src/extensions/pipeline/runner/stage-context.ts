@@ -1,11 +1,7 @@
 // What every stage gets: the config, the work dir, test data, and one way to run a command.
+import { SandboxCancelledError } from '../../../failures.js';
 import type { GradingConfig } from '../config/types.js';
-import {
-  SandboxCancelledError,
-  type SandboxLimits,
-  type SandboxResult,
-  type SandboxSession,
-} from '../sandbox/index.js';
+import { type SandboxLimits, type SandboxResult, type SandboxSession } from '../sandbox/index.js';
 import type { CommandReport } from '../report/types.js';
 import { outputText } from '../report/output-text.js';
 import { WORK_DIR_LIMIT_TEXT } from './limits.js';

@@ -1,10 +1,10 @@
 // What goes into a delivery's work dir: the delivery's files (checked again, filtered by the
 // template) and the provided assets. Test inputs and expected outputs never go in, so a student
 // program cannot read them.
+import { PipelineConfigError } from '../../../failures.js';
 import { normalizeAssetPath } from '../config/assets.js';
 import type { GradingConfig } from '../config/types.js';
 import { safeRelativePath } from '../../../platform/object-keys.js';
-import { PipelineConfigError } from './errors.js';
 
 /** A file of a delivery or of a config's assets. */
 export interface PipelineFile {

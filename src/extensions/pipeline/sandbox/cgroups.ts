@@ -3,8 +3,9 @@
 // processes and CPU are bounded and measured in total, not per process.
 //
 // zinc uses the cgroup v1 hierarchies when it can write them (root, as on the pipeline
-// workers); otherwise the sandbox falls back to rlimits (see README, "The sandbox"). Creating a
+// workers); otherwise the sandbox falls back to rlimits (see docs/sandbox.md). Creating a
 // cgroup happens once per sandbox, never per test: a test only rewrites a few limit files.
+import { SandboxUnavailableError } from '../../../failures.js';
 import {
   chownSync,
   existsSync,
@@ -15,7 +16,6 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { SandboxUnavailableError } from './errors.js';
 
 /** The controllers zinc uses, each with the folder its sandboxes' cgroups go under. */
 export interface CgroupRoots {
@@ -35,25 +35,31 @@ type Controller = (typeof CONTROLLERS)[number];
 const ZINC_GROUP = 'zinc-sandbox';
 const CFS_PERIOD_US = 100_000;
 
-let detected: Containment | undefined;
+const detected = new Map<ContainmentPreference, Containment>();
+
+/** What the `pipeline.sandbox.containment` setting asks for. */
+export type ContainmentPreference = 'auto' | 'rlimits';
 
 /**
  * The containment this process gets, detected once: cgroup v1 when every controller zinc needs
- * is mounted and writable here, else rlimits with the reason. `ZINC_SANDBOX_CONTAINMENT=rlimits`
- * forces the fallback (to test it, or on a machine whose cgroups zinc must not touch).
+ * is mounted and writable here, else rlimits with the reason. The preference `rlimits`
+ * (`pipeline.sandbox.containment`, ZINC_SANDBOX_CONTAINMENT) forces the fallback (to test it, or
+ * on a machine whose cgroups zinc must not touch).
  */
-export function detectContainment(env: NodeJS.ProcessEnv = process.env): Containment {
-  if (detected === undefined) {
-    detected = detect(env);
+export function detectContainment(preference: ContainmentPreference = 'auto'): Containment {
+  let containment = detected.get(preference);
+  if (containment === undefined) {
+    containment = detect(preference);
+    detected.set(preference, containment);
     // What sandboxes of killed workers left behind goes the first time this process looks.
-    sweepCgroups(detected);
+    sweepCgroups(containment);
   }
-  return detected;
+  return containment;
 }
 
-function detect(env: NodeJS.ProcessEnv): Containment {
-  if (env.ZINC_SANDBOX_CONTAINMENT === 'rlimits') {
-    return { mode: 'rlimits', reason: 'ZINC_SANDBOX_CONTAINMENT=rlimits' };
+function detect(preference: ContainmentPreference): Containment {
+  if (preference === 'rlimits') {
+    return { mode: 'rlimits', reason: 'pipeline.sandbox.containment is rlimits' };
   }
   if ((process.getuid?.() ?? 0) !== 0) {
     return { mode: 'rlimits', reason: 'zinc is not root, so it cannot create cgroups' };

@@ -1,5 +1,6 @@
 // The pipeline extension's sandbox: one bubblewrap sandbox per delivery, a fresh mount namespace
 // per run inside it, cgroups (or rlimits) and a seccomp filter, measured by zinc's launcher.
+export { sandboxOptionsFrom } from './from-config.js';
 export { classifyRun, type RunClassification } from './classify.js';
 export {
   detectContainment,
@@ -7,12 +8,6 @@ export {
   sweepCgroups,
   type Containment,
 } from './cgroups.js';
-export {
-  InvalidSandboxSpecError,
-  SandboxCancelledError,
-  SandboxFilesRefusedError,
-  SandboxUnavailableError,
-} from './errors.js';
 export { exposedHostTrees } from './host-layout.js';
 export { JVM_SANDBOX_ENV, javacSandboxFlags, jvmSandboxLimits } from './jvm.js';
 export type { SandboxFile } from './protocol.js';

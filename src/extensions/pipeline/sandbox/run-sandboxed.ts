@@ -1,7 +1,7 @@
 // runSandboxed: one command in a sandbox of its own, on a copy of a host folder's files.
+import { InvalidSandboxSpecError } from '../../../failures.js';
 import { lstat, readFile, readdir } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { InvalidSandboxSpecError } from './errors.js';
 import type { SandboxFile } from './protocol.js';
 import { openSandbox } from './session.js';
 import type { SandboxOptions, SandboxResult, SandboxSpec } from './types.js';

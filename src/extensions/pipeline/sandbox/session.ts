@@ -1,6 +1,12 @@
 // openSandbox: one bubblewrap sandbox for one delivery. Its files go in once; then each run
 // (a compile, a make, each test) starts in a fresh mount namespace inside it, so a test costs a
 // fork and a few mounts, not a new sandbox, and still starts from the state the build left.
+import {
+  InvalidSandboxSpecError,
+  SandboxCancelledError,
+  SandboxFilesRefusedError,
+  SandboxUnavailableError,
+} from '../../../failures.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -18,12 +24,6 @@ import {
   sandboxDataFiles,
 } from './bwrap-args.js';
 import { SandboxCgroups, detectContainment, type Containment } from './cgroups.js';
-import {
-  InvalidSandboxSpecError,
-  SandboxCancelledError,
-  SandboxFilesRefusedError,
-  SandboxUnavailableError,
-} from './errors.js';
 import {
   FrameReader,
   encodeBare,
@@ -138,8 +138,8 @@ export async function openSandbox(
   try {
     child = spawn(bwrapPath, args, {
       cwd: '/',
-      // bwrap needs nothing of zinc's environment but PATH to be found by name.
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      // bwrap needs nothing of zinc's environment; a PATH finds it when named without a folder.
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
       stdio: [
         'ignore',
         'pipe',

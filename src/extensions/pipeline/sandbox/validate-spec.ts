@@ -1,5 +1,5 @@
 // Checks a run before anything is started; a bad spec is the caller's bug.
-import { InvalidSandboxSpecError } from './errors.js';
+import { InvalidSandboxSpecError } from '../../../failures.js';
 import type { SandboxSpec } from './types.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

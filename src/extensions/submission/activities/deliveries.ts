@@ -1,5 +1,6 @@
 // GetCollectionLatestDeliveries: a page of a collection's latest deliveries, for batch grading.
-import { ApplicationFailure } from '@temporalio/common';
+import { isFailure } from '../../../failures.js';
+import { activityFailure } from '../../../temporal/failures.js';
 import {
   MAX_LATEST_DELIVERIES_PAGE_SIZE,
   type CollectionDescription,
@@ -32,9 +33,9 @@ export function createDeliveryActivities({ store }: DeliveryActivityDeps) {
         pageSize < 1 ||
         pageSize > MAX_LATEST_DELIVERIES_PAGE_SIZE
       ) {
-        throw ApplicationFailure.nonRetryable(
-          `pageSize must be a whole number from 1 to ${MAX_LATEST_DELIVERIES_PAGE_SIZE}, got ${pageSize}`,
+        throw activityFailure(
           'InvalidSubmissionInput',
+          `pageSize must be a whole number from 1 to ${MAX_LATEST_DELIVERIES_PAGE_SIZE}, got ${pageSize}`,
         );
       }
       let page: LatestDeliveriesPage | null;
@@ -45,15 +46,15 @@ export function createDeliveryActivities({ store }: DeliveryActivityDeps) {
           includeTest: input.includeTest ?? false,
         });
       } catch (err) {
-        if ((err as Error).name === 'InvalidSubmissionInput') {
-          throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidSubmissionInput');
+        if (isFailure(err, 'InvalidSubmissionInput')) {
+          throw activityFailure('InvalidSubmissionInput', (err as Error).message);
         }
         throw err; // DatabaseUnavailable and the like: retried with backoff
       }
       if (page === null) {
-        throw ApplicationFailure.nonRetryable(
-          `collection ${input.collectionId} does not exist`,
+        throw activityFailure(
           'CollectionNotFound',
+          `collection ${input.collectionId} does not exist`,
         );
       }
       return page;
@@ -66,9 +67,9 @@ export function createDeliveryActivities({ store }: DeliveryActivityDeps) {
     async DescribeCollection(input: DescribeCollectionInput): Promise<CollectionDescription> {
       const collection = await store.getCollection(input.collectionId);
       if (!collection) {
-        throw ApplicationFailure.nonRetryable(
-          `collection ${input.collectionId} does not exist`,
+        throw activityFailure(
           'CollectionNotFound',
+          `collection ${input.collectionId} does not exist`,
         );
       }
       return {

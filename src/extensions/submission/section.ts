@@ -1,4 +1,5 @@
-// The `submission` section of zinc's configuration: limits on one delivery.
+// The `submission` section of zinc's configuration, owned by the extension: limits on one
+// delivery. Public (with index.ts and constants.ts): the configuration loader composes it.
 import { z } from 'zod';
 import type { DeliveryLimits } from './delivery-files.js';
 
@@ -30,3 +31,10 @@ export function deliveryLimitsFrom(config: SubmissionConfig): DeliveryLimits {
     maxExpansionRatio: l.max_expansion_ratio,
   };
 }
+
+/** The `submission` section, owned by the submission extension. */
+export const submissionSection = {
+  key: 'submission',
+  schema: submissionConfigSchema,
+  env: {},
+} as const;

@@ -1,68 +1,76 @@
 // zinc's one configuration: a YAML file, then environment overrides, validated once with zod.
+// Each section belongs to its owner (schema and environment variables); this loader composes
+// them and is the one place that reads the environment for configuration.
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { temporalConfigSchema, workerConfigSchema } from '../temporal/config.js';
-import { storageConfigSchema } from './object-store-config.js';
-import { submissionConfigSchema } from '../extensions/submission/config.js';
-import { gradingConfigSchema } from '../core/grading-config.js';
-import { apiConfigSchema } from '../api/config.js';
+import { temporalSection, workerSection } from '../temporal/config.js';
+import { databaseSection } from '../platform/database-config.js';
+import { storageSection } from '../platform/object-store-config.js';
+import { submissionSection } from '../extensions/submission/section.js';
+import { pipelineSection } from '../extensions/pipeline/section.js';
+import { gradingSection } from '../core/grading-config.js';
+import { apiSection } from '../api/config.js';
+import { cliSection } from '../cli/section.js';
+import { ConfigError } from '../failures.js';
 
-export const databaseConfigSchema = z.strictObject({
-  /** PostgreSQL connection URL; absent: PGlite in the data dir, shared by the process serving it. */
-  url: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
-    .optional(),
-});
+/** A section of the configuration as its owner declares it: its key, schema and env variables. */
+export interface ConfigSection {
+  readonly key: string;
+  readonly schema: z.ZodType;
+  /** Environment variables that set a field, by its path inside the section. */
+  readonly env: Readonly<Record<string, readonly string[]>>;
+}
 
+/** Every owner's section, in the order the reference lists them. */
+export const CONFIG_SECTIONS = [
+  temporalSection,
+  workerSection,
+  databaseSection,
+  storageSection,
+  submissionSection,
+  pipelineSection,
+  gradingSection,
+  apiSection,
+  cliSection,
+] as const satisfies readonly ConfigSection[];
+
+export type SectionKey = (typeof CONFIG_SECTIONS)[number]['key'];
+
+/** A section's value with its defaults, for a schema whose every field has one. */
+function defaults<S extends z.ZodType>(schema: S): z.output<S> {
+  return schema.parse({});
+}
+
+/** The whole configuration: the data dir, then each owner's section. */
 export const zincConfigSchema = z.strictObject({
   /** Where embedded state lives (database, objects, the dev server's SQLite file). */
   data_dir: z.string().min(1).default('.zinc'),
-  temporal: temporalConfigSchema.default(temporalConfigSchema.parse({})),
-  worker: workerConfigSchema.default(workerConfigSchema.parse({})),
-  database: databaseConfigSchema.default({}),
-  storage: storageConfigSchema.default(storageConfigSchema.parse({})),
-  submission: submissionConfigSchema.default(submissionConfigSchema.parse({})),
-  grading: gradingConfigSchema.default(gradingConfigSchema.parse({})),
-  api: apiConfigSchema.default(apiConfigSchema.parse({})),
+  temporal: temporalSection.schema.default(defaults(temporalSection.schema)),
+  worker: workerSection.schema.default(defaults(workerSection.schema)),
+  database: databaseSection.schema.default({}),
+  storage: storageSection.schema.default(defaults(storageSection.schema)),
+  submission: submissionSection.schema.default(defaults(submissionSection.schema)),
+  pipeline: pipelineSection.schema.default(defaults(pipelineSection.schema)),
+  grading: gradingSection.schema.default(defaults(gradingSection.schema)),
+  api: apiSection.schema.default(defaults(apiSection.schema)),
+  cli: cliSection.schema.default({}),
 });
 
 export type ZincConfig = z.infer<typeof zincConfigSchema>;
 
-/** Environment variables that override a configuration field (documented in the README). */
-export const ENV_OVERRIDES: Record<string, readonly string[]> = {
-  ZINC_DATA_DIR: ['data_dir'],
-  DATABASE_URL: ['database', 'url'],
-  ZINC_STORAGE_KIND: ['storage', 'kind'],
-  ZINC_S3_ENDPOINT: ['storage', 's3', 'endpoint'],
-  ZINC_S3_REGION: ['storage', 's3', 'region'],
-  ZINC_S3_BUCKET: ['storage', 's3', 'bucket'],
-  ZINC_S3_ACCESS_KEY_ID: ['storage', 's3', 'access_key_id'],
-  ZINC_S3_SECRET_ACCESS_KEY: ['storage', 's3', 'secret_access_key'],
-  ZINC_S3_KEY_PREFIX: ['storage', 's3', 'key_prefix'],
-  ZINC_TEMPORAL_HOST_PORT: ['temporal', 'host_port'],
-  ZINC_TEMPORAL_NAMESPACE: ['temporal', 'namespace'],
-  ZINC_TEMPORAL_TASK_QUEUE_PREFIX: ['temporal', 'task_queue_prefix'],
-  ZINC_TEMPORAL_API_KEY: ['temporal', 'api_key'],
-  ZINC_TEMPORAL_TLS_CA: ['temporal', 'tls', 'ca'],
-  ZINC_TEMPORAL_TLS_CERT: ['temporal', 'tls', 'cert'],
-  ZINC_TEMPORAL_TLS_KEY: ['temporal', 'tls', 'key'],
-  ZINC_TEMPORAL_TLS_SERVER_NAME: ['temporal', 'tls', 'server_name'],
-  ZINC_TEMPORAL_PORT: ['temporal', 'dev_server', 'port'],
-  ZINC_TEMPORAL_UI_PORT: ['temporal', 'dev_server', 'ui_port'],
-  ZINC_GRADING_CONCURRENCY: ['grading', 'concurrency'],
-  ZINC_WORKER_MAX_CONCURRENT_ACTIVITIES: ['worker', 'max_concurrent_activities'],
-  ZINC_WORKER_SHUTDOWN_GRACE_SECS: ['worker', 'shutdown_grace_secs'],
-  ZINC_API_PORT: ['api', 'port'],
-  ZINC_API_HOST: ['api', 'host'],
-};
-
-/** A configuration that does not validate; the message names every bad field. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+/** Environment variables that override a field, from every section's owner (docs/configuration.md). */
+export const ENV_OVERRIDES: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  [
+    ['ZINC_DATA_DIR', ['data_dir']] as const,
+    ...(CONFIG_SECTIONS as readonly ConfigSection[]).flatMap((section) =>
+      Object.entries(section.env).map(
+        ([variable, path]) => [variable, [section.key, ...path]] as const,
+      ),
+    ),
+  ].map(([variable, path]): [string, readonly string[]] => [variable, path]),
+);
 
 export interface LoadConfigOptions {
   /** A YAML file; when absent, `ZINC_CONFIG`, then `./zinc.yaml` if it exists. */

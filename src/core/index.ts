@@ -1,0 +1,63 @@
+// The core's front door: batches, admission, audit, tokens and access rules over the
+// extensions' services, and the bookkeeping and admission activities served on
+// zinc-core-default beside the workflows. Shaped like an extension's descriptor so the
+// composition root builds every component the same way.
+import { CORE_TASK_QUEUE } from '../temporal/constants.js';
+import { defineExtension, type PlatformServices } from '../temporal/registration.js';
+import type { PipelineService } from '../extensions/pipeline/index.js';
+import type { SubmissionStore } from '../extensions/submission/index.js';
+import { createAdmissionActivities } from './activities/admission.js';
+import { createBookkeepingActivities } from './activities/bookkeeping.js';
+import { createTokenStore } from './auth-tokens.js';
+import { createAccessControl } from './auth.js';
+import { admitOrRecordRefusal, type BatchRequest } from './batch-admission.js';
+import { batchResultRows } from './batch-results.js';
+import { createBatchStore } from './batch-store.js';
+import { gradingSection, type GradingDefaults } from './grading-config.js';
+import { CORE_COMPONENT, CORE_MIGRATIONS_DIR } from './schema.js';
+
+/** What the core reads of the extensions, linked in by the composition root. */
+export interface CoreLinks {
+  submissions: SubmissionStore;
+  pipeline: PipelineService;
+  /** The clock for token expiry and collection windows (tests may fix it). */
+  now?: () => Date;
+}
+
+export const coreComponent = defineExtension({
+  name: 'core',
+  taskQueue: CORE_TASK_QUEUE,
+  section: gradingSection,
+  migrations: { component: CORE_COMPONENT, dir: CORE_MIGRATIONS_DIR },
+  create(platform: PlatformServices, grading: GradingDefaults, links: CoreLinks) {
+    const now = links.now ?? (() => new Date());
+    const batches = createBatchStore(platform.db);
+    const access = createAccessControl(links.submissions, now);
+    const configs = links.pipeline.configs;
+    return {
+      grading,
+      batches,
+      access,
+      tokens: createTokenStore(platform.db, now),
+      /** Admits or refuses a batch request; a refusal is audited and returned. */
+      admit: (request: BatchRequest) => admitOrRecordRefusal({ access, configs, batches }, request),
+      /** One row per delivery of a recorded batch. */
+      results: (batchId: string) =>
+        batchResultRows(
+          { batches, reports: links.pipeline.reports, submissions: links.submissions },
+          batchId,
+        ),
+      activities: () => ({
+        ...createBookkeepingActivities({
+          batches,
+          reports: links.pipeline.reports,
+          objects: platform.objects,
+          events: platform.events,
+        }),
+        ...createAdmissionActivities({ access, configs, batches }),
+      }),
+    };
+  },
+});
+
+export type Core = ReturnType<typeof coreComponent.create>;

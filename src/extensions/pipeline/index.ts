@@ -1,0 +1,70 @@
+// The pipeline extension's front door: its descriptor (task queue, configuration section,
+// migrations, `create`) and its public API: grading configs, the report formats, the sandbox's
+// containment, and `runPipeline` for `zinc try`. Nothing outside the extension imports anything
+// else of it but constants.ts and section.ts (lint keeps it so).
+import { defineExtension, type PlatformServices } from '../../temporal/registration.js';
+import { createBatchSupportActivities } from './activities/batch-support.js';
+import { createPipelineActivities } from './activities/execute-pipeline.js';
+import { PIPELINE_TASK_QUEUE } from './constants.js';
+import type { DeliveryLocator } from './delivery-locator.js';
+import { sandboxOptionsFrom } from './sandbox/from-config.js';
+import { PIPELINE_COMPONENT, PIPELINE_MIGRATIONS_DIR } from './schema.js';
+import { pipelineSection, type PipelineConfig } from './section.js';
+import { createPipelineService } from './service.js';
+
+/** What the composition root links in: the submission extension's answer to "where is it?". */
+export interface PipelineLinks {
+  deliveries: DeliveryLocator;
+  /** How often ExecutePipeline heartbeats (tests shorten it). */
+  heartbeatIntervalMs?: number;
+}
+
+export const pipelineExtension = defineExtension({
+  name: 'pipeline',
+  taskQueue: PIPELINE_TASK_QUEUE,
+  section: pipelineSection,
+  migrations: { component: PIPELINE_COMPONENT, dir: PIPELINE_MIGRATIONS_DIR },
+  create(platform: PlatformServices, section: PipelineConfig, links: PipelineLinks) {
+    const service = createPipelineService(platform);
+    return {
+      service,
+      activities: () => ({
+        ...createPipelineActivities({
+          configs: service.configs,
+          reports: service.reports,
+          objects: platform.objects,
+          events: platform.events,
+          deliveries: links.deliveries,
+          sandboxOptions: sandboxOptionsFrom(section),
+          ...(links.heartbeatIntervalMs !== undefined
+            ? { heartbeatIntervalMs: links.heartbeatIntervalMs }
+            : {}),
+        }),
+        ...createBatchSupportActivities({ service }),
+      }),
+    };
+  },
+});
+
+export type PipelineExtension = ReturnType<typeof pipelineExtension.create>;
+export type { PipelineService, ReportView } from './service.js';
+export type { ConfigStore, ConfigAsset, ConfigVersion } from './config-store.js';
+export type { ReportStore, ReportRecord } from './report-store.js';
+export type { DeliveryLocator, DeliveryLocation } from './delivery-locator.js';
+export type { PipelineActivities } from './activities/execute-pipeline.js';
+export type { BatchSupportActivities } from './activities/batch-support.js';
+export type { PipelineConfig } from './section.js';
+export {
+  MAX_CONFIG_TEXT_BYTES,
+  configVersionId,
+  createToolchainCheck,
+  parseGradingConfig,
+  readAssetDir,
+} from './config/index.js';
+export type { AssetDigest, ConfigProblem, GradingConfig } from './config/index.js';
+export { formatReportText } from './report/index.js';
+export type { GradingReport } from './report/index.js';
+export { runPipeline } from './runner/index.js';
+export type { PipelineFile } from './runner/index.js';
+export { describeContainment, detectContainment, sandboxOptionsFrom } from './sandbox/index.js';
+export type { Containment, SandboxOptions } from './sandbox/index.js';
