@@ -293,7 +293,8 @@ describe('zinc commands beside a running zinc up', () => {
 });
 
 describe('Ctrl-C while zinc up starts', () => {
-  // One data dir for every case: each must leave it as it found it, ready for the next start.
+  // One data dir for every case: each must leave it ready for the next start (a dev server
+  // stopped while it lays out a new SQLite file's schema would leave a file no server can open).
   const dataDir = tempDir('zinc-sharing-int-');
 
   /** Starts zinc up and sends SIGINT once `when` holds, before it is up. */

@@ -1,7 +1,15 @@
 // The embedded Temporal server: `temporal server start-dev` on a SQLite file in zinc's data dir.
 import { DevServerError } from '../failures.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  writeFileSync,
+  rmSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -109,6 +117,16 @@ async function waitReady(
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   mkdirSync(options.stateDir, { recursive: true });
   const dbFile = join(options.stateDir, 'temporal.sqlite');
+  // The server lays out a new SQLite file's schema at its first start, not in one transaction:
+  // stopped before it is ready, such a file would fail every later start. It holds nothing yet,
+  // so it goes (with SQLite's side files) when the start does not succeed.
+  const fresh = !existsSync(dbFile);
+  let isReady = false;
+  const dropUnfinishedStore = (): void => {
+    if (!fresh || isReady) return;
+    for (const suffix of ['', '-journal', '-wal', '-shm'])
+      rmSync(`${dbFile}${suffix}`, { force: true });
+  };
   const logFile = join(options.stateDir, 'server.log');
   const port = options.port ?? (await freePort());
   const uiEnabled = options.ui ?? true;
@@ -145,6 +163,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const stateFile = join(options.stateDir, 'server.json');
   const cancelExitKill = onExit(() => {
     child.kill('SIGKILL');
+    dropUnfinishedStore();
     rmSync(stateFile, { force: true });
   });
   const exited = new Promise<number | NodeJS.Signals>((resolve) => {
@@ -173,8 +192,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   } catch (err) {
     child.kill('SIGKILL');
     await exited;
+    dropUnfinishedStore();
     throw err;
   }
+  isReady = true;
   const uiUrl = uiEnabled ? `http://127.0.0.1:${uiPort}` : undefined;
   writeFileSync(stateFile, JSON.stringify({ pid: child.pid, address, uiUrl }, null, 2));
 
