@@ -15,7 +15,7 @@ const EXTENSION_INTERNALS = {
 const EXTENSIONS = ['submission', 'pipeline'];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.tools/', '.zinc/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', '.tools/', '.zinc/', 'coverage/', 'src/gen/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -9,6 +9,9 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     maxWorkers: 2,
+    // Every `zinc up` and `zinc worker core` a test starts serves the configuration service:
+    // on a free port, so test files running side by side never fight over 7350.
+    env: { ZINC_CONFIG_SERVICE_PORT: '0' },
     reporters: ['default', './test/summary-reporter.ts'],
   },
 });

@@ -9,9 +9,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { startBatch } from '../src/core/batch-client.js';
 import { batchResult } from '../src/cli/watch.js';
-import { parseGradingConfig } from '../src/extensions/pipeline/config/index.js';
-import { createReportStore } from '../src/extensions/pipeline/report-store.js';
-import { runPipeline } from '../src/extensions/pipeline/runner/index.js';
+import { parseGradingConfig, runPipeline } from '../src/extensions/pipeline/index.js';
 import { deliverProgram, seedCourse } from '../test/helpers/course.js';
 import { startTestStack, type TestStack } from '../test/helpers/stack.js';
 
@@ -107,7 +105,7 @@ async function overhead(n: number, concurrency: number): Promise<void> {
     const parsed = parseGradingConfig(CPP_CONFIG, { assets: [] });
     if (!parsed.ok) throw new Error('bench config invalid');
     const deliveries = (await store.listDeliveries(collectionId, { latestOnly: true }))!;
-    const reports = createReportStore(stack.platform);
+    const { reports } = stack.zinc.pipeline.service;
     const queue = [...deliveries];
     const directStart = performance.now();
     await Promise.all(

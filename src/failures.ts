@@ -56,6 +56,8 @@ export const FAILURES = {
   UnsupportedMediaType: { kind: 'request', http: [415, 'unsupported_media_type'] },
   ObjectNotFound: { kind: 'request' },
   InvalidTokenRequest: { kind: 'request' },
+  SectionForbidden: { kind: 'request', exit: EXIT_NOT_ALLOWED },
+  SectionNotFound: { kind: 'request', exit: EXIT_NOT_FOUND },
   ImportError: { kind: 'request' },
   TimeSpecError: { kind: 'request' },
   TryInputError: { kind: 'request' },
@@ -90,11 +92,14 @@ export const FAILURES = {
   MigrationError: { kind: 'setup' },
   MigrationChecksumMismatch: { kind: 'setup' },
   ApiListenError: { kind: 'setup' },
+  ConfigServiceListenError: { kind: 'setup' },
+  ConfigServiceError: { kind: 'setup' },
 
   // zinc's own misuse of a part.
   InvalidSandboxSpec: { kind: 'internal' },
   ReportStoreReadOnly: { kind: 'internal' },
   ObjectKeyConflict: { kind: 'internal' },
+  UnflattenableValue: { kind: 'internal' },
 } as const satisfies Record<string, FailureSpec>;
 
 export type FailureType = keyof typeof FAILURES;
@@ -201,6 +206,12 @@ export class ObjectNotFoundError extends failure('ObjectNotFound') {
 }
 /** A token request that cannot be granted (unknown user, bad expiry). */
 export class InvalidTokenRequestError extends failure('InvalidTokenRequest') {}
+
+/** A configuration section the asking worker's component may not read: gRPC PERMISSION_DENIED. */
+export class SectionForbiddenError extends failure('SectionForbidden') {}
+
+/** A configuration section name the configuration service does not know: gRPC NOT_FOUND. */
+export class SectionNotFoundError extends failure('SectionNotFound') {}
 /** An import folder or archive that does not have the documented shape. */
 export class ImportError extends failure('ImportError') {}
 /** A time or duration on the command line that does not parse. */
@@ -271,6 +282,20 @@ export class MigrationChecksumError extends failure('MigrationChecksumMismatch')
 /** The HTTP API could not listen where configured. */
 export class ApiListenError extends failure('ApiListenError') {}
 
+/** The configuration service cannot listen: a port taken, an address this machine lacks. */
+export class ConfigServiceListenError extends failure('ConfigServiceListenError') {}
+
+/** A worker's configuration cannot be fetched: the core refused it or cannot be reached. */
+export class ConfigServiceError extends failure('ConfigServiceError') {
+  constructor(
+    message: string,
+    /** The gRPC status name (e.g. 'PermissionDenied'), when the core answered. */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
 // Internal.
 /** A sandbox spec zinc itself got wrong (empty command, bad limit). */
 export class InvalidSandboxSpecError extends failure('InvalidSandboxSpec') {}
@@ -278,3 +303,6 @@ export class InvalidSandboxSpecError extends failure('InvalidSandboxSpec') {}
 export class ReportStoreReadOnlyError extends failure('ReportStoreReadOnly') {}
 /** A key that is both an object and a prefix of another on disk. */
 export class ObjectKeyConflictError extends failure('ObjectKeyConflict') {}
+
+/** A configuration value that cannot be a string property (an array, say): a schema's bug. */
+export class UnflattenableValueError extends failure('UnflattenableValue') {}

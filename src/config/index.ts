@@ -13,6 +13,7 @@ import { pipelineSection } from '../extensions/pipeline/section.js';
 import { gradingSection } from '../core/grading-config.js';
 import { apiSection } from '../api/config.js';
 import { cliSection } from '../cli/section.js';
+import { configServiceSection } from '../core/config-service/config.js';
 import { ConfigError } from '../failures.js';
 
 /** A section of the configuration as its owner declares it: its key, schema and env variables. */
@@ -34,6 +35,7 @@ export const CONFIG_SECTIONS = [
   gradingSection,
   apiSection,
   cliSection,
+  configServiceSection,
 ] as const satisfies readonly ConfigSection[];
 
 export type SectionKey = (typeof CONFIG_SECTIONS)[number]['key'];
@@ -56,6 +58,7 @@ export const zincConfigSchema = z.strictObject({
   grading: gradingSection.schema.default(defaults(gradingSection.schema)),
   api: apiSection.schema.default(defaults(apiSection.schema)),
   cli: cliSection.schema.default({}),
+  config_service: configServiceSection.schema.default(defaults(configServiceSection.schema)),
 });
 
 export type ZincConfig = z.infer<typeof zincConfigSchema>;

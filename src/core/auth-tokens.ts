@@ -76,7 +76,9 @@ export function createTokenStore(db: Queryable, now: () => Date = () => new Date
     async verify(token: string): Promise<ApiTokenRecord> {
       if (!TOKEN_PATTERN.test(token)) {
         throw new UnauthorizedError(
-          `the bearer token is not a zinc API token (expected ${TOKEN_PREFIX} and 43 characters)`,
+          token.startsWith('zincw_')
+            ? 'a worker token opens only the configuration service, not the HTTP API'
+            : `the bearer token is not a zinc API token (expected ${TOKEN_PREFIX} and 43 characters)`,
         );
       }
       const { rows } = await db.query<TokenRow>(

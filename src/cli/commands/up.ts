@@ -1,14 +1,25 @@
 // `zinc up`: the embedded stack and the HTTP API in one process; `zinc worker <component>`: one
-// component alone.
+// component alone, configured by zinc.yaml or, with --core, by the core's configuration service.
 import type { Command } from 'commander';
 import { acquireTemporalServer } from '../../temporal/embedded.js';
 import { installRuntime } from '../../temporal/runtime.js';
 import { createWorkerSet, runUntilAborted } from '../../temporal/worker.js';
 import { COMPONENTS, openComponents, type Component } from '../../main/components.js';
-import { configFrom } from '../context.js';
+import { configFrom, type GlobalOptions } from '../context.js';
 import type { ZincConfig } from '../../config/index.js';
 import { startApi, withApiOptions, type RunningApi } from '../api-process.js';
 import { describeContainment, detectContainment } from '../../extensions/pipeline/index.js';
+import { startConfigService, type RunningConfigurationService } from '../config-service-process.js';
+import { fetchWorkerConfig } from '../../core/config-service/client.js';
+import { coreConnectionFromEnv } from '../../config/core-connection.js';
+
+interface ServeOptions {
+  api?: boolean;
+  /** Serve the extension configuration service (the core does, unless it was fetched itself). */
+  configService?: boolean;
+  /** Where this process's configuration came from, when not from zinc.yaml. */
+  fetched?: { address: string; sections: readonly string[] };
+}
 
 /**
  * Serves `components` until SIGINT or SIGTERM. A signal during start-up stops what has started
@@ -19,7 +30,7 @@ async function serve(
   config: ZincConfig,
   components: readonly Component[],
   title: string,
-  options: { api?: boolean } = {},
+  options: ServeOptions = {},
 ): Promise<void> {
   installRuntime();
   const stopping = new AbortController();
@@ -44,7 +55,12 @@ async function serve(
     try {
       stopping.signal.throwIfAborted();
       const set = await openComponents(config, components);
+      let configService: RunningConfigurationService | undefined;
       try {
+        stopping.signal.throwIfAborted();
+        if (options.configService) {
+          configService = await startConfigService(config, server.address, set.platform);
+        }
         stopping.signal.throwIfAborted();
         if (options.api) api = await startApi(config, server.address, set.zinc);
         stopping.signal.throwIfAborted();
@@ -57,9 +73,19 @@ async function serve(
         if (!stopping.signal.aborted) {
           const lines = [
             `${title} (data dir ${config.data_dir})`,
+            ...(options.fetched
+              ? [
+                  `  config:      ${options.fetched.sections.join(', ')} from the core at ${options.fetched.address}`,
+                ]
+              : []),
             `  Temporal:    ${server.address}, namespace ${config.temporal.namespace}${server.devServer ? ' (embedded dev server)' : ''}`,
             ...(server.uiUrl ? [`  Web UI:      ${server.uiUrl}`] : []),
             ...(api ? [`  API:         ${api.url} (OpenAPI: ${api.url}/api/openapi.json)`] : []),
+            ...(configService
+              ? [
+                  `  config service: ${configService.address} (zinc worker <component> --core ${configService.address})`,
+                ]
+              : []),
             `  task queues: ${workers.taskQueues.join(', ')}`,
             ...(components.includes('pipeline')
               ? [
@@ -74,6 +100,7 @@ async function serve(
         await runUntilAborted(workers, stopping.signal);
       } finally {
         await closeApi();
+        await configService?.close();
         await set.close();
       }
     } finally {
@@ -96,7 +123,7 @@ export function registerUp(program: Command): void {
   program
     .command('up')
     .description(
-      'run the whole zinc stack and the HTTP API in one process until Ctrl-C (embedded Temporal unless configured)',
+      'run the whole zinc stack, the HTTP API and the configuration service in one process until Ctrl-C (embedded Temporal unless configured)',
     )
     .option(
       '--api-port <port>',
@@ -105,18 +132,72 @@ export function registerUp(program: Command): void {
     .option('--api-host <host>', 'the HTTP API address (env ZINC_API_HOST; default 127.0.0.1)')
     .action(async (opts: { apiPort?: string; apiHost?: string }, command: Command) => {
       const config = withApiOptions(configFrom(command), opts, command);
-      await serve(config, COMPONENTS, 'zinc is up', { api: true });
+      await serve(config, COMPONENTS, 'zinc is up', { api: true, configService: true });
     });
 
   program
     .command('worker <component>')
-    .description(`run one component's worker until Ctrl-C: ${COMPONENTS.join(', ')}`)
-    .action(async (component: string, _opts, command: Command) => {
+    .description(
+      `run one component's worker until Ctrl-C: ${COMPONENTS.join(', ')}. ` +
+        "With --core it reads no zinc.yaml: it fetches its component's configuration from the core",
+    )
+    .option(
+      '--core <address>',
+      "the core's configuration service, host:port or https://host:port (env ZINC_CORE_ADDRESS; printed by zinc up)",
+    )
+    .option(
+      '--token <token>',
+      'the worker token for --core (env ZINC_WORKER_TOKEN, which keeps it out of the process list; zinc token create --worker <component>)',
+    )
+    .option(
+      '--core-ca <file>',
+      "for an https:// --core: the PEM file of the CA that signed the core's certificate (env ZINC_CORE_CA; default: the system's)",
+    )
+    .action(async (component: string, opts: WorkerOptions, command: Command) => {
       if (!(COMPONENTS as readonly string[]).includes(component)) {
         command.error(
           `zinc worker: unknown component "${component}" (expected ${COMPONENTS.join(', ')})`,
         );
       }
-      await serve(configFrom(command), [component as Component], `zinc ${component} worker is up`);
+      const title = `zinc ${component} worker is up`;
+      const fromEnv = coreConnectionFromEnv();
+      const address = opts.core ?? fromEnv.address;
+      const token = opts.token ?? fromEnv.token;
+      if (address === undefined) {
+        if (opts.token !== undefined || opts.coreCa !== undefined) {
+          command.error('zinc worker: --token and --core-ca go with --core');
+        }
+        // The core serves the configuration service to the other components' workers.
+        await serve(configFrom(command), [component as Component], title, {
+          configService: component === 'core',
+        });
+        return;
+      }
+      if (token === undefined) {
+        command.error(
+          'zinc worker: --core needs a worker token: --token or env ZINC_WORKER_TOKEN ' +
+            `(zinc token create --worker ${component} on the core)`,
+        );
+      }
+      const { dataDir, config: configFile } = command.optsWithGlobals<GlobalOptions>();
+      if (configFile !== undefined) {
+        command.error('zinc worker: --core takes the configuration from the core, not --config');
+      }
+      const fetched = await fetchWorkerConfig({
+        address,
+        token,
+        component: component as Component,
+        dataDir,
+        caFile: opts.coreCa ?? fromEnv.caFile,
+      });
+      await serve(fetched.config, [component as Component], title, {
+        fetched: { address, sections: fetched.sections },
+      });
     });
+}
+
+interface WorkerOptions {
+  core?: string;
+  token?: string;
+  coreCa?: string;
 }
