@@ -263,8 +263,16 @@ export class TemporalCliNotFoundError extends failure('TemporalCliNotFoundError'
 export class DevServerError extends failure('DevServerError') {}
 /** Workers that cannot be built as registered (duplicate names, no queue). */
 export class WorkerSetupError extends failure('WorkerSetupError') {}
-/** The embedded database folder is open in another live process. */
-export class DatabaseInUseError extends failure('DatabaseInUse') {}
+/** The embedded database folder is open in another live process that does not share it. */
+export class DatabaseInUseError extends failure('DatabaseInUse') {
+  constructor(
+    message: string,
+    /** The process holding it. */
+    readonly holder?: number,
+  ) {
+    super(message);
+  }
+}
 /** The data dir or checkout lies where the sandbox would expose it. */
 export class DataDirExposedError extends failure('DataDirExposed') {}
 /** A migration that failed to apply. */

@@ -41,7 +41,8 @@ export async function openComponents(
   components: readonly Component[],
   options: { platform?: Platform } & CreateZincOptions = {},
 ): Promise<ComponentSet> {
-  const platform = options.platform ?? (await openPlatform(config));
+  // Components serve until the process stops, so it shares the embedded database meanwhile.
+  const platform = options.platform ?? (await openPlatform(config, { serveDatabase: true }));
   const owned = options.platform === undefined;
   try {
     await migrateComponents(platform, components);

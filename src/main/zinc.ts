@@ -6,7 +6,7 @@ import { coreComponent, type Core } from '../core/index.js';
 import { pipelineExtension, type PipelineExtension } from '../extensions/pipeline/index.js';
 import { submissionExtension, type SubmissionExtension } from '../extensions/submission/index.js';
 import { migrate } from '../platform/migrations.js';
-import { openPlatform, type Platform } from '../platform/platform.js';
+import { openPlatform, type OpenPlatformOptions, type Platform } from '../platform/platform.js';
 
 export const COMPONENTS = ['core', 'submission', 'pipeline'] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -70,9 +70,9 @@ export async function migrateComponents(
 /** Opens the platform, migrates every component and builds zinc; close it when done. */
 export async function openZinc(
   config: ZincConfig,
-  options: CreateZincOptions = {},
+  options: CreateZincOptions & OpenPlatformOptions = {},
 ): Promise<Zinc & { close(): Promise<void> }> {
-  const platform = await openPlatform(config);
+  const platform = await openPlatform(config, options);
   try {
     await migrateComponents(platform);
   } catch (err) {

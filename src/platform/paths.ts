@@ -21,6 +21,9 @@ export function dataPaths(dataDir: string) {
     root: dataDir,
     temporal: join(dataDir, 'temporal'),
     database: join(dataDir, 'db'),
+    /** The socket folder and state file of the process serving the embedded database. */
+    databaseSocket: join(dataDir, 'db-socket'),
+    databaseServer: join(dataDir, 'db-server.json'),
     objects: join(dataDir, 'objects'),
     /** Logs of CLI commands (the SDK's messages, kept off the user's terminal). */
     logs: join(dataDir, 'logs'),

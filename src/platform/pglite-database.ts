@@ -1,11 +1,15 @@
 // The embedded database: PGlite (PostgreSQL compiled to WebAssembly) in this process, its files
-// in a folder of the data directory. One process at a time may open a folder.
+// in a folder of the data directory. One process at a time may open a folder; a process that
+// stays up serves it to the others over a unix socket (pglite-server.ts).
 import { DatabaseInUseError } from '../failures.js';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Results, Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './database.js';
+import { onExit } from './exit-cleanup.js';
+import { servePglite, type PgliteServer, type PgliteServerOptions } from './pglite-server.js';
+import { createSessionLock } from './pglite-session.js';
 
 type PgliteRunner = Pick<Transaction, 'query' | 'exec'>;
 
@@ -50,16 +54,21 @@ function takeLock(dir: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx' });
-      return () => rmSync(lockFile, { force: true });
+      const remove = (): void => rmSync(lockFile, { force: true });
+      const cancel = onExit(remove);
+      return () => {
+        cancel();
+        remove();
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
     if (Number.isInteger(holder) && processAlive(holder)) {
       throw new DatabaseInUseError(
-        `the embedded database in ${dir} is open in process ${holder} (lock file ${lockFile}); ` +
-          'one process at a time may open it: run the other parts in that process (zinc up) ' +
-          'or give every process the same DATABASE_URL',
+        `the embedded database in ${dir} is open in process ${holder} (lock file ${lockFile}), ` +
+          'which does not share it',
+        holder,
       );
     }
     rmSync(lockFile, { force: true }); // left by a process that died
@@ -69,14 +78,22 @@ function takeLock(dir: string): () => void {
   );
 }
 
+export interface PgliteOptions {
+  /** Serve the database to other processes over a unix socket while it is open. */
+  serve?: PgliteServerOptions | undefined;
+}
+
 /**
  * Opens PGlite with its files in `dir` (created when missing), or in memory when `dir` is
- * undefined (tests only). PGlite is a single connection: its own mutex makes concurrent
- * `transaction()` calls and plain queries wait their turn, so they never interleave. Inside
- * `transaction(fn)`, use only the `tx` given to `fn`: a query on the database itself would wait
- * for the transaction that is waiting for it.
+ * undefined (tests only). PGlite is one session: this process's queries and transactions and
+ * every client of the socket server take turns on one lock (pglite-session.ts), so they never
+ * interleave. Inside `transaction(fn)`, use only the `tx` given to `fn`: a query on the
+ * database itself would wait for the transaction that is waiting for it.
  */
-export async function openPgliteDatabase(dir: string | undefined): Promise<Database> {
+export async function openPgliteDatabase(
+  dir: string | undefined,
+  options: PgliteOptions = {},
+): Promise<Database> {
   const path = dir === undefined ? undefined : resolve(dir);
   let releaseLock: (() => void) | undefined;
   if (path !== undefined) {
@@ -93,19 +110,33 @@ export async function openPgliteDatabase(dir: string | undefined): Promise<Datab
       { cause: err },
     );
   }
+  const session = createSessionLock();
+  let server: PgliteServer | undefined;
+  if (options.serve) {
+    try {
+      server = await servePglite(pg, session, options.serve);
+    } catch (err) {
+      await pg.close().finally(() => releaseLock?.());
+      throw err;
+    }
+  }
   let closed = false;
   return {
     kind: 'pglite',
-    query: <R>(sql: string, params?: unknown[]) => run<R>(pg, sql, params),
+    query: <R>(sql: string, params?: unknown[]) => session.run(() => run<R>(pg, sql, params)),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
-      pg.transaction((tx) =>
-        fn({ query: <R>(sql: string, params?: unknown[]) => run<R>(tx, sql, params) }),
+      session.run(() =>
+        pg.transaction((tx) =>
+          fn({ query: <R>(sql: string, params?: unknown[]) => run<R>(tx, sql, params) }),
+        ),
       ),
     async close() {
       if (closed) return;
       closed = true;
       try {
-        await pg.close();
+        await server?.close();
+        // Whatever this process still runs finishes first.
+        await session.run(() => pg.close());
       } finally {
         releaseLock?.();
       }

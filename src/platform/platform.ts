@@ -22,10 +22,26 @@ export interface PlatformConfig {
   storage: StorageConfig;
 }
 
+export interface OpenPlatformOptions {
+  /** This process stays up: it serves the embedded database to the others when it opens it. */
+  serveDatabase?: boolean;
+}
+
 /** Opens the database, the object store and the event bus the configuration names. */
-export async function openPlatform(config: PlatformConfig): Promise<Platform> {
+export async function openPlatform(
+  config: PlatformConfig,
+  options: OpenPlatformOptions = {},
+): Promise<Platform> {
   prepareDataDir(config.data_dir);
-  const db = await openDatabase({ url: config.database.url, dataDir: config.data_dir });
+  const db = await openDatabase({
+    url: config.database.url,
+    dataDir: config.data_dir,
+    serve: options.serveDatabase ?? false,
+    onWait: (holder) =>
+      process.stderr.write(
+        `zinc: waiting for process ${holder}, which has the embedded database open...\n`,
+      ),
+  });
   let objects: ObjectStore;
   try {
     objects = await openObjectStore(config.storage, config.data_dir);

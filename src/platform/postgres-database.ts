@@ -9,6 +9,8 @@ export interface PostgresOptions {
   maxConnections?: number;
   /** How long to wait for a connection before the database counts as down (default 5000 ms). */
   connectTimeoutMs?: number;
+  /** What the server is, in error messages (default `PostgreSQL at host:port/database`). */
+  describe?: string;
 }
 
 // Socket errors and SQLSTATEs that mean the server is unreachable or going away, not that
@@ -78,12 +80,11 @@ export function describeEndpoint(url: string): string {
 }
 
 /** Turns connection failures into DatabaseUnavailableError; other errors pass unchanged. */
-function mapError(err: unknown, endpoint: string): unknown {
+function mapError(err: unknown, server: string): unknown {
   if (err instanceof DatabaseUnavailableError || !isConnectionError(err)) return err;
-  return new DatabaseUnavailableError(
-    `PostgreSQL at ${endpoint} is unavailable: ${describeCause(err)}`,
-    { cause: err },
-  );
+  return new DatabaseUnavailableError(`${server} is unavailable: ${describeCause(err)}`, {
+    cause: err,
+  });
 }
 
 // int8 comes back as a number when it fits and a bigint when it does not, as PGlite does, so
@@ -119,7 +120,7 @@ export async function openPostgresDatabase(
   url: string,
   options: PostgresOptions = {},
 ): Promise<Database> {
-  const endpoint = describeEndpoint(url);
+  const endpoint = options.describe ?? `PostgreSQL at ${describeEndpoint(url)}`;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.maxConnections ?? 10,

@@ -1,12 +1,21 @@
 // The embedded Temporal server: `temporal server start-dev` on a SQLite file in zinc's data dir.
 import { DevServerError } from '../failures.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  writeFileSync,
+  rmSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { onExit } from '../platform/exit-cleanup.js';
 import { SEARCH_ATTRIBUTES } from './constants.js';
 import { ensureSearchAttributes, missingSearchAttributes } from './search-attributes.js';
 
@@ -24,6 +33,8 @@ export interface DevServerOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** How long to wait for readiness before giving up; a slow start is normal. */
   startTimeoutMs?: number;
+  /** Stops the server and rejects with the signal's reason when it aborts before it is ready. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface DevServer {
@@ -106,6 +117,16 @@ async function waitReady(
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   mkdirSync(options.stateDir, { recursive: true });
   const dbFile = join(options.stateDir, 'temporal.sqlite');
+  // The server lays out a new SQLite file's schema at its first start, not in one transaction:
+  // stopped before it is ready, such a file would fail every later start. It holds nothing yet,
+  // so it goes (with SQLite's side files) when the start does not succeed.
+  const fresh = !existsSync(dbFile);
+  let isReady = false;
+  const dropUnfinishedStore = (): void => {
+    if (!fresh || isReady) return;
+    for (const suffix of ['', '-journal', '-wal', '-shm'])
+      rmSync(`${dbFile}${suffix}`, { force: true });
+  };
   const logFile = join(options.stateDir, 'server.log');
   const port = options.port ?? (await freePort());
   const uiEnabled = options.ui ?? true;
@@ -137,8 +158,19 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   } finally {
     closeSync(logFd);
   }
+  // However this process ends, the server does not outlive it (a Ctrl-C while it starts, a
+  // second Ctrl-C that exits at once, a crash).
+  const stateFile = join(options.stateDir, 'server.json');
+  const cancelExitKill = onExit(() => {
+    child.kill('SIGKILL');
+    dropUnfinishedStore();
+    rmSync(stateFile, { force: true });
+  });
   const exited = new Promise<number | NodeJS.Signals>((resolve) => {
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 0));
+    child.once('exit', (code, signal) => {
+      cancelExitKill();
+      resolve(code ?? signal ?? 0);
+    });
   });
   const spawnError = new Promise<never>((_, reject) => {
     child.once('error', (err) =>
@@ -147,18 +179,24 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   });
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  const aborted = new Promise<never>((_, reject) => {
+    const signal = options.signal;
+    if (!signal) return;
+    if (signal.aborted) reject(signal.reason as Error);
+    else signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+  });
+  const ready = waitReady(address, options.namespace, child, deadline, logFile);
+  ready.catch(() => undefined); // still checking when the start is aborted
   try {
-    await Promise.race([
-      waitReady(address, options.namespace, child, deadline, logFile),
-      spawnError,
-    ]);
+    await Promise.race([ready, spawnError, aborted]);
   } catch (err) {
     child.kill('SIGKILL');
     await exited;
+    dropUnfinishedStore();
     throw err;
   }
+  isReady = true;
   const uiUrl = uiEnabled ? `http://127.0.0.1:${uiPort}` : undefined;
-  const stateFile = join(options.stateDir, 'server.json');
   writeFileSync(stateFile, JSON.stringify({ pid: child.pid, address, uiUrl }, null, 2));
 
   const stop = async (): Promise<void> => {

@@ -52,8 +52,14 @@ export async function runningDevServer(
   return { address: state.address, uiUrl: state.uiUrl };
 }
 
-/** Resolves the Temporal server to use, starting the embedded dev server when needed. */
-export async function acquireTemporalServer(config: ZincConfig): Promise<TemporalServerHandle> {
+/**
+ * Resolves the Temporal server to use, starting the embedded dev server when needed; `signal`
+ * aborts that start (and stops the server).
+ */
+export async function acquireTemporalServer(
+  config: ZincConfig,
+  options: { signal?: AbortSignal } = {},
+): Promise<TemporalServerHandle> {
   if (config.temporal.host_port !== undefined) {
     return {
       address: config.temporal.host_port,
@@ -75,6 +81,7 @@ export async function acquireTemporalServer(config: ZincConfig): Promise<Tempora
     ui: dev.ui,
     logLevel: dev.log_level,
     startTimeoutMs: dev.start_timeout_secs * 1000,
+    signal: options.signal,
   });
   return {
     address: devServer.address,

@@ -182,6 +182,19 @@ const quietBundlerLogger = {
   },
 };
 
+/** Runs the workers until `signal` aborts, then shuts them down gracefully and closes them. */
+export async function runUntilAborted(set: WorkerSet, signal: AbortSignal): Promise<void> {
+  const stop = (): void => set.shutdown();
+  if (signal.aborted) stop();
+  else signal.addEventListener('abort', stop, { once: true });
+  try {
+    await set.run();
+  } finally {
+    signal.removeEventListener('abort', stop);
+    await set.close();
+  }
+}
+
 /**
  * Runs the workers until SIGINT or SIGTERM, then shuts them down gracefully: in-flight
  * activities finish within the grace time. A second signal exits at once.
@@ -190,20 +203,18 @@ export async function runUntilSignal(
   set: WorkerSet,
   onSignal?: (signal: NodeJS.Signals) => void,
 ): Promise<void> {
-  let received = 0;
+  const stopping = new AbortController();
   const handler = (signal: NodeJS.Signals): void => {
-    received += 1;
-    if (received > 1) process.exit(130);
+    if (stopping.signal.aborted) process.exit(130);
     onSignal?.(signal);
-    set.shutdown();
+    stopping.abort();
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
   try {
-    await set.run();
+    await runUntilAborted(set, stopping.signal);
   } finally {
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
-    await set.close();
   }
 }

@@ -33,7 +33,7 @@ export function registerApi(program: Command): void {
       try {
         let zinc = stack.inProcess?.zinc;
         if (!zinc) {
-          owned = await openZinc(config);
+          owned = await openZinc(config, { serveDatabase: true });
           zinc = owned;
         }
         const api = await startApi(config, stack.temporal.address, zinc);

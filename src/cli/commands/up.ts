@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { acquireTemporalServer } from '../../temporal/embedded.js';
 import { installRuntime } from '../../temporal/runtime.js';
-import { createWorkerSet, runUntilSignal } from '../../temporal/worker.js';
+import { createWorkerSet, runUntilAborted } from '../../temporal/worker.js';
 import { COMPONENTS, openComponents, type Component } from '../../main/components.js';
 import { configFrom, type GlobalOptions } from '../context.js';
 import type { ZincConfig } from '../../config/index.js';
@@ -21,6 +21,11 @@ interface ServeOptions {
   fetched?: { address: string; sections: readonly string[] };
 }
 
+/**
+ * Serves `components` until SIGINT or SIGTERM. A signal during start-up stops what has started
+ * so far (the dev server, the database and its socket) instead of leaving it behind; a second
+ * signal exits at once, still killing the dev server and removing lock and state files.
+ */
 async function serve(
   config: ZincConfig,
   components: readonly Component[],
@@ -28,59 +33,89 @@ async function serve(
   options: ServeOptions = {},
 ): Promise<void> {
   installRuntime();
-  const server = await acquireTemporalServer(config);
+  const stopping = new AbortController();
+  let up = false;
+  let api: RunningApi | undefined;
+  let apiClosed: Promise<void> | undefined;
+  const closeApi = (): Promise<void> => (apiClosed ??= api?.close() ?? Promise.resolve());
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping.signal.aborted) process.exit(130);
+    process.stderr.write(
+      up
+        ? `\n${signal}: finishing in-flight work, then stopping...\n`
+        : `\n${signal}: stopping what has started...\n`,
+    );
+    stopping.abort(new Error(`stopped by ${signal}`));
+    if (up) void closeApi(); // no new requests; those in flight finish
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    const set = await openComponents(config, components);
-    let api: RunningApi | undefined;
-    let apiClosed: Promise<void> | undefined;
-    const closeApi = (): Promise<void> => (apiClosed ??= api?.close() ?? Promise.resolve());
-    let configService: RunningConfigurationService | undefined;
+    const server = await acquireTemporalServer(config, { signal: stopping.signal });
     try {
-      if (options.configService) {
-        configService = await startConfigService(config, server.address, set.platform);
+      stopping.signal.throwIfAborted();
+      const set = await openComponents(config, components);
+      let configService: RunningConfigurationService | undefined;
+      try {
+        stopping.signal.throwIfAborted();
+        if (options.configService) {
+          configService = await startConfigService(config, server.address, set.platform);
+        }
+        stopping.signal.throwIfAborted();
+        if (options.api) api = await startApi(config, server.address, set.zinc);
+        stopping.signal.throwIfAborted();
+        const workers = await createWorkerSet({
+          temporal: config.temporal,
+          address: server.address,
+          worker: config.worker,
+          registrations: set.registrations,
+        });
+        if (!stopping.signal.aborted) {
+          const lines = [
+            `${title} (data dir ${config.data_dir})`,
+            ...(options.fetched
+              ? [
+                  `  config:      ${options.fetched.sections.join(', ')} from the core at ${options.fetched.address}`,
+                ]
+              : []),
+            `  Temporal:    ${server.address}, namespace ${config.temporal.namespace}${server.devServer ? ' (embedded dev server)' : ''}`,
+            ...(server.uiUrl ? [`  Web UI:      ${server.uiUrl}`] : []),
+            ...(api ? [`  API:         ${api.url} (OpenAPI: ${api.url}/api/openapi.json)`] : []),
+            ...(configService
+              ? [
+                  `  config service: ${configService.address} (zinc worker <component> --core ${configService.address})`,
+                ]
+              : []),
+            `  task queues: ${workers.taskQueues.join(', ')}`,
+            ...(components.includes('pipeline')
+              ? [
+                  `  sandbox:     ${describeContainment(detectContainment(config.pipeline.sandbox.containment))}`,
+                ]
+              : []),
+            'Press Ctrl-C to stop.',
+          ];
+          process.stdout.write(`${lines.join('\n')}\n`);
+          up = true;
+        }
+        await runUntilAborted(workers, stopping.signal);
+      } finally {
+        await closeApi();
+        await configService?.close();
+        await set.close();
       }
-      if (options.api) api = await startApi(config, server.address, set.zinc);
-      const workers = await createWorkerSet({
-        temporal: config.temporal,
-        address: server.address,
-        worker: config.worker,
-        registrations: set.registrations,
-      });
-      const lines = [
-        `${title} (data dir ${config.data_dir})`,
-        ...(options.fetched
-          ? [
-              `  config:      ${options.fetched.sections.join(', ')} from the core at ${options.fetched.address}`,
-            ]
-          : []),
-        `  Temporal:    ${server.address}, namespace ${config.temporal.namespace}${server.devServer ? ' (embedded dev server)' : ''}`,
-        ...(server.uiUrl ? [`  Web UI:      ${server.uiUrl}`] : []),
-        ...(api ? [`  API:         ${api.url} (OpenAPI: ${api.url}/api/openapi.json)`] : []),
-        ...(configService
-          ? [
-              `  config service: ${configService.address} (zinc worker <component> --core ${configService.address})`,
-            ]
-          : []),
-        `  task queues: ${workers.taskQueues.join(', ')}`,
-        ...(components.includes('pipeline')
-          ? [
-              `  sandbox:     ${describeContainment(detectContainment(config.pipeline.sandbox.containment))}`,
-            ]
-          : []),
-        'Press Ctrl-C to stop.',
-      ];
-      process.stdout.write(`${lines.join('\n')}\n`);
-      await runUntilSignal(workers, (signal) => {
-        process.stderr.write(`\n${signal}: finishing in-flight work, then stopping...\n`);
-        void closeApi(); // no new requests; those in flight finish
-      });
     } finally {
-      await closeApi();
-      await configService?.close();
-      await set.close();
+      await server.release();
     }
+  } catch (err) {
+    if (!up && stopping.signal.aborted) {
+      process.stderr.write('Stopped before it was up; everything it had started is stopped.\n');
+      process.exitCode = 130;
+      return;
+    }
+    throw err;
   } finally {
-    await server.release();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
