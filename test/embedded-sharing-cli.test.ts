@@ -279,6 +279,44 @@ describe('zinc commands beside a running zinc up', () => {
     expect(up.child.exitCode).toBe(null); // zinc up serves on
   }, 300_000);
 
+  it('a worker given only the core address and a worker token joins the embedded stack', async () => {
+    const token = zinc(dataDir, ['token', 'create', '--worker', 'pipeline']);
+    expect(token.status, token.stderr).toBe(0);
+    const secret = token.stdout.trim().split(/\s+/).pop()!;
+    const core = /config service: +(\S+)/.exec(up.output())![1]!;
+    // An empty folder, no zinc.yaml, no zinc settings in the environment: only the credential.
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('ZINC_') && k !== 'DATABASE_URL'),
+    );
+    const child = spawn(process.execPath, [zincBin(), 'worker', 'pipeline', '--core', core], {
+      cwd: tempDir('zinc-remote-worker-'),
+      env: { ...env, ZINC_WORKER_TOKEN: secret },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const remote: Running = { child, output: () => out, errors: () => err };
+    try {
+      await untilUp(remote);
+      expect(remote.output()).toMatch(
+        /config: +temporal, worker, database, storage, pipeline, data_dir from the core at /,
+      );
+      expect(remote.output()).toContain('task queues: zinc-pipeline-default');
+      // It grades: s1's newer delivery is graded in a new batch while it polls beside zinc up.
+      const graded = zinc(dataDir, ['grade', collectionId, '--json']);
+      expect(graded.status, graded.stderr).toBe(0);
+      expect(JSON.parse(graded.stdout)).toMatchObject({ status: 'completed', done: 2 });
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exitOf(child)).toBe(0);
+    // The core logged which token read which section, never a value.
+    expect(up.errors()).toMatch(/config service: wtk_\S+ \(pipeline\) read "database"/);
+    expect(up.errors()).not.toContain(secret);
+  }, 300_000);
+
   it('stopping zinc up stops all it started; then commands open the database alone', async () => {
     up.child.kill('SIGINT');
     expect(await exitOf(up.child)).toBe(0);

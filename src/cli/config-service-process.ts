@@ -1,6 +1,7 @@
 // The composition of the extension configuration service in a core process: the configuration
 // it really runs with, the worker tokens in its database, a log line per call.
 import type { ZincConfig } from '../config/index.js';
+import { servedDatabaseUrl } from '../platform/open-database.js';
 import type { Platform } from '../platform/platform.js';
 import { createWorkerTokenStore } from '../core/worker-tokens.js';
 import {
@@ -13,10 +14,16 @@ export type { RunningConfigurationService };
 
 /**
  * What workers elsewhere must be told: this process's configuration with the Temporal address
- * it really uses (the embedded dev server's, when it started one).
+ * it really uses (the embedded dev server's, when it started one) and, on the embedded database,
+ * the unix socket it serves that database on (so only workers on this machine can use it).
  */
 export function effectiveConfig(config: ZincConfig, temporalAddress: string): ZincConfig {
-  return { ...config, temporal: { ...config.temporal, host_port: temporalAddress } };
+  const served = config.database.url === undefined ? servedDatabaseUrl(config.data_dir) : undefined;
+  return {
+    ...config,
+    temporal: { ...config.temporal, host_port: temporalAddress },
+    ...(served !== undefined ? { database: { ...config.database, url: served } } : {}),
+  };
 }
 
 /** One stderr line per call: which token read what, or why it was refused (never a value). */

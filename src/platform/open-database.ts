@@ -34,8 +34,28 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** The serving process's state, if a live process other than this one wrote it. */
-function servingState(stateFile: string): PgliteServerState | undefined {
+/** The `pg` URL of an embedded database served on a unix socket in `socketDir`. */
+function socketUrl(state: Pick<PgliteServerState, 'port' | 'socketDir'>): string {
+  return (
+    `postgresql://postgres@localhost:${state.port}/postgres` +
+    `?host=${encodeURIComponent(state.socketDir)}`
+  );
+}
+
+/**
+ * The URL at which `dataDir`'s embedded database is served (by this process or another live
+ * one), for processes on this machine; undefined when nobody serves it.
+ */
+export function servedDatabaseUrl(dataDir: string): string | undefined {
+  const state = servingState(dataPaths(dataDir).databaseServer, { includeSelf: true });
+  return state ? socketUrl(state) : undefined;
+}
+
+/** The serving process's state, if a live process (other than this one, unless asked) wrote it. */
+function servingState(
+  stateFile: string,
+  options: { includeSelf?: boolean } = {},
+): PgliteServerState | undefined {
   let state: Partial<PgliteServerState>;
   try {
     state = JSON.parse(readFileSync(stateFile, 'utf8')) as Partial<PgliteServerState>;
@@ -46,16 +66,15 @@ function servingState(stateFile: string): PgliteServerState | undefined {
   if (typeof pid !== 'number' || typeof socketDir !== 'string' || typeof port !== 'number') {
     return undefined;
   }
-  return pid !== process.pid && pidAlive(pid) ? { pid, socketDir, port } : undefined;
+  const other = pid !== process.pid || options.includeSelf === true;
+  return other && pidAlive(pid) ? { pid, socketDir, port } : undefined;
 }
 
 /** A `pg` connection to the embedded database that another zinc process serves, if it answers. */
 async function connectServed(stateFile: string): Promise<Database | undefined> {
   const state = servingState(stateFile);
   if (!state) return undefined;
-  const url =
-    `postgresql://postgres@localhost:${state.port}/postgres` +
-    `?host=${encodeURIComponent(state.socketDir)}`;
+  const url = socketUrl(state);
   try {
     return await openPostgresDatabase(url, {
       describe: `the embedded database served by process ${state.pid} (${state.socketDir})`,

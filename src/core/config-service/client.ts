@@ -133,8 +133,8 @@ export async function fetchWorkerConfig(
     }
     if (database.url === undefined) {
       throw new ConfigServiceError(
-        `the core at ${options.address} serves no database.url: its database is the embedded one, ` +
-          'which only the core process can open; run the core with DATABASE_URL (PostgreSQL)',
+        `the core at ${options.address} serves no database.url: its database is an embedded one ` +
+          'that it does not serve; run the core as zinc up, or with DATABASE_URL (PostgreSQL)',
       );
     }
     if (options.dataDir !== undefined) tree.data_dir = options.dataDir;
