@@ -327,7 +327,7 @@ describe('fetchWorkerConfig', () => {
           token: tokens.pipeline,
           component: 'pipeline',
         }),
-      ).rejects.toThrow(/serves no database\.url: its database is the embedded one/);
+      ).rejects.toThrow(/serves no database\.url: its database is an embedded one/);
     } finally {
       await embedded.close();
     }
