@@ -1,11 +1,6 @@
 // Test and bench helper: a course with one collection graded by a given config, a staff member
 // `ta`, and students who each hand in one main.cpp.
-import { createConfigStore } from '../../src/extensions/pipeline/config-store.js';
-import {
-  createSubmissionService,
-  type SubmissionService,
-} from '../../src/extensions/submission/service.js';
-import type { SubmissionStore } from '../../src/extensions/submission/store.js';
+import type { SubmissionService, SubmissionStore } from '../../src/extensions/submission/index.js';
 import type { TestStack } from './stack.js';
 
 export interface SeededCourse {
@@ -22,11 +17,7 @@ export async function seedCourse(
   code: string,
   yaml: string,
 ): Promise<SeededCourse> {
-  const service = createSubmissionService({
-    ...stack.platform,
-    limits: { maxFiles: 10, maxTotalBytes: 1 << 20, maxFileBytes: 1 << 20, maxExpansionRatio: 100 },
-  });
-  const { store } = service;
+  const { service, store } = stack.zinc.submission;
   const course = await store.ensureCourse({ code });
   const activity = await store.ensureActivity(course.id, code.toLowerCase());
   const collection = await store.ensureCollection(
@@ -35,7 +26,7 @@ export async function seedCourse(
     '2026-01-01T00:00:00Z',
     '2027-01-01T00:00:00Z',
   );
-  const configs = createConfigStore(stack.platform);
+  const { configs } = stack.zinc.pipeline.service;
   const { id } = await configs.addVersion(yaml, []);
   await configs.attachToCollection(collection.id, id);
   await store.ensureUser({ id: 'ta' });
