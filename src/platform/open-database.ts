@@ -1,5 +1,6 @@
 // Chooses the database: PostgreSQL when a URL is configured; else the embedded PGlite of the
 // data dir, through the process that serves it when one does, or opened in this process.
+import { processAlive } from './process-alive.js';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from './database.js';
@@ -23,15 +24,6 @@ export interface OpenDatabaseOptions {
   waitMs?: number;
   /** Called once when this process starts waiting for that process. */
   onWait?: (holder: number) => void;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The `pg` URL of an embedded database served on a unix socket in `socketDir`. */
@@ -67,7 +59,7 @@ function servingState(
     return undefined;
   }
   const other = pid !== process.pid || options.includeSelf === true;
-  return other && pidAlive(pid) ? { pid, socketDir, port } : undefined;
+  return other && processAlive(pid) ? { pid, socketDir, port } : undefined;
 }
 
 /** A `pg` connection to the embedded database that another zinc process serves, if it answers. */

@@ -1,6 +1,7 @@
 // The embedded database: PGlite (PostgreSQL compiled to WebAssembly) in this process, its files
 // in a folder of the data directory. One process at a time may open a folder; a process that
 // stays up serves it to the others over a unix socket (pglite-server.ts).
+import { processAlive } from './process-alive.js';
 import { DatabaseInUseError } from '../failures.js';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -36,15 +37,6 @@ async function run<R>(
     return last ? toResult(last as Results<R>) : { rows: [], rowCount: 0 };
   }
   return toResult(await runner.query<R>(sql, params));
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Takes `<dir>.lock`, holding this process's pid; a lock left by a dead process is taken over. */

@@ -1,5 +1,6 @@
 // Which Temporal server a zinc command talks to: the configured one, a running `zinc up`'s
 // dev server in the same data dir, or a dev server started for as long as the command needs it.
+import { processAlive } from '../platform/process-alive.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -17,15 +18,6 @@ export interface TemporalServerHandle {
   release(): Promise<void>;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The dev server another zinc process runs on this data dir, if it answers. */
 export async function runningDevServer(
   dataDir: string,
@@ -38,7 +30,7 @@ export async function runningDevServer(
   } catch {
     return undefined;
   }
-  if (!state.pid || !state.address || !pidAlive(state.pid)) return undefined;
+  if (!state.pid || !state.address || !processAlive(state.pid)) return undefined;
   try {
     const connection = await Connection.connect({ address: state.address, connectTimeout: '2s' });
     try {

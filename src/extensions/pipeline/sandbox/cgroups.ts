@@ -5,6 +5,7 @@
 // zinc uses the cgroup v1 hierarchies when it can write them (root, as on the pipeline
 // workers); otherwise the sandbox falls back to rlimits (see docs/sandbox.md). Creating a
 // cgroup happens once per sandbox, never per test: a test only rewrites a few limit files.
+import { processAlive } from '../../../platform/process-alive.js';
 import { SandboxUnavailableError } from '../../../failures.js';
 import {
   chownSync,
@@ -271,18 +272,9 @@ export function sweepCgroups(containment: Containment = detectContainment()): nu
     }
     for (const name of entries) {
       const pid = Number(/^(\d+)-\d+$/.exec(name)?.[1]);
-      if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+      if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
       if (removeCgroup(join(root, name))) removed++;
     }
   }
   return removed;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
