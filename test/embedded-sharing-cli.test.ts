@@ -204,6 +204,15 @@ describe('zinc commands beside a running zinc up', () => {
     const lines = csv.stdout.trim().split('\n');
     expect(lines[1]).toMatch(/^s1,dlv_\w+,\S+,100,100,.*PASSED:2.*,reports\/.+\.json$/);
     expect(lines[2]).toMatch(/^s2,dlv_\w+,\S+,50,100,.*WRONG_OUTPUT:1.*$/);
+
+    // Nothing ERRORED in it: regrade-failed says so and starts no batch.
+    const nothing = zinc(dataDir, ['batch', 'regrade-failed', firstBatch]);
+    expect(nothing.status, nothing.stderr).toBe(0);
+    expect(nothing.stdout).toBe(
+      `Batch ${firstBatch} has no ERRORED deliveries: nothing to regrade.\n`,
+    );
+    const after = zinc(dataDir, ['batch', 'list', '--collection', collectionId, '--json']);
+    expect(JSON.parse(after.stdout)).toHaveLength(batches.length);
   }, 300_000);
 
   it('deliveries list and audit show what zinc up stored through its API', async () => {

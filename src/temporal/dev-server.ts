@@ -9,6 +9,7 @@ import {
   readFileSync,
   writeFileSync,
   rmSync,
+  statSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -115,6 +116,24 @@ async function waitReady(
 
 /** Starts the dev server and resolves once it is ready, with zinc's search attributes registered. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  // Free ports are picked here, then bound by the server a moment later: another process may
+  // take one in between. Such a start is tried again with new ports (a taken port that was
+  // configured fails the same way each time and is reported).
+  const logFile = join(options.stateDir, 'server.log');
+  for (let attempt = 1; ; attempt++) {
+    mkdirSync(options.stateDir, { recursive: true });
+    const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (!(err instanceof DevServerError) || attempt >= 3) throw err;
+      const log = readFileSync(logFile).subarray(logStart).toString('utf8');
+      if (!log.includes('bind: address already in use')) throw err;
+    }
+  }
+}
+
+async function startOnce(options: DevServerOptions): Promise<DevServer> {
   mkdirSync(options.stateDir, { recursive: true });
   const dbFile = join(options.stateDir, 'temporal.sqlite');
   // The server lays out a new SQLite file's schema at its first start, not in one transaction:

@@ -237,6 +237,15 @@ export function registerGradeCommands(program: Command): Command {
             reportRefusal('zinc batch regrade-failed', decision.refusal);
             return;
           }
+          if (source.errored === 0) {
+            // Nothing to grade again: start no batch (an empty one would only add noise).
+            process.stdout.write(
+              opts.json
+                ? `${JSON.stringify({ batchId: null, existing: false, errored: 0 })}\n`
+                : `Batch ${sourceId} has no ERRORED deliveries: nothing to regrade.\n`,
+            );
+            return;
+          }
           const { batchId, handle, existing } = await startBatch(stack.temporal, config.grading, {
             ...request,
             source: { kind: 'errored', batchId: sourceId },
