@@ -12,19 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchSummary } from '../src/workflows/grading/types.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { repoRoot, tempDir } from './helpers/temporal.js';
+import { ADD_CONFIG } from './helpers/sum-course.js';
 import { zincBin } from './helpers/zinc-bin.js';
 
-const CONFIG = [
-  '_settings:',
-  '  lang: cpp/g++:12',
-  '  lang_version_may_differ: true',
-  'compile: { input: ["*.cpp"], output: main }',
-  'stdioTest:',
-  '  testCases:',
-  '    - { id: 1, file: main, stdin: "2 2", expected: "4", score: 1 }',
-  '    - { id: 2, file: main, stdin: "1 2", expected: "3", score: 1 }',
-  'score: { normalizedTo: 100 }',
-].join('\n');
+const CONFIG = ADD_CONFIG;
 
 interface Running {
   child: ChildProcess;

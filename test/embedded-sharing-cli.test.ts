@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTemporalCli } from '../src/temporal/cli-binary.js';
 import type { BatchSummary } from '../src/workflows/grading/types.js';
 import { exitOf, repoRoot, tempDir } from './helpers/temporal.js';
+import { ADD_CONFIG } from './helpers/sum-course.js';
 import { zincBin } from './helpers/zinc-bin.js';
 
 function zinc(dataDir: string, args: string[]) {
@@ -88,17 +89,7 @@ async function stopped(child: ChildProcess, dataDir: string): Promise<void> {
   for (const line of devServersOf(dataDir)) process.kill(Number(line.split(/\s+/)[0]), 'SIGKILL');
 }
 
-const CONFIG = [
-  '_settings:',
-  '  lang: cpp/g++:12',
-  '  lang_version_may_differ: true',
-  'compile: { input: ["*.cpp"], output: main }',
-  'stdioTest:',
-  '  testCases:',
-  '    - { id: 1, file: main, stdin: "2 2", expected: "4", score: 1 }',
-  '    - { id: 2, file: main, stdin: "1 2", expected: "3", score: 1 }',
-  'score: { normalizedTo: 100 }',
-].join('\n');
+const CONFIG = ADD_CONFIG;
 
 describe('zinc commands beside a running zinc up', () => {
   const dataDir = tempDir('zinc-sharing-');

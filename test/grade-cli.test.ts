@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BatchSummary } from '../src/workflows/grading/types.js';
 import { repoRoot, tempDir } from './helpers/temporal.js';
+import { ADD_CONFIG } from './helpers/sum-course.js';
 import { zincBin } from './helpers/zinc-bin.js';
 
 function zinc(dataDir: string, args: string[]) {
@@ -60,20 +61,7 @@ describe('zinc grade and zinc batch', () => {
       );
     }
     const config = join(input, '..', `${input.split('/').pop()}-config.yaml`);
-    writeFileSync(
-      config,
-      [
-        '_settings:',
-        '  lang: cpp/g++:12',
-        '  lang_version_may_differ: true',
-        'compile: { input: ["*.cpp"], output: main }',
-        'stdioTest:',
-        '  testCases:',
-        '    - { id: 1, file: main, stdin: "2 2", expected: "4", score: 1 }',
-        '    - { id: 2, file: main, stdin: "1 2", expected: "3", score: 1 }',
-        'score: { normalizedTo: 100 }',
-      ].join('\n'),
-    );
+    writeFileSync(config, ADD_CONFIG);
     const imported = zinc(dataDir, [
       'import',
       input,

@@ -28,3 +28,16 @@ export const PROGRAMS = {
   broken: 'int main( { return 0; }\n',
   slow: '#include <iostream>\n#include <thread>\nint main(){std::this_thread::sleep_for(std::chrono::milliseconds(1500));long a,b;std::cin>>a>>b;std::cout<<a+b<<"\\n";}\n',
 };
+
+/** A two-test C++ config that adds two numbers (no template), for the CLI tests' small courses. */
+export const ADD_CONFIG = [
+  '_settings:',
+  '  lang: cpp/g++:12',
+  '  lang_version_may_differ: true',
+  'compile: { input: ["*.cpp"], output: main }',
+  'stdioTest:',
+  '  testCases:',
+  '    - { id: 1, file: main, stdin: "2 2", expected: "4", score: 1 }',
+  '    - { id: 2, file: main, stdin: "1 2", expected: "3", score: 1 }',
+  'score: { normalizedTo: 100 }',
+].join('\n');
