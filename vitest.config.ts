@@ -11,7 +11,8 @@ export default defineConfig({
     maxWorkers: 2,
     // Every `zinc up` and `zinc worker core` a test starts serves the configuration service:
     // on a free port, so test files running side by side never fight over 7350.
-    env: { ZINC_CONFIG_SERVICE_PORT: '0' },
+    // The same for the metrics endpoint of every serving process.
+    env: { ZINC_CONFIG_SERVICE_PORT: '0', ZINC_METRICS_ADDRESS: '127.0.0.1:0' },
     reporters: ['default', './test/summary-reporter.ts'],
   },
 });

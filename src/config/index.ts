@@ -14,6 +14,7 @@ import { gradingSection } from '../core/grading-config.js';
 import { apiSection } from '../api/config.js';
 import { cliSection } from '../cli/section.js';
 import { configServiceSection } from '../core/config-service/config.js';
+import { telemetrySection } from '../platform/telemetry-config.js';
 import { ConfigError } from '../failures.js';
 
 /** A section of the configuration as its owner declares it: its key, schema and env variables. */
@@ -36,6 +37,7 @@ export const CONFIG_SECTIONS = [
   apiSection,
   cliSection,
   configServiceSection,
+  telemetrySection,
 ] as const satisfies readonly ConfigSection[];
 
 export type SectionKey = (typeof CONFIG_SECTIONS)[number]['key'];
@@ -59,6 +61,7 @@ export const zincConfigSchema = z.strictObject({
   api: apiSection.schema.default(defaults(apiSection.schema)),
   cli: cliSection.schema.default({}),
   config_service: configServiceSection.schema.default(defaults(configServiceSection.schema)),
+  telemetry: telemetrySection.schema.default(defaults(telemetrySection.schema)),
 });
 
 export type ZincConfig = z.infer<typeof zincConfigSchema>;
