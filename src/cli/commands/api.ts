@@ -28,7 +28,7 @@ export function registerApi(program: Command): void {
     .option('--api-host <host>', 'the address (env ZINC_API_HOST; default 127.0.0.1)')
     .action(async (opts: { apiPort?: string; apiHost?: string }, command: Command) => {
       const config = withApiOptions(configFrom(command), opts, command);
-      const stack = await openStack(config);
+      const stack = await openStack(config, { logToStderr: true });
       let owned: (Zinc & { close(): Promise<void> }) | undefined;
       try {
         let zinc = stack.inProcess?.zinc;
@@ -36,7 +36,7 @@ export function registerApi(program: Command): void {
           owned = await openZinc(config, { serveDatabase: true });
           zinc = owned;
         }
-        const api = await startApi(config, stack.temporal.address, zinc);
+        const api = await startApi(config, stack.temporal.address, zinc, stack.log);
         try {
           const lines = [
             `zinc API is up (data dir ${config.data_dir})`,

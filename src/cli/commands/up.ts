@@ -32,7 +32,8 @@ async function serve(
   title: string,
   options: ServeOptions = {},
 ): Promise<void> {
-  installRuntime();
+  const name = components.length === 1 ? `zinc worker ${components[0]}` : 'zinc up';
+  const log = installRuntime({ ...config.telemetry.logs, base: { process: name } });
   const stopping = new AbortController();
   let up = false;
   let api: RunningApi | undefined;
@@ -62,7 +63,7 @@ async function serve(
           configService = await startConfigService(config, server.address, set.platform);
         }
         stopping.signal.throwIfAborted();
-        if (options.api) api = await startApi(config, server.address, set.zinc);
+        if (options.api) api = await startApi(config, server.address, set.zinc, log);
         stopping.signal.throwIfAborted();
         const workers = await createWorkerSet({
           temporal: config.temporal,

@@ -174,6 +174,15 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       input.configVersion,
       report,
     );
+    ctx.log.info('delivery graded', {
+      batchId: input.batchId,
+      deliveryId: input.deliveryId,
+      collectionId: input.collectionId,
+      configVersion: input.configVersion,
+      score: record.score,
+      maxScore: record.maxScore,
+      stored,
+    });
     // An overlapping attempt stored its report first: that one stands, and was announced.
     if (!stored) return outcome(record, true);
     await deps.events.publish('grading.completed', {
