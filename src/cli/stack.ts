@@ -18,10 +18,15 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** Where a CLI command's SDK messages go: the data dir's log, not the user's terminal. */
+export function cliLogFile(config: ZincConfig): string {
+  return join(dataPaths(config.data_dir).logs, 'zinc.log');
+}
+
 /** Connects to Temporal, starting the embedded stack in this process when none runs. */
 export async function openStack(config: ZincConfig): Promise<Stack> {
   // The SDK's messages (a failed workflow's warning...) go to the log, not the terminal.
-  installRuntime({ file: join(dataPaths(config.data_dir).logs, 'zinc.log') });
+  installRuntime({ file: cliLogFile(config) });
   const server = await acquireTemporalServer(config);
   let components: ComponentSet | undefined;
   let workers: WorkerSet | undefined;

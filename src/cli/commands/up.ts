@@ -2,7 +2,7 @@
 // component alone, configured by zinc.yaml or, with --core, by the core's configuration service.
 import type { Command } from 'commander';
 import { acquireTemporalServer } from '../../temporal/embedded.js';
-import { installRuntime } from '../../temporal/runtime.js';
+import { reportRunningBatches, startProcessMetrics } from '../metrics-process.js';
 import { createWorkerSet, runUntilAborted } from '../../temporal/worker.js';
 import { COMPONENTS, openComponents, type Component } from '../../main/components.js';
 import { configFrom, type GlobalOptions } from '../context.js';
@@ -32,7 +32,8 @@ async function serve(
   title: string,
   options: ServeOptions = {},
 ): Promise<void> {
-  installRuntime();
+  // First: a metrics address that cannot be served stops the process before anything starts.
+  const metrics = await startProcessMetrics(config);
   const stopping = new AbortController();
   let up = false;
   let api: RunningApi | undefined;
@@ -55,6 +56,7 @@ async function serve(
     try {
       stopping.signal.throwIfAborted();
       const set = await openComponents(config, components);
+      if (components.includes('core')) reportRunningBatches(set.zinc);
       let configService: RunningConfigurationService | undefined;
       try {
         stopping.signal.throwIfAborted();
@@ -81,6 +83,7 @@ async function serve(
             `  Temporal:    ${server.address}, namespace ${config.temporal.namespace}${server.devServer ? ' (embedded dev server)' : ''}`,
             ...(server.uiUrl ? [`  Web UI:      ${server.uiUrl}`] : []),
             ...(api ? [`  API:         ${api.url} (OpenAPI: ${api.url}/api/openapi.json)`] : []),
+            ...(metrics ? [`  metrics:     ${metrics.url}`] : []),
             ...(configService
               ? [
                   `  config service: ${configService.address} (zinc worker <component> --core ${configService.address})`,
@@ -116,6 +119,7 @@ async function serve(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await metrics?.close();
   }
 }
 
