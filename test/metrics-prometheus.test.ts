@@ -49,7 +49,7 @@ function freePort(): Promise<number> {
 
 /** Polls `check` every half second until it returns a value, or fails with `what` at the end. */
 async function eventually<T>(
-  what: string,
+  what: string | (() => string),
   check: () => Promise<T | undefined>,
   ms = 120_000,
 ): Promise<T> {
@@ -62,7 +62,10 @@ async function eventually<T>(
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`${what} never happened (${String(last)})`);
+    if (Date.now() > deadline) {
+      const said = typeof what === 'string' ? what : what();
+      throw new Error(`${said} never happened (${String(last)})`);
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -139,8 +142,9 @@ beforeAll(async () => {
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   up = { child, output: () => out };
-  await eventually(`zinc up serving (${err})`, async () =>
-    out.includes('Press Ctrl-C') ? true : undefined,
+  await eventually(
+    () => `zinc up serving (${out}${err})`,
+    () => Promise.resolve(out.includes('Press Ctrl-C') ? true : undefined),
   );
   metricsUrl = /metrics: +(http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(out)![1]!;
   apiUrl = /API: +(http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
@@ -295,7 +299,7 @@ describe('metrics scraped by a real Prometheus during a batch', () => {
     });
   });
 
-  it('a second process on the same metrics address refuses to start, naming it', async () => {
+  it('a second process on the same metrics address refuses to start, naming it', () => {
     const address = new URL(metricsUrl).host;
     const run = spawnSync(
       process.execPath,
