@@ -2,11 +2,14 @@
 // messages, workflow code's `log` and activities' `Context.log` all reach the runtime's logger,
 // which zinc points at its structured log (src/platform/logger.ts): servers (`zinc up`, `zinc
 // worker`) log to stderr, which is their log; a CLI command's terminal is the user's, so its
-// log goes to a file instead.
+// log goes to a file instead. A serving process also has the SDK export its metrics (task
+// latencies, schedule-to-start, slots, sticky cache) over Prometheus on an internal loopback
+// address, which zinc's /metrics appends.
 import { Runtime, type LogLevel, type LogMetadata, type Logger } from '@temporalio/worker';
 import { createLogger, type ZincLogger, type LoggerOptions } from '../platform/logger.js';
 
 let installed: ZincLogger | undefined;
+let sdkMetricsAddress: string | undefined;
 
 export interface RuntimeLogOptions {
   /** The lowest level written; default info. */
@@ -17,6 +20,8 @@ export interface RuntimeLogOptions {
   file?: string;
   /** Fields every line carries (which zinc process wrote it). */
   base?: Record<string, string>;
+  /** host:port for the SDK's own Prometheus exporter (loopback, internal); absent: no SDK metrics. */
+  sdkMetricsAddress?: string;
 }
 
 /** The name BatchGrading runs under: its workflow ID is the batch ID. */
@@ -64,7 +69,21 @@ export function installRuntime(options: RuntimeLogOptions = {}): ZincLogger {
     ...(options.file !== undefined ? { file: options.file } : {}),
     ...(options.base !== undefined ? { base: options.base } : {}),
   });
-  Runtime.install({ logger: sdkLogger(log), shutdownSignals: [] });
+  const metrics = options.sdkMetricsAddress
+    ? {
+        metrics: {
+          // Seconds, as Prometheus (and zinc's own histograms) measure durations.
+          prometheus: { bindAddress: options.sdkMetricsAddress, useSecondsForDurations: true },
+        },
+      }
+    : {};
+  Runtime.install({ logger: sdkLogger(log), shutdownSignals: [], telemetryOptions: metrics });
   installed = log;
+  sdkMetricsAddress = options.sdkMetricsAddress;
   return log;
+}
+
+/** The URL of the SDK's metrics this process's runtime exports; undefined when it exports none. */
+export function sdkMetricsUrl(): string | undefined {
+  return sdkMetricsAddress === undefined ? undefined : `http://${sdkMetricsAddress}/metrics`;
 }

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { acquireTemporalServer } from '../../temporal/embedded.js';
 import { installRuntime } from '../../temporal/runtime.js';
+import { reportRunningBatches, startProcessMetrics } from '../metrics-process.js';
 import { createWorkerSet, runUntilAborted } from '../../temporal/worker.js';
 import { COMPONENTS, openComponents, type Component } from '../../main/components.js';
 import { configFrom, type GlobalOptions } from '../context.js';
@@ -33,7 +34,12 @@ async function serve(
   options: ServeOptions = {},
 ): Promise<void> {
   const name = components.length === 1 ? `zinc worker ${components[0]}` : 'zinc up';
-  const log = installRuntime({ ...config.telemetry.logs, base: { process: name } });
+  // First: a metrics address that cannot be served stops the process before anything starts.
+  const metrics = await startProcessMetrics(config, {
+    ...config.telemetry.logs,
+    base: { process: name },
+  });
+  const log = installRuntime();
   const stopping = new AbortController();
   let up = false;
   let api: RunningApi | undefined;
@@ -56,6 +62,7 @@ async function serve(
     try {
       stopping.signal.throwIfAborted();
       const set = await openComponents(config, components);
+      if (components.includes('core')) reportRunningBatches(set.zinc);
       let configService: RunningConfigurationService | undefined;
       try {
         stopping.signal.throwIfAborted();
@@ -82,6 +89,7 @@ async function serve(
             `  Temporal:    ${server.address}, namespace ${config.temporal.namespace}${server.devServer ? ' (embedded dev server)' : ''}`,
             ...(server.uiUrl ? [`  Web UI:      ${server.uiUrl}`] : []),
             ...(api ? [`  API:         ${api.url} (OpenAPI: ${api.url}/api/openapi.json)`] : []),
+            ...(metrics ? [`  metrics:     ${metrics.url}`] : []),
             ...(configService
               ? [
                   `  config service: ${configService.address} (zinc worker <component> --core ${configService.address})`,
@@ -117,6 +125,7 @@ async function serve(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await metrics?.close();
   }
 }
 
