@@ -6,6 +6,7 @@ import type { Zinc } from '../main/zinc.js';
 import { observeRunningBatches } from '../core/metrics.js';
 import { freeLoopbackAddress } from '../platform/free-port.js';
 import { startMetricsServer, type RunningMetricsServer } from '../platform/metrics-server.js';
+import { METRICS_DEFAULT_ADDRESS } from '../platform/telemetry-config.js';
 import { installRuntime, sdkMetricsUrl, type RuntimeLogOptions } from '../temporal/runtime.js';
 
 /** How long a scrape waits for the SDK's exporter before serving zinc's metrics alone. */
@@ -32,10 +33,21 @@ export async function startProcessMetrics(
   });
   if (!enabled) return undefined;
   const sdk = sdkMetricsUrl();
-  return startMetricsServer({
-    address,
-    ...(sdk !== undefined ? { extra: () => fetchSdkMetrics(sdk) } : {}),
-  });
+  const serveOn = (on: string): Promise<RunningMetricsServer> =>
+    startMetricsServer({
+      address: on,
+      ...(sdk !== undefined ? { extra: () => fetchSdkMetrics(sdk) } : {}),
+    });
+  try {
+    return await serveOn(address);
+  } catch (err) {
+    // The default port is for the first zinc process on a machine: a second one (a `zinc worker`
+    // beside `zinc up`) takes a free port and prints it. A configured address is kept to.
+    const inUse = (err as Error & { cause?: { code?: string } }).cause?.code === 'EADDRINUSE';
+    if (address !== METRICS_DEFAULT_ADDRESS || !inUse) throw err;
+    const server = await serveOn('127.0.0.1:0');
+    return { ...server, note: `${METRICS_DEFAULT_ADDRESS} was taken by another process` };
+  }
 }
 
 /** Has this process's /metrics report the running batches of `zinc`'s core (a core process). */

@@ -16,6 +16,8 @@ export interface MetricsServerOptions {
 export interface RunningMetricsServer {
   /** The endpoint's URL, e.g. http://127.0.0.1:9464/metrics. */
   url: string;
+  /** Why it is not where configured, when it is not (shown beside the URL). */
+  note?: string;
   close(): Promise<void>;
 }
 

@@ -56,7 +56,9 @@ export function registerApi(program: Command): void {
             `  Temporal:    ${stack.temporal.address}, namespace ${config.temporal.namespace}${stack.inProcess ? ' (embedded dev server, workers in this process)' : ''}`,
             ...(stack.server.uiUrl ? [`  Web UI:      ${stack.server.uiUrl}`] : []),
             `  API:         ${api.url} (OpenAPI: ${api.url}/api/openapi.json)`,
-            ...(metrics ? [`  metrics:     ${metrics.url}`] : []),
+            ...(metrics
+              ? [`  metrics:     ${metrics.url}${metrics.note ? ` (${metrics.note})` : ''}`]
+              : []),
             'Press Ctrl-C to stop.',
           ];
           process.stdout.write(`${lines.join('\n')}\n`);

@@ -89,7 +89,9 @@ async function serve(
             `  Temporal:    ${server.address}, namespace ${config.temporal.namespace}${server.devServer ? ' (embedded dev server)' : ''}`,
             ...(server.uiUrl ? [`  Web UI:      ${server.uiUrl}`] : []),
             ...(api ? [`  API:         ${api.url} (OpenAPI: ${api.url}/api/openapi.json)`] : []),
-            ...(metrics ? [`  metrics:     ${metrics.url}`] : []),
+            ...(metrics
+              ? [`  metrics:     ${metrics.url}${metrics.note ? ` (${metrics.note})` : ''}`]
+              : []),
             ...(configService
               ? [
                   `  config service: ${configService.address} (zinc worker <component> --core ${configService.address})`,
