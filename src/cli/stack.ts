@@ -7,6 +7,7 @@ import { dataPaths } from '../platform/paths.js';
 import { connectTemporalClient, type ZincTemporalClient } from '../temporal/client.js';
 import { acquireTemporalServer, type TemporalServerHandle } from '../temporal/embedded.js';
 import { installRuntime } from '../temporal/runtime.js';
+import { installTracing, shutdownTracing } from '../platform/tracing.js';
 import { createWorkerSet, type WorkerSet } from '../temporal/worker.js';
 import { COMPONENTS, openComponents, type ComponentSet } from '../main/components.js';
 
@@ -22,6 +23,8 @@ export interface Stack {
 export async function openStack(config: ZincConfig): Promise<Stack> {
   // The SDK's messages (a failed workflow's warning...) go to the log, not the terminal.
   installRuntime({ file: join(dataPaths(config.data_dir).logs, 'zinc.log') });
+  // Before any client or worker: they take their interceptors from it.
+  installTracing(config.telemetry.tracing);
   const server = await acquireTemporalServer(config);
   let components: ComponentSet | undefined;
   let workers: WorkerSet | undefined;
@@ -49,6 +52,7 @@ export async function openStack(config: ZincConfig): Promise<Stack> {
         await workers?.close();
         await components?.close();
         await server.release();
+        await shutdownTracing(); // the command's spans, sent before the process ends
       },
     };
   } catch (err) {

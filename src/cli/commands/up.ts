@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { acquireTemporalServer } from '../../temporal/embedded.js';
 import { installRuntime } from '../../temporal/runtime.js';
+import { installTracing, shutdownTracing } from '../../platform/tracing.js';
 import { createWorkerSet, runUntilAborted } from '../../temporal/worker.js';
 import { COMPONENTS, openComponents, type Component } from '../../main/components.js';
 import { configFrom, type GlobalOptions } from '../context.js';
@@ -33,6 +34,7 @@ async function serve(
   options: ServeOptions = {},
 ): Promise<void> {
   installRuntime();
+  const tracing = installTracing(config.telemetry.tracing);
   const stopping = new AbortController();
   let up = false;
   let api: RunningApi | undefined;
@@ -87,6 +89,7 @@ async function serve(
                 ]
               : []),
             `  task queues: ${workers.taskQueues.join(', ')}`,
+            ...(tracing ? [`  traces:      OTLP to ${tracing.endpoint}`] : []),
             ...(components.includes('pipeline')
               ? [
                   `  sandbox:     ${describeContainment(detectContainment(config.pipeline.sandbox.containment))}`,
@@ -116,6 +119,7 @@ async function serve(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await shutdownTracing();
   }
 }
 

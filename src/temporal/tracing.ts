@@ -1,0 +1,63 @@
+// The Temporal side of zinc's traces, through the SDK's OpenTelemetry interceptors: the client
+// traces workflow starts (and queries, signals...) and puts the trace context in the workflow's
+// headers; the workflow's spans (RunWorkflow, StartActivity) are built in its sandbox and leave
+// through a sink; each activity's span (RunActivity) continues the trace on its worker. With
+// tracing off (no OTLP endpoint) none of this is installed and the workflow bundle is unchanged.
+import { createRequire } from 'node:module';
+import { trace } from '@opentelemetry/api';
+import type { ClientInterceptors } from '@temporalio/client';
+import {
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  OpenTelemetryWorkflowClientInterceptor,
+  makeWorkflowExporter,
+} from '@temporalio/interceptors-opentelemetry';
+import type { ActivityInterceptorsFactory, WorkerOptions } from '@temporalio/worker';
+import type { ActiveTracing } from '../platform/tracing.js';
+
+/** The span attribute naming the task queue an activity ran on. */
+export const TASK_QUEUE_ATTRIBUTE = 'zinc.task_queue';
+
+/**
+ * The SDK's workflow-side interceptor module (RunWorkflow and StartActivity spans), bundled into
+ * the workflow code by the worker when tracing is on. Only its workflow side: its package's main
+ * entry holds the client and worker sides, which must not enter the workflow sandbox.
+ */
+export function workflowTracingModule(): string {
+  return createRequire(import.meta.url).resolve(
+    '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
+  );
+}
+
+/** The client interceptors that trace workflow starts, or none when tracing is off. */
+export function clientTracingInterceptors(tracing: ActiveTracing | undefined): ClientInterceptors {
+  return tracing === undefined ? {} : { workflow: [new OpenTelemetryWorkflowClientInterceptor()] };
+}
+
+/** A worker's interceptors and sinks for traces, or nothing when tracing is off. */
+export function workerTracingOptions(
+  tracing: ActiveTracing | undefined,
+): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  if (tracing === undefined) return {};
+  const activity: ActivityInterceptorsFactory = (ctx) => ({
+    inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+    outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+  });
+  // Runs inside the span the SDK's interceptor opened: an operator reading a trace sees which
+  // queue (which extension's worker) ran each activity.
+  const taskQueue: ActivityInterceptorsFactory = (ctx) => ({
+    inbound: {
+      execute(input, next) {
+        trace.getActiveSpan()?.setAttribute(TASK_QUEUE_ATTRIBUTE, ctx.info.taskQueue);
+        return next(input);
+      },
+    },
+  });
+  return {
+    interceptors: {
+      client: clientTracingInterceptors(tracing),
+      activity: [activity, taskQueue],
+    },
+    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) },
+  };
+}
