@@ -5,14 +5,21 @@
 // tracing off (no OTLP endpoint) none of this is installed and the workflow bundle is unchanged.
 import { createRequire } from 'node:module';
 import { trace } from '@opentelemetry/api';
-import type { ClientInterceptors } from '@temporalio/client';
+import type {
+  ClientInterceptors,
+  Next,
+  WorkflowClientInterceptor,
+  WorkflowQueryInput,
+} from '@temporalio/client';
+import type { WorkflowInfo } from '@temporalio/workflow';
 import {
+  type OpenTelemetrySinks,
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
   OpenTelemetryWorkflowClientInterceptor,
   makeWorkflowExporter,
 } from '@temporalio/interceptors-opentelemetry';
-import type { ActivityInterceptorsFactory, WorkerOptions } from '@temporalio/worker';
+import type { ActivityInterceptorsFactory, InjectedSinks, WorkerOptions } from '@temporalio/worker';
 import type { ActiveTracing } from '../platform/tracing.js';
 
 /** The span attribute naming the task queue an activity ran on. */
@@ -29,9 +36,45 @@ export function workflowTracingModule(): string {
   );
 }
 
+/**
+ * The SDK's client interceptor without query spans: `zinc grade` and `zinc batch watch` ask a
+ * batch's progress every second, and a trace per question would bury the batches' traces.
+ */
+class StartsAndSignalsInterceptor extends OpenTelemetryWorkflowClientInterceptor {
+  override query(input: WorkflowQueryInput, next: Next<WorkflowClientInterceptor, 'query'>) {
+    return next(input);
+  }
+}
+
 /** The client interceptors that trace workflow starts, or none when tracing is off. */
 export function clientTracingInterceptors(tracing: ActiveTracing | undefined): ClientInterceptors {
-  return tracing === undefined ? {} : { workflow: [new OpenTelemetryWorkflowClientInterceptor()] };
+  return tracing === undefined ? {} : { workflow: [new StartsAndSignalsInterceptor()] };
+}
+
+/**
+ * The workflow span sink. The SDK copies the whole WorkflowInfo onto each workflow span (memo,
+ * search attributes, last result and failure...); zinc keeps the IDs and the task queue only.
+ */
+function workflowSpanSink(tracing: ActiveTracing): InjectedSinks<OpenTelemetrySinks> {
+  const sdk = makeWorkflowExporter(tracing.spanProcessor, tracing.resource);
+  return {
+    exporter: {
+      export: {
+        fn: (info, spans) => {
+          const kept = {
+            workflowId: info.workflowId,
+            runId: info.runId,
+            workflowType: info.workflowType,
+            namespace: info.namespace,
+            attempt: info.attempt,
+            [TASK_QUEUE_ATTRIBUTE]: info.taskQueue,
+          };
+          // The SDK merges this object into the spans' attributes, nothing more.
+          sdk.export.fn(kept as unknown as WorkflowInfo, spans);
+        },
+      },
+    },
+  };
 }
 
 /** A worker's interceptors and sinks for traces, or nothing when tracing is off. */
@@ -58,6 +101,6 @@ export function workerTracingOptions(
       client: clientTracingInterceptors(tracing),
       activity: [activity, taskQueue],
     },
-    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) },
+    sinks: workflowSpanSink(tracing),
   };
 }
