@@ -1,6 +1,6 @@
 // The Temporal side of zinc's traces, through the SDK's OpenTelemetry interceptors: the client
-// traces workflow starts (and queries, signals...) and puts the trace context in the workflow's
-// headers; the workflow's spans (RunWorkflow, StartActivity) are built in its sandbox and leave
+// traces workflow starts (and signals, cancels...; not queries) and puts the trace context in
+// the workflow's headers; the workflow's spans (RunWorkflow, StartActivity) are built in its sandbox and leave
 // through a sink; each activity's span (RunActivity) continues the trace on its worker. With
 // tracing off (no OTLP endpoint) none of this is installed and the workflow bundle is unchanged.
 import { createRequire } from 'node:module';
@@ -40,7 +40,7 @@ export function workflowTracingModule(): string {
  * The SDK's client interceptor without query spans: `zinc grade` and `zinc batch watch` ask a
  * batch's progress every second, and a trace per question would bury the batches' traces.
  */
-class StartsAndSignalsInterceptor extends OpenTelemetryWorkflowClientInterceptor {
+class UnqueriedClientInterceptor extends OpenTelemetryWorkflowClientInterceptor {
   override query(input: WorkflowQueryInput, next: Next<WorkflowClientInterceptor, 'query'>) {
     return next(input);
   }
@@ -48,7 +48,7 @@ class StartsAndSignalsInterceptor extends OpenTelemetryWorkflowClientInterceptor
 
 /** The client interceptors that trace workflow starts, or none when tracing is off. */
 export function clientTracingInterceptors(tracing: ActiveTracing | undefined): ClientInterceptors {
-  return tracing === undefined ? {} : { workflow: [new StartsAndSignalsInterceptor()] };
+  return tracing === undefined ? {} : { workflow: [new UnqueriedClientInterceptor()] };
 }
 
 /**
@@ -70,7 +70,7 @@ function workflowSpanSink(tracing: ActiveTracing): InjectedSinks<OpenTelemetrySi
             [TASK_QUEUE_ATTRIBUTE]: info.taskQueue,
           };
           // The SDK merges this object into the spans' attributes, nothing more.
-          sdk.export.fn(kept as unknown as WorkflowInfo, spans);
+          return sdk.export.fn(kept as unknown as WorkflowInfo, spans);
         },
       },
     },
