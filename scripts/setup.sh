@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what zinc needs on this machine and does nothing for what is already there:
 # Debian packages, npm packages (npm ci), the compiled CLI, the Temporal CLI, the sandbox
-# launcher and, for the tests, the S3 test server.
+# launcher and, for the tests, the S3 test server and Jaeger.
 #
 #   scripts/setup.sh demo   what `npm run demo` needs: the embedded stack and the C++ toolchain
 #   scripts/setup.sh        (or `test`) everything the test suite uses as well: PostgreSQL, the
@@ -48,9 +48,11 @@ if [ -z "${ZINC_TEMPORAL_CLI:-}" ]; then
   bash scripts/install-temporal-cli.sh
 fi
 
-# The S3-compatible server (versitygw) that the object-storage tests run against.
+# The S3-compatible server (versitygw) that the object-storage tests run against, and Jaeger,
+# the trace backend the tracing test sends zinc's traces to.
 if [ "$mode" != demo ]; then
   bash scripts/install-s3-server.sh
+  bash scripts/install-jaeger.sh
 fi
 
 # The sandbox's launcher (a small C program run as PID 1 inside bubblewrap).

@@ -8,6 +8,7 @@ import { connectTemporalClient, type ZincTemporalClient } from '../temporal/clie
 import { acquireTemporalServer, type TemporalServerHandle } from '../temporal/embedded.js';
 import { installRuntime } from '../temporal/runtime.js';
 import type { ZincLogger } from '../platform/logger.js';
+import { installTracing, shutdownTracing } from '../platform/tracing.js';
 import { createWorkerSet, type WorkerSet } from '../temporal/worker.js';
 import { COMPONENTS, openComponents, type ComponentSet } from '../main/components.js';
 
@@ -37,6 +38,8 @@ export async function openStack(
     ...config.telemetry.logs,
     ...(options.logToStderr ? {} : { file: join(dataPaths(config.data_dir).logs, 'zinc.log') }),
   });
+  // Before any client or worker: they take their interceptors from it.
+  installTracing(config.telemetry.tracing);
   const server = await acquireTemporalServer(config);
   let components: ComponentSet | undefined;
   let workers: WorkerSet | undefined;
@@ -65,6 +68,7 @@ export async function openStack(
         await workers?.close();
         await components?.close();
         await server.release();
+        await shutdownTracing(); // the command's spans, sent before the process ends
       },
     };
   } catch (err) {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { acquireTemporalServer } from '../../temporal/embedded.js';
 import { installRuntime } from '../../temporal/runtime.js';
 import { reportRunningBatches, startProcessMetrics } from '../metrics-process.js';
+import { installTracing, shutdownTracing } from '../../platform/tracing.js';
 import { createWorkerSet, runUntilAborted } from '../../temporal/worker.js';
 import { COMPONENTS, openComponents, type Component } from '../../main/components.js';
 import { configFrom, type GlobalOptions } from '../context.js';
@@ -40,6 +41,7 @@ async function serve(
     base: { process: name },
   });
   const log = installRuntime();
+  const tracing = installTracing(config.telemetry.tracing);
   const stopping = new AbortController();
   let up = false;
   let api: RunningApi | undefined;
@@ -98,6 +100,7 @@ async function serve(
                 ]
               : []),
             `  task queues: ${workers.taskQueues.join(', ')}`,
+            ...(tracing ? [`  traces:      OTLP to ${tracing.endpoint}`] : []),
             ...(components.includes('pipeline')
               ? [
                   `  sandbox:     ${describeContainment(detectContainment(config.pipeline.sandbox.containment))}`,
@@ -128,6 +131,7 @@ async function serve(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await metrics?.close();
+    await shutdownTracing();
   }
 }
 
