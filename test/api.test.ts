@@ -57,6 +57,10 @@ describe('zinc HTTP API', () => {
       status: 'ready',
       message: 'ready',
       checks: { database: 'ok', objectStorage: 'ok', temporal: 'ok' },
+      exporters: {
+        metrics: 'not served by this process',
+        traces: 'off (telemetry.tracing.otlp_endpoint is not set)',
+      },
     });
 
     const doc = await api.call('GET', '/api/openapi.json');

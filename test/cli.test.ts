@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { COMMAND_MODULES, buildProgram } from '../src/cli/program.js';
 import { exitOf, repoRoot, tempDir, waitForFile } from './helpers/temporal.js';
 import { zincBin } from './helpers/zinc-bin.js';
+import { freeLoopbackAddress } from '../src/platform/free-port.js';
 
 const version = (
   JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
@@ -81,20 +82,26 @@ describe('zinc', () => {
       temporal: { embedded: boolean; namespace: string };
       missingSearchAttributes: string[];
       taskQueues: Array<{ taskQueue: string }>;
+      exporters: { traces: { ok: boolean; detail: string } };
     };
     expect(report.temporal).toMatchObject({ embedded: true, namespace: 'zinc-dev' });
     expect(report.missingSearchAttributes).toEqual([]);
     expect(report.taskQueues.map((q) => q.taskQueue)).toContain('zinc-core-default');
+    expect(report.exporters.traces).toEqual({
+      ok: true,
+      detail: 'off (telemetry.tracing.otlp_endpoint is not set)',
+    });
     expect(existsSync(join(dataDir, 'temporal/temporal.sqlite'))).toBe(true);
     expect(existsSync(join(dataDir, 'temporal/server.json'))).toBe(false); // stopped again
   });
 
   it('`zinc up` serves until SIGTERM; other commands on its data dir use its server', async () => {
     const dataDir = tempDir();
+    const metricsAddress = await freeLoopbackAddress();
     const up = spawn(process.execPath, [zincBin(), 'up', '--data-dir', dataDir], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ZINC_API_PORT: '0' },
+      env: { ...process.env, ZINC_API_PORT: '0', ZINC_METRICS_ADDRESS: metricsAddress },
     });
     let out = '';
     up.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -108,14 +115,28 @@ describe('zinc', () => {
       expect(ui).toBeDefined();
       expect((await fetch(ui!)).status).toBe(200);
 
-      const doctor = zinc(['doctor', '--data-dir', dataDir, '--json']);
+      const doctor = zinc(['doctor', '--data-dir', dataDir, '--json'], {
+        ZINC_METRICS_ADDRESS: metricsAddress,
+      });
       expect(doctor.status, doctor.stderr).toBe(0);
       const state = JSON.parse(readFileSync(join(dataDir, 'temporal/server.json'), 'utf8')) as {
         address: string;
       };
       expect(JSON.parse(doctor.stdout)).toMatchObject({
         temporal: { embedded: false, address: state.address },
+        exporters: { metrics: { ok: true, detail: `http://${metricsAddress}/metrics: answering` } },
       });
+
+      // A trace backend that does not answer makes the stack unhealthy, in words.
+      const closed = await freeLoopbackAddress();
+      const unreachable = zinc(['doctor', '--data-dir', dataDir], {
+        ZINC_OTLP_ENDPOINT: `http://${closed}/v1/traces`,
+      });
+      expect(unreachable.status).toBe(1);
+      expect(unreachable.stdout).toContain(
+        `Traces       OTLP to http://${closed}/v1/traces: NOT reachable (ECONNREFUSED)`,
+      );
+      expect(unreachable.stdout).toMatch(/zinc is NOT healthy\.\n$/);
     } finally {
       up.kill('SIGTERM');
     }

@@ -299,6 +299,18 @@ describe('metrics scraped by a real Prometheus during a batch', () => {
     });
   });
 
+  it('/readyz reports the metrics endpoint and when Prometheus last scraped it', async () => {
+    const ready = (await (await fetch(`${apiUrl}/readyz`)).json()) as {
+      status: string;
+      exporters: { metrics: string; traces: string };
+    };
+    expect(ready.status).toBe('ready');
+    expect(ready.exporters.metrics).toMatch(
+      new RegExp(`^${metricsUrl.replace(/[.]/g, '\\.')}: last scraped at 20\\d\\d-`),
+    );
+    expect(ready.exporters.traces).toBe('off (telemetry.tracing.otlp_endpoint is not set)');
+  });
+
   it('a second process on the same metrics address refuses to start, naming it', () => {
     const address = new URL(metricsUrl).host;
     const run = spawnSync(

@@ -229,6 +229,13 @@ describe('traces in Jaeger', () => {
       const [request] = trace.spans.filter((s) => s.operationName === 'POST /api/batches');
       expect(request!.parentSpanID).toBeUndefined();
       expect(request!.tags).toMatchObject({ 'zinc.collection_id': collectionId });
+      // The exporter's state, for the operator: where traces go and how the last export went.
+      const ready = (await (await fetch(`${url}/readyz`)).json()) as {
+        exporters: { traces: string };
+      };
+      expect(ready.exporters.traces).toMatch(
+        new RegExp(`^OTLP to ${jaeger.otlpEndpoint}: last export ok at 20\\d\\d-`),
+      );
     } finally {
       child.kill('SIGINT');
       await exited;
@@ -255,5 +262,12 @@ describe('traces in Jaeger', () => {
       t.spans.some((s) => s.operationName.startsWith('QueryWorkflow')),
     );
     expect(queries).toEqual([]);
+
+    // zinc doctor says where traces go and that the collector takes them.
+    const doctor = zinc(dataDir, ['doctor'], { ZINC_OTLP_ENDPOINT: jaeger.otlpEndpoint });
+    expect(doctor.status, doctor.stdout + doctor.stderr).toBe(0);
+    expect(doctor.stdout).toContain(
+      `Traces       OTLP to ${jaeger.otlpEndpoint}: the collector accepts traces`,
+    );
   }, 400_000);
 });

@@ -23,6 +23,15 @@ export interface RunningMetricsServer {
 
 let defaultsCollected = false;
 
+/** This process's endpoint and when it was last scraped, for /readyz and the operator. */
+let serving: { url: string; lastScrape?: Date } | undefined;
+
+/** The metrics endpoint's state in words: off in this process, or where, and the last scrape. */
+export function metricsStatus(): string {
+  if (serving === undefined) return 'not served by this process';
+  return `${serving.url}: ${serving.lastScrape ? `last scraped at ${serving.lastScrape.toISOString()}` : 'not scraped yet'}`;
+}
+
 /** Splits `host:port` (IPv6 hosts in brackets) into its parts. */
 export function parseHostPort(address: string): { host: string; port: number } {
   const match = /^(\[([0-9a-fA-F:]+)\]|[^:\s]+):(\d{1,5})$/.exec(address);
@@ -57,6 +66,7 @@ export async function startMetricsServer(
       response.end('not found: metrics are served at GET /metrics\n');
       return;
     }
+    if (serving !== undefined) serving.lastScrape = new Date();
     metricsText(options.extra).then(
       (text) => {
         response.writeHead(200, { 'content-type': register.contentType });
@@ -94,10 +104,13 @@ export async function startMetricsServer(
   const boundPort = typeof bound === 'object' && bound ? bound.port : port;
   const shownHost =
     host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shownHost}:${boundPort}/metrics`;
+  serving = { url };
   return {
-    url: `http://${shownHost}:${boundPort}/metrics`,
+    url,
     close: () =>
       new Promise<void>((resolve) => {
+        serving = undefined;
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -6,11 +6,15 @@
 import { context, propagation, trace, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  ExportResultCode,
+  W3CTraceContextPropagator,
+  type ExportResult,
+} from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { TelemetryConfig } from './telemetry-config.js';
 
 /** The name zinc's own spans (API request, CLI command, pipeline stages) are recorded under. */
@@ -27,6 +31,37 @@ export interface ActiveTracing {
 let active: ActiveTracing | undefined;
 let provider: BasicTracerProvider | undefined;
 
+/** The outcome of the last export, for /readyz and the operator. */
+let lastExport: { at: Date; error?: string } | undefined;
+
+/** The OTLP exporter, remembering how its last export went. */
+function recordingExporter(inner: SpanExporter): SpanExporter {
+  return {
+    export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+      inner.export(spans, (result) => {
+        lastExport =
+          result.code === ExportResultCode.SUCCESS
+            ? { at: new Date() }
+            : { at: new Date(), error: result.error?.message ?? 'export failed' };
+        done(result);
+      });
+    },
+    shutdown: () => inner.shutdown(),
+    ...(inner.forceFlush ? { forceFlush: () => inner.forceFlush!() } : {}),
+  };
+}
+
+/** The trace exporter's state in words: off, exporting to where, and how the last export went. */
+export function tracingStatus(): string {
+  if (active === undefined) return 'off (telemetry.tracing.otlp_endpoint is not set)';
+  const where = `OTLP to ${active.endpoint}`;
+  if (lastExport === undefined) return `${where}: nothing exported yet`;
+  const at = lastExport.at.toISOString();
+  return lastExport.error === undefined
+    ? `${where}: last export ok at ${at}`
+    : `${where}: last export FAILED at ${at}: ${lastExport.error}`;
+}
+
 /**
  * Installs the process's tracer provider when `config.otlp_endpoint` is set (once per process:
  * later calls keep the first); returns it, or undefined when traces are off.
@@ -35,7 +70,7 @@ export function installTracing(config: TelemetryConfig['tracing']): ActiveTracin
   if (active !== undefined || config.otlp_endpoint === undefined) return active;
   const resource = new Resource({ 'service.name': config.service_name });
   const spanProcessor = new BatchSpanProcessor(
-    new OTLPTraceExporter({ url: config.otlp_endpoint }),
+    recordingExporter(new OTLPTraceExporter({ url: config.otlp_endpoint })),
   );
   provider = new BasicTracerProvider({ resource, spanProcessors: [spanProcessor] });
   // Async context follows awaits (API handler → client interceptor → the started workflow),
@@ -63,6 +98,7 @@ export async function shutdownTracing(): Promise<void> {
   if (stopping === undefined) return;
   provider = undefined;
   active = undefined;
+  lastExport = undefined;
   try {
     await stopping.shutdown();
   } catch {

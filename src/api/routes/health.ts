@@ -1,7 +1,10 @@
 // GET /healthz (the process answers) and GET /readyz (the database, object storage and Temporal
-// answer; 503 naming what does not), and the OpenAPI document.
+// answer; 503 naming what does not; the telemetry exporters' state beside), and the OpenAPI
+// document.
 import { z } from 'zod';
 import type { ApiContext, ZodApp } from '../context.js';
+import { metricsStatus } from '../../platform/metrics-server.js';
+import { tracingStatus } from '../../platform/tracing.js';
 
 /** How long one readiness probe may take before it counts as unreachable. */
 const PROBE_TIMEOUT_MS = 3_000;
@@ -31,6 +34,8 @@ const readinessSchema = z.object({
   status: z.enum(['ready', 'unavailable']),
   message: z.string(),
   checks: z.object({ database: z.string(), objectStorage: z.string(), temporal: z.string() }),
+  /** The telemetry exporters' state: reported, never a reason to be unready. */
+  exporters: z.object({ metrics: z.string(), traces: z.string() }),
 });
 
 /** Registers /healthz, /readyz and /api/openapi.json (all served without a token). */
@@ -72,13 +77,19 @@ export function registerHealthRoutes(app: ZodApp, ctx: ApiContext): void {
         ),
       ]);
       const checks = { database, objectStorage, temporal };
+      const exporters = { metrics: metricsStatus(), traces: tracingStatus() };
       const down = Object.entries(checks)
         .filter(([, v]) => v !== 'ok')
         .map(([k, v]) => `${k} ${v}`);
-      if (down.length === 0) return { status: 'ready' as const, message: 'ready', checks };
-      return reply
-        .code(503)
-        .send({ status: 'unavailable' as const, message: `not ready: ${down.join('; ')}`, checks });
+      if (down.length === 0) {
+        return { status: 'ready' as const, message: 'ready', checks, exporters };
+      }
+      return reply.code(503).send({
+        status: 'unavailable' as const,
+        message: `not ready: ${down.join('; ')}`,
+        checks,
+        exporters,
+      });
     },
   );
 

@@ -1,4 +1,5 @@
-// `zinc doctor`: proves the stack works end to end (server, namespace, search attributes, queues).
+// `zinc doctor`: proves the stack works end to end (server, namespace, search attributes, queues)
+// and says what the telemetry exporters do.
 import type { Command } from 'commander';
 import { CORE_TASK_QUEUE } from '../../temporal/constants.js';
 import { missingSearchAttributes } from '../../temporal/search-attributes.js';
@@ -9,6 +10,7 @@ import { PIPELINE_TASK_QUEUE } from '../../extensions/pipeline/constants.js';
 import { describeContainment, detectContainment } from '../../extensions/pipeline/index.js';
 import { configFrom } from '../context.js';
 import { withStack } from '../stack.js';
+import { probeMetrics, probeTraces } from '../telemetry-probe.js';
 
 export function registerDoctor(program: Command): void {
   program
@@ -34,7 +36,12 @@ export function registerDoctor(program: Command): void {
             workflowExecutionTimeout: '60s',
           },
         );
-        const healthy = missing.length === 0 && answers.every((a) => 'worker' in a);
+        const [metrics, traces] = await Promise.all([
+          probeMetrics(config.telemetry.metrics),
+          probeTraces(config.telemetry.tracing),
+        ]);
+        const healthy =
+          missing.length === 0 && answers.every((a) => 'worker' in a) && metrics.ok && traces.ok;
         const containment = detectContainment(config.pipeline.sandbox.containment);
         const report = {
           healthy,
@@ -47,6 +54,7 @@ export function registerDoctor(program: Command): void {
             uiUrl: server.uiUrl,
           },
           missingSearchAttributes: missing,
+          exporters: { metrics, traces },
           taskQueues: answers.map((a) =>
             'worker' in a
               ? {
@@ -66,6 +74,8 @@ export function registerDoctor(program: Command): void {
             ...(server.uiUrl ? [`Web UI       ${server.uiUrl}`] : []),
             `Search attrs ${missing.length === 0 ? 'all registered' : `missing: ${missing.join(', ')}`}`,
             `Sandbox      this machine: ${describeContainment(containment)}`,
+            `Metrics      ${metrics.detail}`,
+            `Traces       ${traces.detail}`,
             ...answers.map((a) =>
               'worker' in a
                 ? `Task queue   ${a.taskQueue}: served by pid ${a.worker.pid} on ${a.worker.hostname} (${a.worker.activities.join(', ') || 'workflows'})`
