@@ -6,7 +6,7 @@
 // - with one slot per course, another course's batch runs while the first course's next one waits.
 // A paused batch keeps its slot, so the tests hold a slot by pausing a batch as soon as it starts.
 // JSON answers are read as `any` and checked by value:
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument */
 import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { ApiConfig } from './config.js';
 import { createApiContext, type ApiDeps, type ZodApp } from './context.js';
 import { installHooks } from './hooks.js';
+import { registerRateLimiter } from './rate-limit.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerBatchRoutes } from './routes/batches.js';
 import { registerDeliveryRoutes } from './routes/deliveries.js';
@@ -108,6 +109,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ZodApp
   });
   await app.register(fastifyMultipart, { throwFileSizeLimit: true });
 
+  await registerRateLimiter(app);
   installHooks(app, ctx, logError);
   registerHealthRoutes(app, ctx);
   registerBatchRoutes(app, ctx);
