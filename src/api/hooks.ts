@@ -9,7 +9,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiContext, ZodApp } from './context.js';
 import { errorResponse, sendError } from './errors.js';
 import { limitPerAddress, limitPerToken } from './rate-limit.js';
-import { createAuditSampler, unauthenticatedRequests, type AuditSampler } from './unauthenticated.js';
+import {
+  createAuditSampler,
+  unauthenticatedRequests,
+  type AuditSampler,
+} from './unauthenticated.js';
 
 const BEARER = /^Bearer +([^\s]+) *$/i;
 const MAX_AUDITED_URL = 300;

@@ -3,7 +3,12 @@
 // short by the `slot-granted` signal a finishing batch sends to the batches it let run. The wait
 // is in the grading scope, so a cancel (or a Temporal cancel or termination) ends it like any
 // other; the core gives the slot of an ended batch back when the workflow could not.
-import { condition, defineSignal, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
+import {
+  condition,
+  defineSignal,
+  getExternalWorkflowHandle,
+  setHandler,
+} from '@temporalio/workflow';
 import type { SlotActivities } from '../../core/activities/slots.js';
 import type { BatchSlotLimits } from './types.js';
 
