@@ -105,7 +105,9 @@ describe('batch queue', () => {
     );
     expect(queued.body).toMatchObject({ live: true, queuePosition: 1, done: 0, inFlight: 0 });
 
-    const status = zinc(['batch', 'status', second]);
+    // A query may time out on a loaded machine; a user would ask again.
+    let status = zinc(['batch', 'status', second]);
+    for (let i = 0; i < 3 && status.status !== 0; i++) status = zinc(['batch', 'status', second]);
     expect(status.status, status.stderr).toBe(0);
     expect(status.stdout).toContain(`Batch ${second}: queued (#1 in line for a running slot)`);
     // The listing reads Temporal's visibility store, which follows the workflow a moment later.
