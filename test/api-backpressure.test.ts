@@ -9,7 +9,7 @@
 // Rate-limit checks use more API servers over the same stack with their own limits, reached with
 // fastify's inject so each request can come from a chosen client address.
 // JSON answers are read as `any` and checked by value:
-/* eslint-disable @typescript-eslint/no-unsafe-member-access */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
 import { register } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ZodApp } from '../src/api/context.js';
