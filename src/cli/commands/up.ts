@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { acquireTemporalServer } from '../../temporal/embedded.js';
 import { installRuntime } from '../../temporal/runtime.js';
+import { reportRunningBatches, startProcessMetrics } from '../metrics-process.js';
 import { createWorkerSet, runUntilAborted } from '../../temporal/worker.js';
 import { COMPONENTS, openComponents, type Component } from '../../main/components.js';
 import { configFrom, type GlobalOptions } from '../context.js';
@@ -32,7 +33,13 @@ async function serve(
   title: string,
   options: ServeOptions = {},
 ): Promise<void> {
-  installRuntime();
+  const name = components.length === 1 ? `zinc worker ${components[0]}` : 'zinc up';
+  // First: a metrics address that cannot be served stops the process before anything starts.
+  const metrics = await startProcessMetrics(config, {
+    ...config.telemetry.logs,
+    base: { process: name },
+  });
+  const log = installRuntime();
   const stopping = new AbortController();
   let up = false;
   let api: RunningApi | undefined;
@@ -55,6 +62,7 @@ async function serve(
     try {
       stopping.signal.throwIfAborted();
       const set = await openComponents(config, components);
+      if (components.includes('core')) reportRunningBatches(set.zinc);
       let configService: RunningConfigurationService | undefined;
       try {
         stopping.signal.throwIfAborted();
@@ -62,7 +70,7 @@ async function serve(
           configService = await startConfigService(config, server.address, set.platform);
         }
         stopping.signal.throwIfAborted();
-        if (options.api) api = await startApi(config, server.address, set.zinc);
+        if (options.api) api = await startApi(config, server.address, set.zinc, log);
         stopping.signal.throwIfAborted();
         const workers = await createWorkerSet({
           temporal: config.temporal,
@@ -81,6 +89,9 @@ async function serve(
             `  Temporal:    ${server.address}, namespace ${config.temporal.namespace}${server.devServer ? ' (embedded dev server)' : ''}`,
             ...(server.uiUrl ? [`  Web UI:      ${server.uiUrl}`] : []),
             ...(api ? [`  API:         ${api.url} (OpenAPI: ${api.url}/api/openapi.json)`] : []),
+            ...(metrics
+              ? [`  metrics:     ${metrics.url}${metrics.note ? ` (${metrics.note})` : ''}`]
+              : []),
             ...(configService
               ? [
                   `  config service: ${configService.address} (zinc worker <component> --core ${configService.address})`,
@@ -116,6 +127,7 @@ async function serve(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await metrics?.close();
   }
 }
 
