@@ -31,6 +31,7 @@ export const FAILURES = {
   InvalidSubmissionInput: { kind: 'request', http: [400, 'bad_request'] },
   UnsafeKey: { kind: 'request', http: [400, 'bad_request'] },
   DeliveryRejected: { kind: 'request', http: [400, 'delivery_rejected'] },
+  DeliveryQuotaExceeded: { kind: 'request', http: [403, 'quota_exceeded'], exit: EXIT_NOT_ALLOWED },
   Unauthorized: { kind: 'request', http: [401, 'unauthorized'], exit: EXIT_NOT_ALLOWED },
   Forbidden: { kind: 'request', http: [403, 'forbidden'], exit: EXIT_NOT_ALLOWED },
   ConfigNotAttached: {
@@ -54,6 +55,7 @@ export const FAILURES = {
   Conflict: { kind: 'request', http: [409, 'conflict'] },
   PayloadTooLarge: { kind: 'request', http: [413, 'payload_too_large'] },
   UnsupportedMediaType: { kind: 'request', http: [415, 'unsupported_media_type'] },
+  RateLimited: { kind: 'request', http: [429, 'rate_limited'] },
   ObjectNotFound: { kind: 'request' },
   InvalidTokenRequest: { kind: 'request' },
   SectionForbidden: { kind: 'request', exit: EXIT_NOT_ALLOWED },
@@ -161,6 +163,8 @@ export class InvalidSubmissionInputError extends failure('InvalidSubmissionInput
 export class UnsafeKeyError extends failure('UnsafeKey') {}
 /** A delivery refused by the submission rules (limits, names, window); nothing is kept. */
 export class DeliveryRejectedError extends failure('DeliveryRejected') {}
+/** A student's delivery over their quota in a collection (submission.limits); nothing is kept. */
+export class DeliveryQuotaExceededError extends failure('DeliveryQuotaExceeded') {}
 /** No valid token: missing, unknown, expired or revoked (401). */
 export class UnauthorizedError extends failure('Unauthorized') {
   constructor(
@@ -197,6 +201,16 @@ export class BatchEndedError extends failure('BatchEnded') {}
 export class ConflictError extends failure('Conflict') {}
 /** A body over a size limit: 413; the message names the part, its size and the limit. */
 export class PayloadTooLargeError extends failure('PayloadTooLarge') {}
+/** Too many requests from one token or address in the current minute: 429 with Retry-After. */
+export class RateLimitedError extends failure('RateLimited') {
+  constructor(
+    message: string,
+    /** Seconds until the limit lets requests through again. */
+    readonly retryAfterSecs: number,
+  ) {
+    super(message);
+  }
+}
 /** A body of a type the route does not read: 415. */
 export class UnsupportedMediaTypeError extends failure('UnsupportedMediaType') {}
 /** No object under this key. */

@@ -9,6 +9,7 @@ import { startBatch } from '../src/core/batch-client.js';
 import { findTemporalCli } from '../src/temporal/cli-binary.js';
 import { batchResult } from '../src/cli/watch.js';
 import {
+  cancelSignal,
   pauseSignal,
   progressQuery,
   resumeSignal,
@@ -61,11 +62,44 @@ try {
     max_history_events: 40,
   };
 
+  // From v4 (batch slots): with one slot, a paused batch holds it, so the recorded batch waits
+  // queued (timer and claims) until the holder is cancelled and wakes it.
+  const holder = version.startsWith('v4')
+    ? await startBatch(
+        stack.temporal,
+        { ...defaults, max_running_batches: 1 },
+        {
+          collectionId: course.collectionId,
+          configVersion: course.configVersion,
+          requestedBy: 'ta',
+        },
+      )
+    : undefined;
+  if (holder) {
+    await holder.handle.signal(pauseSignal, { by: 'ta' });
+    for (;;) {
+      const p = await holder.handle.query(progressQuery).catch(() => undefined);
+      if (p?.status === 'paused') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   // A batch that is paused and resumed and continues as new along the way.
-  const { handle } = await startBatch(stack.temporal, defaults, {
-    collectionId: course.collectionId,
-    requestedBy: 'ta',
-  });
+  const { handle } = await startBatch(
+    stack.temporal,
+    holder ? { ...defaults, max_running_batches: 1 } : defaults,
+    { collectionId: course.collectionId, requestedBy: 'ta' },
+  );
+  if (holder) {
+    for (;;) {
+      const p = await handle.query(progressQuery).catch(() => undefined);
+      if (p?.status === 'queued') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 2_500)); // a claim or two on the timer
+    await holder.handle.signal(cancelSignal, { by: 'ta' });
+    await batchResult(holder.handle);
+  }
   for (;;) {
     const p = await handle.query(progressQuery).catch(() => undefined);
     if (p && p.done >= 1) break;

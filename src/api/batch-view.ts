@@ -15,7 +15,13 @@ export const batchViewSchema = z.object({
   batchId: z.string(),
   collectionId: z.string(),
   configVersion: z.string().nullable(),
-  status: z.enum(['running', 'paused', 'completed', 'cancelled', 'failed']),
+  status: z
+    .enum(['queued', 'running', 'paused', 'completed', 'cancelled', 'failed'])
+    .describe('queued: recorded, waiting for a running slot (grading.max_running_batches)'),
+  queuePosition: z
+    .number()
+    .nullable()
+    .describe('while queued: 1 when no queued batch is ahead of it; otherwise null'),
   live: z.boolean().describe('true: progress from the running workflow; false: the stored record'),
   total: z.number(),
   done: z.number(),
@@ -100,6 +106,7 @@ export async function describeBatch(ctx: ApiContext, batch: LocatedBatch): Promi
         ...base,
         configVersion: progress.configVersion,
         status: progress.status,
+        queuePosition: progress.queuePosition ?? null,
         live: true,
         total: progress.total,
         done: progress.done,
@@ -126,6 +133,7 @@ export async function describeBatch(ctx: ApiContext, batch: LocatedBatch): Promi
     ...base,
     configVersion: record?.configVersion ?? summary?.configVersion ?? null,
     status: record?.status ?? summary!.status,
+    queuePosition: null,
     live: false,
     total: record?.total ?? summary!.total,
     done: record?.done ?? summary!.done,

@@ -1,6 +1,8 @@
 // The `api` section of zinc's configuration: where the HTTP API listens and how much it reads.
 import { z } from 'zod';
 
+const perMinute = z.coerce.number().int('expected a whole number').min(0).max(1_000_000);
+
 /** Where the HTTP API listens; loopback unless configured otherwise. */
 export const apiConfigSchema = z.strictObject({
   /** 0 picks a free port (printed at start-up). */
@@ -14,6 +16,24 @@ export const apiConfigSchema = z.strictObject({
   host: z.string().min(1, 'expected a host name or address').default('127.0.0.1'),
   /** The largest JSON request body, in KiB (uploads are bounded by `submission.limits`). */
   json_body_limit_kb: z.coerce.number().int().min(1).max(10_240).default(64),
+  /** Requests per minute one API token, and one client address, may make (0: no limit); over
+   * it the API answers 429 with Retry-After. Health checks are never limited. */
+  rate_limit: z
+    .strictObject({
+      per_token_per_minute: perMinute.default(600),
+      per_address_per_minute: perMinute.default(1200),
+    })
+    .default({ per_token_per_minute: 600, per_address_per_minute: 1200 }),
+  /** Requests refused for want of a valid token are counted (the metric
+   * zinc_api_unauthenticated_requests_total); only this sample of them is kept as audit rows. */
+  audit_unauthenticated: z
+    .strictObject({
+      /** Audit rows of refused requests per client address per minute. */
+      per_address_per_minute: perMinute.default(10),
+      /** Audit rows of refused requests per minute over every address (per API process). */
+      per_minute: perMinute.default(100),
+    })
+    .default({ per_address_per_minute: 10, per_minute: 100 }),
 });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

@@ -1,12 +1,20 @@
 // The hooks every request passes: the bearer token is checked before anything is read, errors
 // become JSON, and each request to a state-changing route leaves one audit row (who, what,
 // when, and the outcome: success, "refused <status> ..." or "error <status> ...") before its
-// answer goes out.
-import { UnauthorizedError } from '../failures.js';
+// answer goes out. Refusals before a valid token is known are counted, and only a sample of them
+// audited (unauthenticated.ts); rate limits are checked per address before the token is read, and
+// per token after (rate-limit.ts).
+import { isFailure, UnauthorizedError, type RateLimitedError } from '../failures.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ZincLogger } from '../platform/logger.js';
 import type { ApiContext, ZodApp } from './context.js';
 import { errorResponse, sendError } from './errors.js';
+import { limitPerAddress, limitPerToken } from './rate-limit.js';
+import {
+  createAuditSampler,
+  unauthenticatedRequests,
+  type AuditSampler,
+} from './unauthenticated.js';
 
 const BEARER = /^Bearer +([^\s]+) *$/i;
 const MAX_AUDITED_URL = 300;
@@ -39,6 +47,7 @@ async function authenticate(ctx: ApiContext, request: FastifyRequest): Promise<v
 /** The audit row of a request to a state-changing route, written before the answer is sent. */
 async function auditRequest(
   ctx: ApiContext,
+  sampler: AuditSampler,
   request: FastifyRequest,
   reply: FastifyReply,
   log: ApiLog,
@@ -47,6 +56,13 @@ async function auditRequest(
   if (!action || request.routeOptions.url === undefined) return;
   const audit = request.zincAudit ?? {};
   const status = reply.statusCode;
+  // Refused before zinc knew who asked: only a sample is kept (every one is counted).
+  let sample: { seenFromAddressThisMinute: number } | undefined;
+  if (!request.principal && status >= 400) {
+    const decision = sampler.admit(request.ip);
+    if (!decision.keep) return;
+    sample = { seenFromAddressThisMinute: decision.seen };
+  }
   const params = (request.params ?? {}) as Record<string, unknown>;
   const rawTarget = typeof params.id === 'string' ? params.id : '-';
   // A 4xx is a request zinc refused (it changed nothing); a 5xx one it failed to serve.
@@ -68,6 +84,7 @@ async function auditRequest(
         status,
         requestId: request.id,
         ...(request.principal ? { tokenId: request.principal.tokenId } : {}),
+        ...(sample ? { address: request.ip, sample } : {}),
         ...(audit.details ?? {}),
       },
     });
@@ -87,7 +104,10 @@ export type ApiLog = Pick<ZincLogger, 'error'>;
 export function installHooks(app: ZodApp, ctx: ApiContext, log: ApiLog): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('zincAudit', null as never);
+  const sampler = createAuditSampler(ctx.config.api.audit_unauthenticated);
+  limitPerAddress(app, ctx.config.api.rate_limit);
   app.addHook('onRequest', async (request) => authenticate(ctx, request));
+  limitPerToken(app, ctx.config.api.rate_limit);
 
   app.setErrorHandler((err, request, reply) => {
     const [status, body] = errorResponse(err, request);
@@ -96,6 +116,12 @@ export function installHooks(app: ZodApp, ctx: ApiContext, log: ApiLog): void {
         { requestId: request.id, method: request.method, route: request.routeOptions.url, err },
         'API request failed',
       );
+    }
+    if (status === 401 || (status === 429 && !request.principal)) {
+      unauthenticatedRequests.inc({ status: String(status) });
+    }
+    if (isFailure(err, 'RateLimited')) {
+      reply.header('retry-after', String((err as unknown as RateLimitedError).retryAfterSecs));
     }
     request.zincAudit ??= {};
     request.zincAudit.error = { status, code: body.error, message: body.message };
@@ -110,7 +136,7 @@ export function installHooks(app: ZodApp, ctx: ApiContext, log: ApiLog): void {
   );
 
   app.addHook('onSend', async (request, reply, payload) => {
-    await auditRequest(ctx, request, reply, log);
+    await auditRequest(ctx, sampler, request, reply, log);
     return payload;
   });
 }

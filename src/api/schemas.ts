@@ -27,16 +27,16 @@ export const errorBodySchema = z
     error: z
       .string()
       .describe(
-        'bad_request, delivery_rejected, unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, unavailable or internal',
+        'bad_request, delivery_rejected, unauthorized, forbidden, quota_exceeded, not_found, conflict, payload_too_large, unsupported_media_type, rate_limited (429, with Retry-After), unavailable or internal',
       ),
     message: z.string(),
     fields: z.array(fieldProblemSchema).optional(),
   })
   .describe('An error');
 
-/** Error responses a route documents, by status. */
+/** Error responses a route documents, by status; every route may answer 429 (api.rate_limit). */
 export function errorResponses(...statuses: number[]): Record<number, typeof errorBodySchema> {
-  return Object.fromEntries(statuses.map((s) => [s, errorBodySchema]));
+  return Object.fromEntries([...statuses, 429].map((s) => [s, errorBodySchema]));
 }
 
 /** A query flag: "true" or "false". */

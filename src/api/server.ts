@@ -18,6 +18,7 @@ import type { ApiConfig } from './config.js';
 import { createApiContext, type ApiDeps, type ZodApp } from './context.js';
 import { installHooks, type ApiLog } from './hooks.js';
 import { installRequestMetrics } from './metrics.js';
+import { registerRateLimiter } from './rate-limit.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerBatchRoutes } from './routes/batches.js';
 import { registerDeliveryRoutes } from './routes/deliveries.js';
@@ -110,6 +111,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ZodApp
   });
   await app.register(fastifyMultipart, { throwFileSizeLimit: true });
 
+  await registerRateLimiter(app);
   installHooks(app, ctx, log);
   installRequestMetrics(app);
   registerHealthRoutes(app, ctx);

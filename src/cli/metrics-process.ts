@@ -3,7 +3,7 @@
 // /metrics endpoint that serves zinc's metrics followed by the SDK's.
 import type { ZincConfig } from '../config/index.js';
 import type { Zinc } from '../main/zinc.js';
-import { observeRunningBatches } from '../core/metrics.js';
+import { observeQueuedBatches, observeRunningBatches } from '../core/metrics.js';
 import { freeLoopbackAddress } from '../platform/free-port.js';
 import { startMetricsServer, type RunningMetricsServer } from '../platform/metrics-server.js';
 import { METRICS_DEFAULT_ADDRESS } from '../platform/telemetry-config.js';
@@ -53,4 +53,5 @@ export async function startProcessMetrics(
 /** Has this process's /metrics report the running batches of `zinc`'s core (a core process). */
 export function reportRunningBatches(zinc: Zinc): void {
   observeRunningBatches(() => zinc.core.batches.countWithStatus('running'));
+  observeQueuedBatches(() => zinc.core.batches.countWithStatus('queued'));
 }

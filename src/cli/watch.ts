@@ -27,7 +27,10 @@ export function progressLine(p: BatchProgress, elapsedSecs: number, doneAtStart:
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k} ${v}`)
     .join('  ');
-  const state = p.status === 'running' ? '' : ` [${p.status.toUpperCase()}]`;
+  const state =
+    p.status === 'running'
+      ? ''
+      : ` [${p.status.toUpperCase()}${p.queuePosition ? ` #${p.queuePosition} in line` : ''}]`;
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} ${Math.floor(fraction * 100)}%  ${rate.toFixed(1)}/s  left ${formatDuration(left)}  in flight ${p.inFlight}${state}  ${counts}`;
 }
 

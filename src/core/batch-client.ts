@@ -81,6 +81,11 @@ export async function startBatch(
         slackSecs: defaults.slack_secs,
       },
       maxHistoryEvents: defaults.max_history_events,
+      slots: {
+        maxRunning: defaults.max_running_batches,
+        maxRunningPerCourse: defaults.max_running_batches_per_course,
+        maxPollSecs: defaults.queue_poll_max_secs,
+      },
       source: request.source ?? { kind: 'collection' },
     };
     try {

@@ -18,6 +18,13 @@ export const gradingConfigSchema = z.strictObject({
   slack_secs: int(10).default(120),
   /** A run continues as new before its history would pass this many events. */
   max_history_events: int(1000).max(50_000).default(20_000),
+  /** Batches running at once over every course; later ones wait, queued, in request order. */
+  max_running_batches: int(1).max(1000).default(4),
+  /** Batches running at once in one course (another course's batch may still run). */
+  max_running_batches_per_course: int(1).max(1000).default(2),
+  /** The longest a queued batch waits before it asks for a slot again (a finishing batch also
+   * wakes the next at once). */
+  queue_poll_max_secs: int(1).max(600).default(30),
 });
 
 export type GradingDefaults = z.infer<typeof gradingConfigSchema>;
@@ -26,5 +33,8 @@ export type GradingDefaults = z.infer<typeof gradingConfigSchema>;
 export const gradingSection = {
   key: 'grading',
   schema: gradingConfigSchema,
-  env: { ZINC_GRADING_CONCURRENCY: ['concurrency'] },
+  env: {
+    ZINC_GRADING_CONCURRENCY: ['concurrency'],
+    ZINC_GRADING_MAX_RUNNING_BATCHES: ['max_running_batches'],
+  },
 } as const;

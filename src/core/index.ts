@@ -8,10 +8,12 @@ import type { PipelineService } from '../extensions/pipeline/index.js';
 import type { SubmissionStore } from '../extensions/submission/index.js';
 import { createAdmissionActivities } from './activities/admission.js';
 import { createBookkeepingActivities } from './activities/bookkeeping.js';
+import { createSlotActivities } from './activities/slots.js';
 import { createTokenStore } from './auth-tokens.js';
 import { createAccessControl } from './auth.js';
 import { admitOrRecordRefusal, type BatchRequest } from './batch-admission.js';
 import { batchResultRows } from './batch-results.js';
+import { createBatchSlots } from './batch-slots.js';
 import { createBatchStore } from './batch-store.js';
 import { gradingSection, type GradingDefaults } from './grading-config.js';
 import { CORE_COMPONENT, CORE_MIGRATIONS_DIR } from './schema.js';
@@ -32,11 +34,13 @@ export const coreComponent = defineExtension({
   create(platform: PlatformServices, grading: GradingDefaults, links: CoreLinks) {
     const now = links.now ?? (() => new Date());
     const batches = createBatchStore(platform.db);
+    const slots = createBatchSlots(platform.db);
     const access = createAccessControl(links.submissions, now);
     const configs = links.pipeline.configs;
     return {
       grading,
       batches,
+      slots,
       access,
       tokens: createTokenStore(platform.db, now),
       /** Admits or refuses a batch request; a refusal is audited and returned. */
@@ -57,6 +61,7 @@ export const coreComponent = defineExtension({
             (await links.submissions.getCollection(collectionId))?.course.code ?? null,
         }),
         ...createAdmissionActivities({ access, configs, batches }),
+        ...createSlotActivities({ slots }),
       }),
     };
   },

@@ -44,3 +44,26 @@ export function observeRunningBatches(count: () => Promise<number>): void {
   if (runningSource === undefined) register.registerMetric(batchesRunning);
   runningSource = count;
 }
+
+let queuedSource: (() => Promise<number>) | undefined;
+
+// Like zinc_batches_running: the database's count at each scrape.
+const batchesQueued = new Gauge({
+  name: 'zinc_batches_queued',
+  help: 'Batches waiting for a running slot now (grading.max_running_batches; every core process reports the same database count: aggregate with max)',
+  registers: [],
+  async collect() {
+    if (!queuedSource) return;
+    try {
+      this.set(await queuedSource());
+    } catch {
+      // As above: keep the last value while the database is away.
+    }
+  },
+});
+
+/** Serves `zinc_batches_queued` from `count` in this process's /metrics (core processes). */
+export function observeQueuedBatches(count: () => Promise<number>): void {
+  if (queuedSource === undefined) register.registerMetric(batchesQueued);
+  queuedSource = count;
+}

@@ -61,8 +61,18 @@ export interface ApiAnswer {
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
+/** More settings of the test configuration, as `key: value` lines of each section. */
+export interface FixtureSettings {
+  grading?: string[];
+  api?: string[];
+  /** Of `submission.limits`. */
+  limits?: string[];
+}
+
 /** Starts the stack, seeds it, and serves the API on a free port. */
-export async function startApiFixture(): Promise<ApiFixture> {
+export async function startApiFixture(settings: FixtureSettings = {}): Promise<ApiFixture> {
+  const more = (lines: string[] | undefined, indent: string) =>
+    (lines ?? []).map((l) => `${indent}${l}`);
   const configDir = tempDir('zinc-api-config-');
   const configFile = join(configDir, 'zinc.yaml');
   writeFileSync(
@@ -73,13 +83,16 @@ export async function startApiFixture(): Promise<ApiFixture> {
       `    max_files: ${LIMITS.maxFiles}`,
       `    max_file_mb: ${LIMITS.maxFileBytes / 1024 / 1024}`,
       `    max_total_mb: ${LIMITS.maxTotalBytes / 1024 / 1024}`,
+      ...more(settings.limits, '    '),
       'grading:',
       '  concurrency: 4',
       '  initial_interval_secs: 0.2',
       '  max_interval_secs: 1',
+      ...more(settings.grading, '  '),
       'api:',
       '  port: 0',
       '  json_body_limit_kb: 16',
+      ...more(settings.api, '  '),
       '',
     ].join('\n'),
   );

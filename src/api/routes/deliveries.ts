@@ -47,7 +47,7 @@ export function registerDeliveryRoutes(app: ZodApp, ctx: ApiContext): void {
       schema: {
         summary: 'Upload a delivery (multipart: files parts, or one archive part)',
         description:
-          "A student may upload to an open collection of a course they take; staff uploads are test deliveries. Each `files` part's file name is its path in the delivery; an `archive` part holds a zip, tar or tar.gz. The limits are submission.limits: 413 over them, 400 for a refused delivery (unsafe path, archive bomb...); a refusal stores nothing.",
+          "A student may upload to an open collection of a course they take; staff uploads are test deliveries. Each `files` part's file name is its path in the delivery; an `archive` part holds a zip, tar or tar.gz. The limits are submission.limits: 413 over them, 400 for a refused delivery (unsafe path, archive bomb...), 403 quota_exceeded past the student's upload quota in the collection (max_deliveries_per_student, max_mb_per_student); a refusal stores nothing.",
         tags: ['deliveries'],
         security: SECURITY,
         consumes: ['multipart/form-data'],

@@ -43,7 +43,7 @@ export function registerHealthRoutes(app: ZodApp, ctx: ApiContext): void {
   app.get(
     '/healthz',
     {
-      config: { public: true },
+      config: { public: true, rateLimit: false },
       schema: {
         summary: 'The process is up',
         tags: ['health'],
@@ -56,7 +56,7 @@ export function registerHealthRoutes(app: ZodApp, ctx: ApiContext): void {
   app.get(
     '/readyz',
     {
-      config: { public: true },
+      config: { public: true, rateLimit: false },
       schema: {
         summary: 'The database, object storage and Temporal are reachable (503 names what is not)',
         tags: ['health'],

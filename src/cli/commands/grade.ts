@@ -153,7 +153,7 @@ export function registerGradeCommands(program: Command): Command {
         else if (running) {
           const p = answer as BatchProgress;
           process.stdout.write(
-            `Batch ${batchId}: ${p.status}, ${p.done}/${p.total} done, ${p.inFlight} in flight, ${p.errored} errored\n` +
+            `Batch ${batchId}: ${p.status}${p.queuePosition ? ` (#${p.queuePosition} in line for a running slot)` : ''}, ${p.done}/${p.total} done, ${p.inFlight} in flight, ${p.errored} errored\n` +
               Object.entries(p.counts)
                 .map(([k, v]) => `  ${k.padEnd(24)} ${v}\n`)
                 .join(''),

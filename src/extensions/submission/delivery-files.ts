@@ -26,6 +26,10 @@ export interface DeliveryLimits {
   maxFileBytes: number;
   /** Unpacked bytes per archive byte; more is treated as an archive bomb. */
   maxExpansionRatio: number;
+  /** Deliveries one student may make to one collection (absent or 0: no quota). */
+  maxDeliveriesPerStudent?: number;
+  /** Bytes one student's deliveries to one collection may add up to (absent or 0: no quota). */
+  maxBytesPerStudent?: number;
 }
 
 export interface DeliveryFile {

@@ -194,7 +194,8 @@ export async function importDeliveries(
       if (result.inserted) imported += 1;
       else skipped += 1;
     } catch (err) {
-      if ((err as Error).name !== 'DeliveryRejected') throw err;
+      const name = (err as Error).name;
+      if (name !== 'DeliveryRejected' && name !== 'DeliveryQuotaExceeded') throw err;
       rejected.push({ entry: entry.entry, reason: (err as Error).message });
     }
   }

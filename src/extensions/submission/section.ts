@@ -1,5 +1,5 @@
 // The `submission` section of zinc's configuration, owned by the extension: limits on one
-// delivery. Public (with index.ts and constants.ts): the configuration loader composes it.
+// delivery, and each student's upload quota in a collection. Public (with index.ts and constants.ts): the configuration loader composes it.
 import { z } from 'zod';
 import type { DeliveryLimits } from './delivery-files.js';
 
@@ -12,6 +12,10 @@ export const deliveryLimitsSchema = z.strictObject({
   max_file_mb: positive.default(10),
   /** Unpacked bytes per archive byte; more is treated as an archive bomb. */
   max_expansion_ratio: positive.default(100),
+  /** The upload quota: deliveries one student may make to one collection (0: none). */
+  max_deliveries_per_student: z.coerce.number().int().min(0).default(100),
+  /** The upload quota: MiB one student's deliveries to one collection may add up to (0: none). */
+  max_mb_per_student: z.coerce.number().min(0).default(500),
 });
 
 export const submissionConfigSchema = z.strictObject({
@@ -29,6 +33,8 @@ export function deliveryLimitsFrom(config: SubmissionConfig): DeliveryLimits {
     maxTotalBytes: Math.floor(l.max_total_mb * MiB),
     maxFileBytes: Math.floor(l.max_file_mb * MiB),
     maxExpansionRatio: l.max_expansion_ratio,
+    maxDeliveriesPerStudent: l.max_deliveries_per_student,
+    maxBytesPerStudent: Math.floor(l.max_mb_per_student * MiB),
   };
 }
 

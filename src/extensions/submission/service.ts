@@ -14,6 +14,7 @@ import {
   type DeliveryLimits,
 } from './delivery-files.js';
 import { quotedName } from './delivery-names.js';
+import { checkQuota, hasQuota, lockQuota, type QuotaCandidate } from './quota.js';
 import { createSubmissionStore, type CollectionDetails, type Delivery } from './store.js';
 
 export interface SubmissionServiceDeps {
@@ -124,13 +125,26 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
         files = checkFiles(input.files ?? [], deps.limits, input.folders);
       }
       const { manifest, sha256, totalSize } = manifestOf(files);
+      const quota: QuotaCandidate | null =
+        staff || !hasQuota(deps.limits)
+          ? null
+          : {
+              collectionId: collection.id,
+              collectionName: collection.name,
+              userId: input.userId,
+              submittedAt,
+              sha256,
+              totalSize,
+            };
+      // Refused before a byte is stored; checked again, locked, where the row is recorded.
+      if (quota) await checkQuota(deps.db, deps.limits, quota);
 
       const id = newId('dlv');
       const prefix = deliveryPrefix(collection.id, id);
       let result: DeliverResult;
       try {
         for (const file of files) await putFile(prefix, file);
-        result = await store.insertDelivery({
+        const row = {
           id,
           collectionId: collection.id,
           userId: input.userId,
@@ -141,7 +155,14 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
           late,
           isTest: staff,
           objectKey: prefix,
-        });
+        };
+        result = quota
+          ? await deps.db.transaction(async (tx) => {
+              await lockQuota(tx, collection.id, input.userId);
+              await checkQuota(tx, deps.limits, quota);
+              return createSubmissionStore(tx).insertDelivery(row);
+            })
+          : await store.insertDelivery(row);
       } catch (err) {
         await deps.objects.deletePrefix(prefix).catch(() => undefined);
         throw err;

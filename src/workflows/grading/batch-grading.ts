@@ -9,7 +9,9 @@
 // released version (test/fixtures/histories/, recorded with `npm run record:histories`).
 // v2: 'steering-audit-survives-cancel'. v3: 'execute-pipeline-by-id' (ExecutePipeline gets the
 // batch's collection and no object key) and 'reconcile-stored-reports' (a delivery whose report
-// was stored is graded, even when its attempts ran out after the report was saved).
+// was stored is graded, even when its attempts ran out after the report was saved). v4:
+// 'batch-slots' (batch-queue.ts; only for inputs with `slots`): after validating and recording,
+// the batch waits queued for a running slot from the core, and gives it back at its end.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -33,11 +35,14 @@ import type { PipelineActivities } from '../../extensions/pipeline/index.js';
 import type { BatchSupportActivities } from '../../extensions/pipeline/index.js';
 import { NON_RETRYABLE_FAILURES, failureSpec } from '../../failures.js';
 import type { PipelineOutcome } from '../../extensions/pipeline/constants.js';
+import type { SlotActivities } from '../../core/activities/slots.js';
+import { BATCH_SLOTS_PATCH, waitForSlot, wakeGranted } from './batch-queue.js';
 import { headlineVerdict } from './verdicts.js';
 import type {
   BatchFailure,
   BatchGradingInput,
   BatchProgress,
+  BatchSlotLimits,
   BatchStatus,
   BatchSummary,
   SteeringRequest,
@@ -81,7 +86,7 @@ function failureType(err: unknown): string | undefined {
 export async function batchGradingWorkflow(input: BatchGradingInput): Promise<BatchSummary> {
   const q = input.taskQueues;
   const infraRetry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
-  const core = proxyActivities<BookkeepingActivities>({
+  const core = proxyActivities<BookkeepingActivities & SlotActivities>({
     taskQueue: q.core,
     startToCloseTimeout: '60s',
     retry: infraRetry,
@@ -116,11 +121,22 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
   let cancel: SteeringRequest | undefined;
   let fatal: string | undefined;
   let inFlight = 0;
+  let courseId: string | undefined;
+  // Non-null while the batch waits for a running slot (v4).
+  let queuePosition: number | null = null;
   const steering: Array<{ action: string; request: SteeringRequest }> = [];
   const gradingScope = new CancellationScope();
 
   const status = (): BatchStatus =>
-    cancel ? 'cancelled' : fatal ? 'failed' : paused ? 'paused' : 'running';
+    cancel
+      ? 'cancelled'
+      : fatal
+        ? 'failed'
+        : queuePosition !== null
+          ? 'queued'
+          : paused
+            ? 'paused'
+            : 'running';
 
   setHandler(progressQuery, () => ({
     batchId: input.batchId,
@@ -131,6 +147,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
     counts: { ...counters.counts },
     inFlight,
     paused,
+    ...(queuePosition !== null ? { queuePosition } : {}),
     failures: failures.slice(-10),
     runs: (carried?.runs ?? 0) + 1,
   }));
@@ -318,6 +335,9 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
   try {
     if (!carried) {
       await validateAndRecord();
+      if (input.slots && courseId !== undefined && patched(BATCH_SLOTS_PATCH)) {
+        await gradingScope.run(() => waitQueued(input.slots!, courseId!));
+      }
     }
     await gradingScope.run(gradeAll);
   } catch (err) {
@@ -338,7 +358,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
     const finalStatus: BatchStatus = cancel ? 'cancelled' : fatal ? 'failed' : 'completed';
     const stats = await support.SummarizeBatchScores({ batchId: input.batchId });
     upsertSearchAttributes({ ZincBatchStatus: [finalStatus] });
-    return core.FinishBatch({
+    const ended = await core.FinishBatch({
       batchId: input.batchId,
       collectionId: input.collectionId,
       configVersion,
@@ -351,6 +371,8 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
       failures,
       stats,
     });
+    if (input.slots && patched(BATCH_SLOTS_PATCH)) await releaseSlot(input.slots);
+    return ended;
   });
   log.info('batch finished', {
     status: summary.status,
@@ -380,6 +402,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
       ...(input.configVersion ? { configVersion: input.configVersion } : {}),
     });
     configVersion = description.configVersion;
+    courseId = collection.courseId;
     worstCaseSecs = description.worstCaseSecs;
     counters.total =
       input.source.kind === 'errored'
@@ -415,5 +438,32 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
         'NotAllowed',
       );
     }
+  }
+
+  /** v4: waits, queued, until the core grants a running slot (status, search attribute, record). */
+  async function waitQueued(limits: BatchSlotLimits, course: string): Promise<void> {
+    await waitForSlot({
+      batchId: input.batchId,
+      courseId: course,
+      requestedAt: input.requestedAt,
+      limits,
+      core,
+      async onPosition(position) {
+        const changed = (position === null) !== (queuePosition === null);
+        queuePosition = position;
+        if (!changed) return;
+        upsertSearchAttributes({ ZincBatchStatus: [status()] });
+        await core.RecordBatchProgress({ batchId: input.batchId, status: status(), counters });
+      },
+      hasSteering: () => steering.length > 0,
+      flushSteering,
+    });
+  }
+
+  /** v4: gives the slot back and wakes the batches it lets run. */
+  async function releaseSlot(limits: BatchSlotLimits): Promise<void> {
+    queuePosition = null;
+    const granted = await core.ReleaseBatchSlot({ batchId: input.batchId, limits });
+    await wakeGranted(granted, input.batchId);
   }
 }

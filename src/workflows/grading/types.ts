@@ -1,6 +1,17 @@
 // The batch-grading workflow's input, state and answers; plain data, shared with the core.
 
-export type BatchStatus = 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+/** `queued`: recorded and waiting for a running slot (grading.max_running_batches). */
+export type BatchStatus = 'queued' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+
+/** How many batches may run at once (the rest wait in request order), from the configuration. */
+export interface BatchSlotLimits {
+  /** Batches running at once, over every course. */
+  maxRunning: number;
+  /** Batches running at once in one course. */
+  maxRunningPerCourse: number;
+  /** The longest wait between two asks for a slot (a finishing batch also wakes the next). */
+  maxPollSecs: number;
+}
 
 /** The fully qualified task queues the workflow routes activities to. */
 export interface BatchTaskQueues {
@@ -45,6 +56,8 @@ export interface BatchGradingInput {
   /** Continue as new before the history would pass this many events. */
   maxHistoryEvents: number;
   source: BatchSource;
+  /** Absent (batches started before slots existed): the batch runs at once. */
+  slots?: BatchSlotLimits;
   /** Set by continue-as-new: where the previous run stopped. */
   carried?: CarriedState;
 }
@@ -76,6 +89,8 @@ export interface BatchProgress extends BatchCounters {
   status: BatchStatus;
   inFlight: number;
   paused: boolean;
+  /** While queued: 1 for the next batch to run in its course's and the overall queue. */
+  queuePosition?: number | null;
   /** The most recent failures (capped); every failure is also in the database. */
   failures: BatchFailure[];
   runs: number;
