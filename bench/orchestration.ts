@@ -4,7 +4,11 @@
 //   throughput [n=5000]: a batch whose pipeline does nothing; deliveries per second.
 //   scale [n=100000]: the same at 100,000 deliveries: it completes; the most events in any
 //     run's history; the zinc process's peak memory; deliveries per second.
-// Run: node --import tsx bench/orchestration.ts <overhead|throughput|scale> [n] [concurrency]
+//   telemetry [n=60] [concurrency=2]: the overhead batch through BatchGrading with metrics and
+//     tracing off and on (a /metrics endpoint scraped every second, spans exported to a real
+//     Jaeger), each run in a fresh process, three alternating pairs; the median on/off ratio.
+// Run: node --import tsx bench/orchestration.ts <overhead|throughput|scale|telemetry> [n] [concurrency]
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { startBatch } from '../src/core/batch-client.js';
@@ -12,6 +16,10 @@ import { batchResult } from '../src/cli/watch.js';
 import { parseGradingConfig, runPipeline } from '../src/extensions/pipeline/index.js';
 import { deliverProgram, seedCourse } from '../test/helpers/course.js';
 import { startTestStack, type TestStack } from '../test/helpers/stack.js';
+import { startJaeger } from '../test/helpers/jaeger.js';
+import { loadConfig } from '../src/config/index.js';
+import { startProcessMetrics } from '../src/cli/metrics-process.js';
+import { installTracing, shutdownTracing } from '../src/platform/tracing.js';
 
 const [mode = 'throughput', nArg, concurrencyArg] = process.argv.slice(2);
 
@@ -89,17 +97,109 @@ async function gradeThroughWorkflow(stack: TestStack, collectionId: string, conc
   return { summary, secs, runs, maxEvents };
 }
 
+/** n C++ deliveries like the overhead benchmark's, in a seeded course of `stack`. */
+async function seedCppCourse(stack: TestStack, n: number) {
+  const course = await seedCourse(stack, 'BENCH', CPP_CONFIG);
+  for (let i = 0; i < n; i++) {
+    const program = `#include <iostream>\n// student ${i}\nint main(){long a,b;std::cin>>a>>b;std::cout<<(a${i % 5 === 0 ? '*' : '+'}b)<<"\\n";}\n`;
+    await deliverProgram(course, `s${String(i).padStart(4, '0')}`, program);
+  }
+  return course;
+}
+
+/**
+ * One run of the telemetry benchmark, in its own process (the SDK runtime and the tracer are
+ * process-wide): telemetry on or off, the batch through BatchGrading; prints its seconds as JSON.
+ */
+async function telemetryRun(on: boolean, n: number, concurrency: number, otlp: string) {
+  let scraper: NodeJS.Timeout | undefined;
+  let metrics: Awaited<ReturnType<typeof startProcessMetrics>>;
+  if (on) {
+    metrics = await startProcessMetrics(
+      loadConfig({ env: { ZINC_METRICS_ADDRESS: '127.0.0.1:0' } }),
+      {
+        level: 'error',
+      },
+    );
+    installTracing({ otlp_endpoint: otlp, service_name: 'zinc-bench' });
+    // What Prometheus would do: scrape every second.
+    const scrape = (): Promise<unknown> =>
+      fetch(metrics!.url)
+        .then((r) => r.text())
+        .catch(() => undefined); // a scrape cut short by the end of the run
+    scraper = setInterval(() => void scrape(), 1_000);
+  }
+  const stack = await startTestStack({
+    ZINC_WORKER_MAX_CONCURRENT_ACTIVITIES: String(concurrency),
+  });
+  try {
+    const { collectionId } = await seedCppCourse(stack, n);
+    const workers = await stack.startWorkers();
+    const result = await gradeThroughWorkflow(stack, collectionId, concurrency);
+    await workers.stop();
+    if (result.summary.done !== n || result.summary.errored !== 0) {
+      throw new Error(
+        `telemetry run graded ${result.summary.done} of ${n}, ${result.summary.errored} errored`,
+      );
+    }
+    console.log(JSON.stringify({ secs: result.secs }));
+  } finally {
+    clearInterval(scraper);
+    await stack.stop();
+    await shutdownTracing();
+    await metrics?.close();
+  }
+}
+
+/** Telemetry's cost: alternating off/on runs in fresh processes, the median ratio of pairs. */
+async function telemetry(n: number, concurrency: number): Promise<void> {
+  const jaeger = await startJaeger();
+  try {
+    const run = (on: boolean): number => {
+      const out = execFileSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'bench/orchestration.ts',
+          'telemetry-run',
+          on ? 'on' : 'off',
+          String(n),
+          String(concurrency),
+          jaeger.otlpEndpoint,
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      return (JSON.parse(out.trim().split('\n').pop()!) as { secs: number }).secs;
+    };
+    const ratios: number[] = [];
+    console.log(`telemetry: ${n} C++ deliveries through BatchGrading, concurrency ${concurrency}`);
+    for (let pair = 0; pair < 3; pair++) {
+      // Alternate which goes first, so a machine that slows down or warms up favours neither.
+      const onFirst = pair % 2 === 1;
+      const first = run(onFirst);
+      const second = run(!onFirst);
+      const [on, off] = onFirst ? [first, second] : [second, first];
+      ratios.push(on / off);
+      console.log(
+        `  pair ${pair + 1}: off ${off.toFixed(1)} s, on ${on.toFixed(1)} s, on/off ${(on / off).toFixed(3)}`,
+      );
+    }
+    const spans = (await jaeger.traces('zinc-bench')).reduce((sum, t) => sum + t.spans.length, 0);
+    const median = [...ratios].sort((a, b) => a - b)[1]!;
+    console.log(`  spans received by Jaeger: ${spans}`);
+    console.log(`  telemetry cost, median on/off: ${median.toFixed(3)} (target <= 1.02)`);
+  } finally {
+    await jaeger.stop();
+  }
+}
+
 async function overhead(n: number, concurrency: number): Promise<void> {
   const stack = await startTestStack({
     ZINC_WORKER_MAX_CONCURRENT_ACTIVITIES: String(concurrency),
   });
   try {
-    const course = await seedCourse(stack, 'BENCH', CPP_CONFIG);
-    const { store, collectionId, configVersion } = course;
-    for (let i = 0; i < n; i++) {
-      const program = `#include <iostream>\n// student ${i}\nint main(){long a,b;std::cin>>a>>b;std::cout<<(a${i % 5 === 0 ? '*' : '+'}b)<<"\\n";}\n`;
-      await deliverProgram(course, `s${String(i).padStart(4, '0')}`, program);
-    }
+    const { store, collectionId, configVersion } = await seedCppCourse(stack, n);
 
     // Direct: the same pipeline code, the same files from storage, the same report store.
     const parsed = parseGradingConfig(CPP_CONFIG, { assets: [] });
@@ -187,8 +287,12 @@ else if (mode === 'throughput')
   await noop(Number(nArg ?? 5_000), Number(concurrencyArg ?? 20), 'throughput');
 else if (mode === 'scale')
   await noop(Number(nArg ?? 100_000), Number(concurrencyArg ?? 20), 'scale');
-else {
-  console.error(`unknown mode ${mode}: overhead, throughput or scale`);
+else if (mode === 'telemetry') await telemetry(Number(nArg ?? 60), Number(concurrencyArg ?? 2));
+else if (mode === 'telemetry-run') {
+  const [, , , on, n, concurrency, otlp] = process.argv;
+  await telemetryRun(on === 'on', Number(n), Number(concurrency), otlp!);
+} else {
+  console.error(`unknown mode ${mode}: overhead, throughput, scale or telemetry`);
   process.exitCode = 1;
 }
 process.exit();
