@@ -6,6 +6,9 @@ import type { BatchRecord } from '../core/batch-store.js';
 import { batchResult, findBatch } from '../core/batch-status.js';
 import type { BatchLocation } from '../core/batch-status.js';
 import { progressQuery } from '../workflows/grading/batch-grading.js';
+import { whyBatchWaits } from '../core/queue-health.js';
+import { endedOutsideSummary, reconcileBatch } from '../core/batch-reconciler.js';
+import { BATCH_STATUSES } from '../workflows/grading/types.js';
 import type { BatchProgress, BatchSummary } from '../workflows/grading/types.js';
 import type { ApiContext } from './context.js';
 
@@ -15,7 +18,7 @@ export const batchViewSchema = z.object({
   batchId: z.string(),
   collectionId: z.string(),
   configVersion: z.string().nullable(),
-  status: z.enum(['running', 'paused', 'completed', 'cancelled', 'failed']),
+  status: z.enum(BATCH_STATUSES),
   live: z.boolean().describe('true: progress from the running workflow; false: the stored record'),
   total: z.number(),
   done: z.number(),
@@ -27,6 +30,12 @@ export const batchViewSchema = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   reason: z.string().nullable(),
+  stuck: z
+    .string()
+    .nullable()
+    .describe(
+      'while it runs: why it makes no progress, in words (no worker polls a queue it waits on, or deliveries waited past the schedule-to-start); null otherwise',
+    ),
   stats: z
     .object({
       reports: z.number(),
@@ -85,7 +94,11 @@ async function storedSummary(ctx: ApiContext, key: string | null): Promise<Batch
 
 /** The batch as the API shows it. */
 export async function describeBatch(ctx: ApiContext, batch: LocatedBatch): Promise<BatchView> {
-  const { record } = batch;
+  // A batch ended outside zinc (terminated, timed out) is reconciled on this first read.
+  const record =
+    batch.record && !batch.location?.running
+      ? await reconcileBatch(ctx.zinc.core, ctx.temporal, batch.record)
+      : batch.record;
   const base = {
     batchId: batch.batchId,
     collectionId: batch.collectionId,
@@ -109,12 +122,19 @@ export async function describeBatch(ctx: ApiContext, batch: LocatedBatch): Promi
         failures: progress.failures,
         reason: null,
         stats: null,
+        stuck: await whyBatchWaits(
+          ctx.temporal,
+          batch.location.handle,
+          ctx.config.grading.schedule_to_start_secs,
+        ).catch(() => null),
       };
     }
   }
   const summary = record
     ? await storedSummary(ctx, record.summaryKey)
-    : await batchResult(batch.location!.handle);
+    : await batchResult(batch.location!.handle, undefined, () =>
+        endedOutsideSummary(ctx.temporal, batch.batchId),
+      );
   const failures =
     summary?.failures ??
     (record ? await ctx.batches.listFailures(batch.batchId, null, 50) : []).map((f) => ({
@@ -138,5 +158,6 @@ export async function describeBatch(ctx: ApiContext, batch: LocatedBatch): Promi
     finishedAt: base.finishedAt ?? summary?.finishedAt ?? null,
     reason: record?.failureReason ?? summary?.reason ?? null,
     stats: summary?.stats ?? null,
+    stuck: null,
   };
 }

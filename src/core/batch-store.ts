@@ -230,6 +230,14 @@ export function createBatchStore(db: Queryable) {
       return rows.map(toRecord);
     },
 
+    /** Batches whose record says they run (running or paused), oldest first. */
+    async listUnfinished(): Promise<BatchRecord[]> {
+      const { rows } = await db.query<BatchRow>(
+        "SELECT * FROM batches WHERE status IN ('running', 'paused') ORDER BY started_at, id",
+      );
+      return rows.map(toRecord);
+    },
+
     /** Whether `target` already has an audit row for `action` (retried activities check it). */
     async hasAudit(target: string, action: string): Promise<boolean> {
       const { rows } = await db.query<{ found: boolean }>(

@@ -1,6 +1,18 @@
 // The batch-grading workflow's input, state and answers; plain data, shared with the core.
 
-export type BatchStatus = 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+export const BATCH_STATUSES = [
+  'running',
+  'paused',
+  'completed',
+  'cancelled',
+  'failed',
+  // Ended by `zinc batch terminate`, or from outside zinc (Temporal CLI, Web UI): reconciled.
+  'terminated',
+  // Ended by the batch execution timeout (grading.batch_timeout_secs): reconciled.
+  'timed_out',
+] as const;
+
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 /** The fully qualified task queues the workflow routes activities to. */
 export interface BatchTaskQueues {
@@ -17,6 +29,15 @@ export interface PipelineRetryPolicy {
   heartbeatTimeoutSecs: number;
   /** Added to the config's worst-case run time for the start-to-close timeout. */
   slackSecs: number;
+}
+
+/**
+ * How long ExecutePipeline may wait in the pipeline queue for a worker to start it, and how many
+ * times it is scheduled again after such a wait (Temporal never retries schedule-to-start).
+ */
+export interface ScheduleToStartPolicy {
+  secs: number;
+  tries: number;
 }
 
 /** A delivery the batch could not grade, after every retry. */
@@ -42,6 +63,8 @@ export interface BatchGradingInput {
   pageSize: number;
   taskQueues: BatchTaskQueues;
   retry: PipelineRetryPolicy;
+  /** Absent (batches started before it existed, or 0 in the config): no schedule-to-start limit. */
+  scheduleToStart?: ScheduleToStartPolicy;
   /** Continue as new before the history would pass this many events. */
   maxHistoryEvents: number;
   source: BatchSource;
