@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer, listenApi } from '../src/api/server.js';
 import type { ZodApp } from '../src/api/context.js';
 import { startBatch } from '../src/core/batch-client.js';
-import { startBatchReconciler } from '../src/core/batch-reconciler.js';
+import { endedOutsideSummary, startBatchReconciler } from '../src/core/batch-reconciler.js';
 import { listBatches } from '../src/core/batch-status.js';
 import { gradingConfigSchema, type GradingDefaults } from '../src/core/grading-config.js';
 import { whyBatchWaits } from '../src/core/queue-health.js';
@@ -147,16 +147,15 @@ describe('a stuck batch', () => {
     const watching = watchBatch(handle as never, {
       out,
       intervalMs: 100,
-      outside: async () =>
-        ({ batchId: workflowId, status: 'terminated' }) as unknown as BatchSummary,
+      outside: () => endedOutsideSummary(stack.temporal, workflowId),
     });
     await waitFor(
-      async () => printed,
+      () => Promise.resolve(printed),
       (p) => p.includes('progress query failed: '),
       'the failure to be printed',
     );
     await handle.terminate('test over');
-    expect((await watching).status).toBe('terminated');
+    expect(await watching).toMatchObject({ batchId: workflowId, status: 'terminated' });
     expect(printed).toMatch(/^progress query failed: .+ \(trying again\)$/m);
   });
 });
@@ -174,7 +173,7 @@ describe('schedule-to-start', () => {
         defaults({ concurrency: 3, schedule_to_start_secs: 1, schedule_to_start_tries: 2 }),
         { collectionId: course.collectionId, requestedBy: 'ta' },
       );
-      const summary = (await handle.result()) as BatchSummary;
+      const summary = await handle.result();
       expect(summary).toMatchObject({ status: 'completed', total: 3, done: 3, errored: 2 });
       expect(summary.counts).toEqual({ PASSED: 1, ERRORED: 2 });
       const failures = await stack.zinc.core.batches.listFailures(batchId, null, 10);
