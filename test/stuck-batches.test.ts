@@ -2,6 +2,7 @@
 // pipeline (g++ in the sandbox) and the HTTP API:
 // - with no pipeline worker, status and the API say in words that no worker polls
 //   zinc-pipeline-default and what waits, and zinc_task_queue_pollers reads 0 for that queue;
+//   terminated by staff then, the batch cannot record it and is terminated through Temporal;
 // - the watcher prints a failed progress query instead of freezing;
 // - a short schedule-to-start with a busy (one-slot) pipeline worker ends with ERRORED
 //   deliveries whose reason names the wait;
@@ -127,6 +128,38 @@ describe('a stuck batch', () => {
     expect(ended.body).toMatchObject({ status: 'terminated', live: false, stuck: null });
     expect(ended.body.reason).toMatch(/^terminated outside zinc by .+: stuck, operator stop/);
     await listed(batchId, 'terminated');
+  });
+
+  it('terminated by staff while stuck before grading: terminated through Temporal, it reads terminated', async () => {
+    const { batchId, handle } = await startBatch(stack.temporal, defaults(), {
+      collectionId: course.collectionId,
+      requestedBy: 'ta',
+    });
+    await waitFor(
+      () => whyBatchWaits(stack.temporal, handle, 900),
+      (w) => w !== null,
+      'the batch to wait',
+    );
+    // It waits for DescribeConfig (no pipeline worker), so it cannot write its own end.
+    const done = await api('POST', `/api/batches/${batchId}/terminate`, 'ta', {
+      reason: 'no pipeline workers today',
+    });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(done.body).toMatchObject({ status: 'terminated', recordedBy: 'temporal' });
+    expect((await handle.describe()).status.name).toBe('TERMINATED');
+    const view = await api('GET', `/api/batches/${batchId}`, 'ta');
+    expect(view.body).toMatchObject({ status: 'terminated', live: false });
+    expect(view.body.reason).toMatch(
+      /^terminated by ta: no pipeline workers today \(the batch did not record it within 10 s\)/,
+    );
+    await listed(batchId, 'terminated');
+    expect(await auditOf(batchId)).toContainEqual(
+      expect.objectContaining({
+        actor: 'ta',
+        action: 'api.batch.terminate',
+        outcome: 'terminated through Temporal',
+      }),
+    );
   });
 
   it('the watcher prints a failed progress query and goes on', async () => {

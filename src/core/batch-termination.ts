@@ -96,15 +96,22 @@ export async function terminateBatch(
   if (!running) throw new BatchEndedError(`batch ${batchId} has already ended`);
   await handle.signal(terminateSignal, request);
   let timer: NodeJS.Timeout | undefined;
+  // The status it ended with; undefined while it runs on, null when it failed.
   const ended = await Promise.race([
     handle.result().then(
-      () => true,
-      () => true,
+      (summary) => summary.status,
+      () => null,
     ),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs))),
+    new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs))),
   ]);
   clearTimeout(timer);
-  if (ended) return 'recorded';
+  if (ended === 'terminated') return 'recorded';
+  if (ended !== undefined) {
+    // It was already writing another end (completed, failed) when the signal came.
+    throw new BatchEndedError(
+      `batch ${batchId} ended (${ended ?? 'failed'}) before it could be terminated`,
+    );
+  }
   try {
     await handle.terminate(
       `terminated by ${request.by}: ${request.reason} (the batch did not record it within ${Math.round(waitMs / 1000)} s)`,

@@ -56,7 +56,7 @@ export function registerBatchTerminate(batch: Command): void {
           outcome = await terminateBatch(stack.temporal, batchId, { by, reason });
         } catch (err) {
           if (!(err instanceof BatchEndedError)) throw err;
-          command.error(`zinc batch terminate: batch ${batchId} has already ended`);
+          command.error(`zinc batch terminate: ${err.message}`);
         }
         if (outcome === 'recorded') {
           process.stdout.write(`Batch ${batchId}: terminated (${reason}).\n`);
