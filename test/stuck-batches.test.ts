@@ -70,6 +70,18 @@ async function pollers(taskQueue: string): Promise<number | undefined> {
   return metric.values.find((v) => v.labels.task_queue === taskQueue)?.value;
 }
 
+/** A stream that keeps what the watcher writes (not a terminal: a line at a time). */
+function capture() {
+  let text = '';
+  const out = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  }) as unknown as NodeJS.WriteStream;
+  return { out, text: () => text };
+}
+
 async function auditOf(batchId: string) {
   return (await stack.zinc.core.batches.listAudit()).filter((r) => r.target === batchId);
 }
@@ -122,8 +134,24 @@ describe('a stuck batch', () => {
     expect(view.status).toBe(200);
     expect(view.body).toMatchObject({ status: 'running', live: true, stuck: words });
 
+    // The progress line (zinc grade, zinc batch watch) says it too.
+    const watcher = capture();
+    const watching = watchBatch(handle, {
+      out: watcher.out,
+      intervalMs: 100,
+      stuck: () => whyBatchWaits(stack.temporal, handle, 900),
+      outside: () => endedOutsideSummary(stack.temporal, batchId),
+    });
+    await waitFor(
+      () => Promise.resolve(watcher.text()),
+      (t) => t.includes('WAITING'),
+      'the progress line to say why',
+    );
+    expect(watcher.text()).toContain(`in flight 0  WAITING: ${words}`);
+
     // Outside zinc (as `temporal workflow terminate` does); it never got a record.
     await handle.terminate('stuck, operator stop');
+    expect(await watching).toMatchObject({ batchId, status: 'terminated' });
     const ended = await api('GET', `/api/batches/${batchId}`, 'ta');
     expect(ended.body).toMatchObject({ status: 'terminated', live: false, stuck: null });
     expect(ended.body.reason).toMatch(/^terminated outside zinc by .+: stuck, operator stop/);
@@ -170,26 +198,20 @@ describe('a stuck batch', () => {
       taskQueue: 'zinc-nobody-default',
       args: [{ batchId: workflowId }],
     });
-    let printed = '';
-    const out = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        printed += chunk.toString();
-        done();
-      },
-    }) as unknown as NodeJS.WriteStream;
+    const watcher = capture();
     const watching = watchBatch(handle as never, {
-      out,
+      out: watcher.out,
       intervalMs: 100,
       outside: () => endedOutsideSummary(stack.temporal, workflowId),
     });
     await waitFor(
-      () => Promise.resolve(printed),
+      () => Promise.resolve(watcher.text()),
       (p) => p.includes('progress query failed: '),
       'the failure to be printed',
     );
     await handle.terminate('test over');
     expect(await watching).toMatchObject({ batchId: workflowId, status: 'terminated' });
-    expect(printed).toMatch(/^progress query failed: .+ \(trying again\)$/m);
+    expect(watcher.text()).toMatch(/^progress query failed: .+ \(trying again\)$/m);
   });
 });
 

@@ -94,7 +94,7 @@ export async function watchBatch(
       );
       doneAtStart ??= progress.done;
       const line = progressLine(progress, (Date.now() - started) / 1000, doneAtStart);
-      show(stuck ? `${line}  WAITING: ${stuck}` : line, `progress ${stuck}`);
+      show(stuck ? `${line.trimEnd()}  WAITING: ${stuck}` : line, `progress ${stuck}`);
     } catch (err) {
       // Between runs (continue-as-new) this passes at once; a core worker that is down does
       // not, and the user should see why the line stopped moving.

@@ -69,6 +69,12 @@ export async function describeQueueHealth(
   return { taskQueue, livePollers, lastPollAt: last?.toISOString() ?? null, backlog };
 }
 
+/**
+ * A task counts as waiting once it has sat in its queue this long: a live worker with a free
+ * slot starts one within milliseconds, so a task scheduled a moment ago says nothing yet.
+ */
+export const WAITING_AFTER_MS = 5_000;
+
 /** What a batch's workflow waits for: activities scheduled and not yet started by a worker. */
 export interface BatchWaiting {
   /** Activities waiting for a worker. */
@@ -81,7 +87,7 @@ export interface BatchWaiting {
   oldestSince: string | null;
 }
 
-/** The activities `handle`'s current run waits on (not those in retry backoff). */
+/** The activities `handle`'s current run waits on (not those in retry backoff, nor new ones). */
 export async function batchWaiting(
   handle: BatchHandle,
   now: Date = new Date(),
@@ -92,7 +98,7 @@ export async function batchWaiting(
     return (
       a.state === enums.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED &&
       scheduled !== null &&
-      scheduled.getTime() <= now.getTime()
+      scheduled.getTime() <= now.getTime() - WAITING_AFTER_MS
     );
   });
   const types = waiting.map((a) => a.activityType?.name ?? 'activity');
