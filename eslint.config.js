@@ -131,6 +131,15 @@ export default tseslint.config(
           ],
           patterns: [
             {
+              // Traces: the SDK's interceptors trace workflows. Of that package only the
+              // workflow side belongs in the sandbox (its main entry holds the client's and the
+              // worker's); the OpenTelemetry SDK itself stays out.
+              regex:
+                '^(@temporalio/interceptors-opentelemetry(?!/lib/workflow-interceptors$)|@opentelemetry/)',
+              message:
+                'workflow code may use only @temporalio/interceptors-opentelemetry/lib/workflow-interceptors of OpenTelemetry',
+            },
+            {
               // Anything from an extension but its constants.ts (types are allowed below).
               regex: '(^|/)extensions/(?!\\w+/constants\\.js$)',
               allowTypeImports: true,

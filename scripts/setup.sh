@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what zinc needs on this machine and does nothing for what is already there:
 # Debian packages, npm packages (npm ci), the compiled CLI, the Temporal CLI, the sandbox
-# launcher and, for the tests, the S3 test server.
+# launcher and, for the tests, the S3 test server and Jaeger.
 #
 #   scripts/setup.sh demo   what `npm run demo` needs: the embedded stack and the C++ toolchain
 #   scripts/setup.sh        (or `test`) everything the test suite uses as well: PostgreSQL, the
-#                           S3 test server, python3 and a JDK
+#                           S3 test server, python3, a JDK and Prometheus
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -13,10 +13,11 @@ mode=${1:-test}
 
 # Debian packages: bubblewrap and libseccomp (the sandbox for student code) and the C/C++
 # toolchain (the demo's language, and the sandbox launcher's compiler) always; PostgreSQL (the
-# production database, tested for real) and the other grading toolchains for the tests.
+# production database, tested for real), the other grading toolchains, and Prometheus (its server
+# scrapes a running stack; promtool checks and unit-tests the alert rules) for the tests.
 APT_PACKAGES=(ca-certificates bubblewrap libseccomp-dev gcc g++ make)
 if [ "$mode" != demo ]; then
-  APT_PACKAGES+=(postgresql python3 default-jdk-headless)
+  APT_PACKAGES+=(postgresql python3 default-jdk-headless prometheus)
 fi
 
 missing=()
@@ -47,9 +48,11 @@ if [ -z "${ZINC_TEMPORAL_CLI:-}" ]; then
   bash scripts/install-temporal-cli.sh
 fi
 
-# The S3-compatible server (versitygw) that the object-storage tests run against.
+# The S3-compatible server (versitygw) that the object-storage tests run against, and Jaeger,
+# the trace backend the tracing test sends zinc's traces to.
 if [ "$mode" != demo ]; then
   bash scripts/install-s3-server.sh
+  bash scripts/install-jaeger.sh
 fi
 
 # The sandbox's launcher (a small C program run as PID 1 inside bubblewrap).

@@ -92,6 +92,7 @@ export const FAILURES = {
   MigrationError: { kind: 'setup' },
   MigrationChecksumMismatch: { kind: 'setup' },
   ApiListenError: { kind: 'setup' },
+  MetricsListenError: { kind: 'setup' },
   ConfigServiceListenError: { kind: 'setup' },
   ConfigServiceError: { kind: 'setup' },
 
@@ -250,7 +251,17 @@ export class ObjectStoreUnavailableError extends failure('ObjectStoreUnavailable
 /** The Temporal server could not be reached. */
 export class TemporalConnectionError extends failure('TemporalConnectionError') {}
 /** The sandbox could not be set up on this machine (bubblewrap, cgroups, the launcher). */
-export class SandboxUnavailableError extends failure('SandboxUnavailable') {}
+/** What went wrong when a sandbox could not run: a bounded label for zinc_sandbox_failures_total. */
+export type SandboxFailureKind = 'launcher' | 'cgroups' | 'start' | 'died' | 'unresponsive';
+export class SandboxUnavailableError extends failure('SandboxUnavailable') {
+  constructor(
+    message: string,
+    /** What failed; survives only in this process (activity failures carry the name alone). */
+    readonly kind: SandboxFailureKind,
+  ) {
+    super(message);
+  }
+}
 /** The run was cancelled through its AbortSignal; its process tree is gone. */
 export class SandboxCancelledError extends failure('SandboxCancelled') {}
 
@@ -281,6 +292,8 @@ export class MigrationError extends failure('MigrationError') {}
 export class MigrationChecksumError extends failure('MigrationChecksumMismatch') {}
 /** The HTTP API could not listen where configured. */
 export class ApiListenError extends failure('ApiListenError') {}
+/** The metrics endpoint could not listen where configured (telemetry.metrics.address). */
+export class MetricsListenError extends failure('MetricsListenError') {}
 
 /** The configuration service cannot listen: a port taken, an address this machine lacks. */
 export class ConfigServiceListenError extends failure('ConfigServiceListenError') {}

@@ -165,7 +165,7 @@ async function expectGradedOnce(batchId: string, summary: BatchSummary): Promise
 }
 
 beforeAll(async () => {
-  installRuntime({ level: 'ERROR' });
+  installRuntime({ level: 'error' });
   [postgres, s3] = await Promise.all([startPostgres(), startS3Server()]);
   s3Proxy = await startTcpProxy('127.0.0.1', Number(new URL(s3.endpoint).port));
   stateDir = dir('zinc-faults-temporal-');

@@ -32,7 +32,7 @@ let core: WorkerSet;
 let coreRunning: Promise<void>;
 
 beforeAll(async () => {
-  installRuntime({ level: 'WARN' });
+  installRuntime({ level: 'warn' });
   server = await startTestServer();
   temporal = await connectTemporalClient(temporalConfig, server.address);
   core = await createWorkerSet({

@@ -37,7 +37,7 @@ let running: Promise<void>;
 let collectionId: string;
 
 beforeAll(async () => {
-  installRuntime({ level: 'ERROR' });
+  installRuntime({ level: 'error' });
   [server, postgres] = await Promise.all([startTestServer(), startPostgres()]);
   proxy = await startTcpProxy(postgres.host, postgres.port);
   db = await openPostgresDatabase(postgres.url.replace(`:${postgres.port}/`, `:${proxy.port}/`));

@@ -1,7 +1,7 @@
 // The batch commands as a TA runs them, each starting the embedded stack for as long as it
 // needs it: zinc demo, then grade, results, status, list and regrade-failed on one data dir.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BatchSummary } from '../src/workflows/grading/types.js';
@@ -88,6 +88,38 @@ describe('zinc grade and zinc batch', () => {
       done: 2,
       counts: { PASSED: 1, WRONG_OUTPUT: 1 },
     });
+
+    // The command's log (its terminal is the user's): JSON lines with the batch's, the
+    // workflow's and each delivery's IDs, and nothing of the students' code or the tests' data.
+    const logText = readFileSync(join(dataDir, 'logs', 'zinc.log'), 'utf8');
+    const entries = logText
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const started = entries.find((e) => e.msg === 'batch started');
+    expect(started).toMatchObject({
+      level: 'info',
+      batchId: summary.batchId,
+      workflowId: summary.batchId,
+      collectionId,
+      total: 2,
+    });
+    expect(started?.runId).toMatch(/^[0-9a-f-]{36}$/);
+    const gradedLines = entries.filter((e) => e.msg === 'delivery graded');
+    expect(gradedLines).toHaveLength(2);
+    for (const entry of gradedLines) {
+      expect(entry).toMatchObject({
+        batchId: summary.batchId,
+        activityType: 'ExecutePipeline',
+        taskQueue: 'zinc-pipeline-default',
+      });
+      expect(entry.deliveryId).toMatch(/^dlv_/);
+    }
+    expect(entries.find((e) => e.msg === 'batch finished')).toMatchObject({
+      status: 'completed',
+      done: 2,
+    });
+    expect(logText).not.toMatch(/std::cin|"2 2"|a\*b/);
 
     const csv = zinc(dataDir, ['batch', 'results', summary.batchId, '--format', 'csv']);
     const lines = csv.stdout.trim().split('\n');

@@ -4,6 +4,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
+import { Resource } from '@opentelemetry/resources';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { workerTracingOptions, workflowTracingModule } from '../src/temporal/tracing.js';
 import { zincWorkflowsPath } from '../src/temporal/workflows-path.js';
 
 const dir = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
@@ -26,6 +29,27 @@ describe('BatchGrading replay', () => {
   it.each(fixtures)('replays %s on the current workflow code', async (file) => {
     await expect(
       Worker.runReplayHistory({ workflowsPath: zincWorkflowsPath() }, history(file), file),
+    ).resolves.toBeUndefined();
+  });
+
+  // A worker with traces on bundles the SDK's workflow interceptors: they add spans and headers,
+  // never commands, so turning tracing on or off leaves running batches replayable.
+  it.each(fixtures)('replays %s with the tracing interceptors bundled', async (file) => {
+    const tracing = {
+      endpoint: 'http://127.0.0.1:1/v1/traces',
+      resource: Resource.empty(),
+      spanProcessor: new NoopSpanProcessor(),
+    };
+    await expect(
+      Worker.runReplayHistory(
+        {
+          workflowsPath: zincWorkflowsPath(),
+          interceptors: { workflowModules: [workflowTracingModule()] },
+          sinks: workerTracingOptions(tracing).sinks!,
+        },
+        history(file),
+        file,
+      ),
     ).resolves.toBeUndefined();
   });
 

@@ -4,6 +4,7 @@
 // answer goes out.
 import { UnauthorizedError } from '../failures.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ZincLogger } from '../platform/logger.js';
 import type { ApiContext, ZodApp } from './context.js';
 import { errorResponse, sendError } from './errors.js';
 
@@ -40,7 +41,7 @@ async function auditRequest(
   ctx: ApiContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  log: (message: string) => void,
+  log: ApiLog,
 ): Promise<void> {
   const action = request.routeOptions.config?.audit;
   if (!action || request.routeOptions.url === undefined) return;
@@ -72,18 +73,18 @@ async function auditRequest(
     });
   } catch (err) {
     // The answer still goes out; the operator learns from the log that a row is missing.
-    log(
-      `zinc api: could not write the audit row of ${request.method} ${request.url}: ${String(err)}`,
+    log.error(
+      { requestId: request.id, method: request.method, route: request.routeOptions.url, err },
+      'API: could not write the audit row of a request',
     );
   }
 }
 
+/** Where the API writes what the operator must know (zinc's structured log). */
+export type ApiLog = Pick<ZincLogger, 'error'>;
+
 /** Installs authentication, error mapping, the 404 answer and auditing on `app`. */
-export function installHooks(
-  app: ZodApp,
-  ctx: ApiContext,
-  logError: (message: string) => void,
-): void {
+export function installHooks(app: ZodApp, ctx: ApiContext, log: ApiLog): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('zincAudit', null as never);
   app.addHook('onRequest', async (request) => authenticate(ctx, request));
@@ -91,8 +92,9 @@ export function installHooks(
   app.setErrorHandler((err, request, reply) => {
     const [status, body] = errorResponse(err, request);
     if (status >= 500 && body.error === 'internal') {
-      logError(
-        `zinc api: ${request.method} ${request.url} (request ${request.id}) failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      log.error(
+        { requestId: request.id, method: request.method, route: request.routeOptions.url, err },
+        'API request failed',
       );
     }
     request.zincAudit ??= {};
@@ -108,7 +110,7 @@ export function installHooks(
   );
 
   app.addHook('onSend', async (request, reply, payload) => {
-    await auditRequest(ctx, request, reply, logError);
+    await auditRequest(ctx, request, reply, log);
     return payload;
   });
 }

@@ -16,7 +16,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiConfig } from './config.js';
 import { createApiContext, type ApiDeps, type ZodApp } from './context.js';
-import { installHooks } from './hooks.js';
+import { installHooks, type ApiLog } from './hooks.js';
+import { installRequestMetrics } from './metrics.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerBatchRoutes } from './routes/batches.js';
 import { registerDeliveryRoutes } from './routes/deliveries.js';
@@ -24,10 +25,11 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerSteeringRoutes, registerTerminateRoute } from './routes/steering.js';
 import { projectRoot } from '../platform/paths.js';
+import { createLogger } from '../platform/logger.js';
 
 export interface ApiServerOptions extends ApiDeps {
-  /** Where unexpected errors go, with their stack (never to the client); default stderr. */
-  logError?: (message: string) => void;
+  /** Where unexpected errors go, with their stack (never to the client); default: JSON on stderr. */
+  log?: ApiLog;
 }
 
 function version(): string {
@@ -68,7 +70,7 @@ const UPLOAD_BODY: OpenAPIV3.RequestBodyObject = {
 /** Builds the API server (routes, hooks, OpenAPI document); it does not listen yet. */
 export async function createApiServer(options: ApiServerOptions): Promise<ZodApp> {
   const ctx = createApiContext(options);
-  const logError = options.logError ?? ((message) => process.stderr.write(`${message}\n`));
+  const log = options.log ?? createLogger({ level: 'error', format: 'json' });
   const app = Fastify({
     logger: false,
     bodyLimit: options.config.api.json_body_limit_kb * 1024,
@@ -108,7 +110,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ZodApp
   });
   await app.register(fastifyMultipart, { throwFileSizeLimit: true });
 
-  installHooks(app, ctx, logError);
+  installHooks(app, ctx, log);
+  installRequestMetrics(app);
   registerHealthRoutes(app, ctx);
   registerBatchRoutes(app, ctx);
   registerSteeringRoutes(app, ctx);

@@ -6,6 +6,7 @@ import { createApiServer, listenApi } from '../api/server.js';
 import type { ZincConfig } from '../config/index.js';
 import type { Zinc } from '../main/zinc.js';
 import { connectTemporalClient } from '../temporal/client.js';
+import type { ZincLogger } from '../platform/logger.js';
 
 export interface RunningApi {
   url: string;
@@ -30,15 +31,16 @@ export function withApiOptions(
   return { ...config, api: parsed.data };
 }
 
-/** Starts the API against Temporal at `address`, over built zinc; close it when done. */
+/** Starts the API against Temporal at `address`, over built zinc, logging to `log`; close it when done. */
 export async function startApi(
   config: ZincConfig,
   address: string,
   zinc: Zinc,
+  log: ZincLogger,
 ): Promise<RunningApi> {
   const temporal = await connectTemporalClient(config.temporal, address);
   try {
-    const app = await createApiServer({ config, temporal, zinc });
+    const app = await createApiServer({ config, temporal, zinc, log });
     try {
       const url = await listenApi(app, config.api);
       return {

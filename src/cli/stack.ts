@@ -7,21 +7,39 @@ import { dataPaths } from '../platform/paths.js';
 import { connectTemporalClient, type ZincTemporalClient } from '../temporal/client.js';
 import { acquireTemporalServer, type TemporalServerHandle } from '../temporal/embedded.js';
 import { installRuntime } from '../temporal/runtime.js';
+import type { ZincLogger } from '../platform/logger.js';
+import { installTracing, shutdownTracing } from '../platform/tracing.js';
 import { createWorkerSet, type WorkerSet } from '../temporal/worker.js';
 import { COMPONENTS, openComponents, type ComponentSet } from '../main/components.js';
 
 export interface Stack {
   temporal: ZincTemporalClient;
+  /** This process's log. */
+  log: ZincLogger;
   server: TemporalServerHandle;
   /** Set when this process runs the workers (it started the embedded dev server). */
   inProcess: { zinc: Zinc; workers: WorkerSet } | undefined;
   close(): Promise<void>;
 }
 
+export interface OpenStackOptions {
+  /** A server's log is stderr; a command's (the default) is the data dir's logs/zinc.log. */
+  logToStderr?: boolean;
+}
+
 /** Connects to Temporal, starting the embedded stack in this process when none runs. */
-export async function openStack(config: ZincConfig): Promise<Stack> {
-  // The SDK's messages (a failed workflow's warning...) go to the log, not the terminal.
-  installRuntime({ file: join(dataPaths(config.data_dir).logs, 'zinc.log') });
+export async function openStack(
+  config: ZincConfig,
+  options: OpenStackOptions = {},
+): Promise<Stack> {
+  // A command's terminal is the user's: the SDK's messages (a failed workflow's warning...)
+  // and the workers' logs go to the log file instead.
+  const log = installRuntime({
+    ...config.telemetry.logs,
+    ...(options.logToStderr ? {} : { file: join(dataPaths(config.data_dir).logs, 'zinc.log') }),
+  });
+  // Before any client or worker: they take their interceptors from it.
+  installTracing(config.telemetry.tracing);
   const server = await acquireTemporalServer(config);
   let components: ComponentSet | undefined;
   let workers: WorkerSet | undefined;
@@ -40,6 +58,7 @@ export async function openStack(config: ZincConfig): Promise<Stack> {
     const temporal = await connectTemporalClient(config.temporal, server.address);
     return {
       temporal,
+      log,
       server,
       inProcess: components && workers ? { zinc: components.zinc, workers } : undefined,
       async close() {
@@ -49,6 +68,7 @@ export async function openStack(config: ZincConfig): Promise<Stack> {
         await workers?.close();
         await components?.close();
         await server.release();
+        await shutdownTracing(); // the command's spans, sent before the process ends
       },
     };
   } catch (err) {

@@ -238,6 +238,15 @@ export function createBatchStore(db: Queryable) {
       return rows.map(toRecord);
     },
 
+    /** How many batches have `status` now (the running-batches gauge reads it at each scrape). */
+    async countWithStatus(status: BatchStatus): Promise<number> {
+      const { rows } = await db.query<{ n: number | string }>(
+        'SELECT count(*) AS n FROM batches WHERE status = $1',
+        [status],
+      );
+      return Number(rows[0]?.n ?? 0);
+    },
+
     /** Whether `target` already has an audit row for `action` (retried activities check it). */
     async hasAudit(target: string, action: string): Promise<boolean> {
       const { rows } = await db.query<{ found: boolean }>(

@@ -41,6 +41,8 @@ export const coreComponent = defineExtension({
         reports: links.pipeline.reports,
         objects: platform.objects,
         events: platform.events,
+        courseCodeOf: async (collectionId) =>
+          (await links.submissions.getCollection(collectionId))?.course.code ?? null,
       });
     return {
       grading,

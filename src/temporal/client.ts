@@ -6,6 +6,8 @@ import type { TLSConfig } from '@temporalio/client';
 import pRetry from 'p-retry';
 import type { TemporalConfig } from './config.js';
 import { formatTaskQueue } from './task-queue.js';
+import { activeTracing } from '../platform/tracing.js';
+import { clientTracingInterceptors } from './tracing.js';
 
 /** What both the client `Connection` and the worker `NativeConnection` take to reach a server. */
 export interface ConnectionTarget {
@@ -102,7 +104,11 @@ export async function connectTemporalClient(
         { cause },
       ),
   );
-  const client = new Client({ connection, namespace: config.namespace });
+  const client = new Client({
+    connection,
+    namespace: config.namespace,
+    interceptors: clientTracingInterceptors(activeTracing()),
+  });
   return {
     client,
     connection,

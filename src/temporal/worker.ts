@@ -7,6 +7,8 @@ import { connectionTarget, withConnectRetry } from './client.js';
 import type { ActivityFunctions, Registration } from './registration.js';
 import { formatTaskQueue } from './task-queue.js';
 import { WORKER_INFO_ACTIVITY, type WorkerInfo } from './constants.js';
+import { activeTracing } from '../platform/tracing.js';
+import { workerTracingOptions, workflowTracingModule } from './tracing.js';
 
 /** What one task queue's worker serves, after validation. */
 export interface QueuePlan {
@@ -109,6 +111,9 @@ export async function createWorkerSet(options: WorkerSetOptions): Promise<Worker
         { cause },
       ),
   );
+  // Traces, when this process exports them (installTracing): interceptors, sinks, and the
+  // workflow-side interceptors bundled into the workflow code.
+  const tracing = activeTracing();
   const bundles = new Map<string, Awaited<ReturnType<typeof bundleWorkflowCode>>>();
   const workers: Worker[] = [];
   try {
@@ -119,6 +124,7 @@ export async function createWorkerSet(options: WorkerSetOptions): Promise<Worker
         if (!workflowBundle) {
           workflowBundle = await bundleWorkflowCode({
             workflowsPath: plan.workflowsPath,
+            ...(tracing ? { workflowInterceptorModules: [workflowTracingModule()] } : {}),
             logger: quietBundlerLogger,
           });
           bundles.set(plan.workflowsPath, workflowBundle);
@@ -141,6 +147,7 @@ export async function createWorkerSet(options: WorkerSetOptions): Promise<Worker
             ? { maxTaskQueueActivitiesPerSecond: cfg.max_task_queue_activities_per_second }
             : {}),
           shutdownGraceTime: cfg.shutdown_grace_secs * 1000,
+          ...workerTracingOptions(tracing),
         }),
       );
     }

@@ -26,7 +26,7 @@ export interface TestStack {
 
 /** A fresh stack; `env` holds extra configuration overrides (ZINC_... variables). */
 export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
-  installRuntime({ level: 'ERROR' });
+  installRuntime({ level: 'error' });
   const dataDir = tempDir('zinc-stack-');
   const server = await startTestServer();
   const config = loadConfig({

@@ -6,6 +6,7 @@ import { admitBatch } from '../../core/batch-admission.js';
 import { startBatch } from '../../core/batch-client.js';
 import { toCsv } from '../../core/batch-results.js';
 import { listBatches } from '../../core/batch-status.js';
+import { withSpan } from '../../platform/tracing.js';
 import type { CollectionDetails } from '../../extensions/submission/index.js';
 import { batchViewSchema, describeBatch, locateBatch } from '../batch-view.js';
 import { userOf, type ApiContext, type ZodApp } from '../context.js';
@@ -90,13 +91,20 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
         { collectionId: body.collectionId, configVersion: body.configVersion, requestedBy: user },
         auditCollection(request),
       );
-      const { batchId, existing } = await startBatch(ctx.temporal, ctx.config.grading, {
-        collectionId: body.collectionId,
-        configVersion: body.configVersion,
-        concurrency: body.concurrency,
-        includeTest: body.includeTest,
-        requestedBy: user,
-      });
+      // The batch's trace starts here (in the caller's trace, given a W3C traceparent header).
+      const { batchId, existing } = await withSpan(
+        'POST /api/batches',
+        { 'http.route': '/api/batches', 'zinc.collection_id': body.collectionId },
+        () =>
+          startBatch(ctx.temporal, ctx.config.grading, {
+            collectionId: body.collectionId,
+            configVersion: body.configVersion,
+            concurrency: body.concurrency,
+            includeTest: body.includeTest,
+            requestedBy: user,
+          }),
+        request.headers,
+      );
       const url = `/api/batches/${batchId}`;
       request.zincAudit.target = batchId;
       request.zincAudit.outcome = existing ? 'already running' : 'started';

@@ -5,6 +5,7 @@ import { openZinc, type Zinc } from '../../main/zinc.js';
 import { startApi, withApiOptions } from '../api-process.js';
 import { configFrom } from '../context.js';
 import { openStack } from '../stack.js';
+import { reportRunningBatches, startProcessMetrics } from '../metrics-process.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -28,7 +29,18 @@ export function registerApi(program: Command): void {
     .option('--api-host <host>', 'the address (env ZINC_API_HOST; default 127.0.0.1)')
     .action(async (opts: { apiPort?: string; apiHost?: string }, command: Command) => {
       const config = withApiOptions(configFrom(command), opts, command);
-      const stack = await openStack(config);
+      // Before openStack, whose runtime install is then a no-op: the SDK exports its metrics too.
+      const metrics = await startProcessMetrics(config, {
+        ...config.telemetry.logs,
+        base: { process: 'zinc api' },
+      });
+      let stack;
+      try {
+        stack = await openStack(config, { logToStderr: true });
+      } catch (err) {
+        await metrics?.close();
+        throw err;
+      }
       let owned: (Zinc & { close(): Promise<void> }) | undefined;
       try {
         let zinc = stack.inProcess?.zinc;
@@ -36,13 +48,17 @@ export function registerApi(program: Command): void {
           owned = await openZinc(config, { serveDatabase: true });
           zinc = owned;
         }
-        const api = await startApi(config, stack.temporal.address, zinc);
+        reportRunningBatches(zinc);
+        const api = await startApi(config, stack.temporal.address, zinc, stack.log);
         try {
           const lines = [
             `zinc API is up (data dir ${config.data_dir})`,
             `  Temporal:    ${stack.temporal.address}, namespace ${config.temporal.namespace}${stack.inProcess ? ' (embedded dev server, workers in this process)' : ''}`,
             ...(stack.server.uiUrl ? [`  Web UI:      ${stack.server.uiUrl}`] : []),
             `  API:         ${api.url} (OpenAPI: ${api.url}/api/openapi.json)`,
+            ...(metrics
+              ? [`  metrics:     ${metrics.url}${metrics.note ? ` (${metrics.note})` : ''}`]
+              : []),
             'Press Ctrl-C to stop.',
           ];
           process.stdout.write(`${lines.join('\n')}\n`);
@@ -54,6 +70,7 @@ export function registerApi(program: Command): void {
       } finally {
         await owned?.close();
         await stack.close();
+        await metrics?.close();
       }
     });
 }

@@ -11,6 +11,7 @@ import { actor } from '../actor.js';
 import { configFrom } from '../context.js';
 import { withStack, type Stack } from '../stack.js';
 import { admitFromCli, reportRefusal } from '../admission.js';
+import { withSpan } from '../../platform/tracing.js';
 import { batchResult, formatSummary, watchBatch } from '../watch.js';
 import { endedOutsideSummary, reconcileRunningBatches } from '../../core/batch-reconciler.js';
 import { whyBatchWaits } from '../../core/queue-health.js';
@@ -122,13 +123,19 @@ export function registerGradeCommands(program: Command): Command {
             reportRefusal('zinc grade', decision.refusal);
             return;
           }
-          const { batchId, handle, existing } = await startBatch(stack.temporal, config.grading, {
-            collectionId,
-            configVersion: opts.configVersion,
-            concurrency: opts.concurrency,
-            includeTest: opts.includeTest,
-            requestedBy,
-          });
+          // The batch's trace starts with this span; its workflow and activities continue it.
+          const { batchId, handle, existing } = await withSpan(
+            'zinc grade',
+            { 'zinc.collection_id': collectionId },
+            () =>
+              startBatch(stack.temporal, config.grading, {
+                collectionId,
+                configVersion: opts.configVersion,
+                concurrency: opts.concurrency,
+                includeTest: opts.includeTest,
+                requestedBy,
+              }),
+          );
           if (!opts.json) {
             process.stderr.write(
               existing

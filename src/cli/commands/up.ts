@@ -3,6 +3,8 @@
 import type { Command } from 'commander';
 import { acquireTemporalServer } from '../../temporal/embedded.js';
 import { installRuntime } from '../../temporal/runtime.js';
+import { reportRunningBatches, startProcessMetrics } from '../metrics-process.js';
+import { installTracing, shutdownTracing } from '../../platform/tracing.js';
 import { createWorkerSet, runUntilAborted } from '../../temporal/worker.js';
 import { COMPONENTS, openComponents, type Component } from '../../main/components.js';
 import { configFrom, type GlobalOptions } from '../context.js';
@@ -33,7 +35,14 @@ async function serve(
   title: string,
   options: ServeOptions = {},
 ): Promise<void> {
-  installRuntime();
+  const name = components.length === 1 ? `zinc worker ${components[0]}` : 'zinc up';
+  // First: a metrics address that cannot be served stops the process before anything starts.
+  const metrics = await startProcessMetrics(config, {
+    ...config.telemetry.logs,
+    base: { process: name },
+  });
+  const log = installRuntime();
+  const tracing = installTracing(config.telemetry.tracing);
   const stopping = new AbortController();
   let up = false;
   let api: RunningApi | undefined;
@@ -56,6 +65,7 @@ async function serve(
     try {
       stopping.signal.throwIfAborted();
       const set = await openComponents(config, components);
+      if (components.includes('core')) reportRunningBatches(set.zinc);
       let configService: RunningConfigurationService | undefined;
       try {
         stopping.signal.throwIfAborted();
@@ -63,7 +73,7 @@ async function serve(
           configService = await startConfigService(config, server.address, set.platform);
         }
         stopping.signal.throwIfAborted();
-        if (options.api) api = await startApi(config, server.address, set.zinc);
+        if (options.api) api = await startApi(config, server.address, set.zinc, log);
         stopping.signal.throwIfAborted();
         const workers = await createWorkerSet({
           temporal: config.temporal,
@@ -86,12 +96,16 @@ async function serve(
             `  Temporal:    ${server.address}, namespace ${config.temporal.namespace}${server.devServer ? ' (embedded dev server)' : ''}`,
             ...(server.uiUrl ? [`  Web UI:      ${server.uiUrl}`] : []),
             ...(api ? [`  API:         ${api.url} (OpenAPI: ${api.url}/api/openapi.json)`] : []),
+            ...(metrics
+              ? [`  metrics:     ${metrics.url}${metrics.note ? ` (${metrics.note})` : ''}`]
+              : []),
             ...(configService
               ? [
                   `  config service: ${configService.address} (zinc worker <component> --core ${configService.address})`,
                 ]
               : []),
             `  task queues: ${workers.taskQueues.join(', ')}`,
+            ...(tracing ? [`  traces:      OTLP to ${tracing.endpoint}`] : []),
             ...(loops ? [`  batches:     ${loops.describe}`] : []),
             ...(components.includes('pipeline')
               ? [
@@ -126,6 +140,8 @@ async function serve(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await metrics?.close();
+    await shutdownTracing();
   }
 }
 

@@ -12,6 +12,7 @@ import type {
 } from '../../workflows/grading/types.js';
 import { batchTally } from '../batch-results.js';
 import type { AuditEntry, BatchStore } from '../batch-store.js';
+import { batchDuration, deliveriesErrored } from '../metrics.js';
 
 export interface BookkeepingDeps {
   batches: BatchStore;
@@ -19,6 +20,8 @@ export interface BookkeepingDeps {
   reports: ReportStore;
   objects: ObjectStore;
   events: EventBus;
+  /** The code of a collection's course (a metrics label); null when unknown. */
+  courseCodeOf?: (collectionId: string) => Promise<string | null>;
 }
 
 /** Where a batch's summary document is stored. */
@@ -36,6 +39,16 @@ export interface ErroredDelivery {
 /** The core's bookkeeping activities, closed over its stores. */
 export function createBookkeepingActivities(deps: BookkeepingDeps) {
   const { batches } = deps;
+  /** The batch's course code for a metric label; 'unknown' rather than fail the activity. */
+  const courseOfBatch = async (batchId: string): Promise<string> => {
+    try {
+      const batch = await batches.get(batchId);
+      const code = batch ? await deps.courseCodeOf?.(batch.collectionId) : null;
+      return code ?? 'unknown';
+    } catch {
+      return 'unknown';
+    }
+  };
   return {
     /** Records the start of a batch (idempotent) and audits it. */
     async RecordBatchStart(
@@ -75,6 +88,7 @@ export function createBookkeepingActivities(deps: BookkeepingDeps) {
       failure: BatchFailure & { deliveryKey: string };
     }): Promise<void> {
       await batches.recordFailure(input.batchId, input.failure);
+      deliveriesErrored.inc({ course: await courseOfBatch(input.batchId) });
     },
 
     /** A page of another batch's ERRORED deliveries, for `regrade-failed`. */
@@ -156,6 +170,8 @@ export function createBookkeepingActivities(deps: BookkeepingDeps) {
       });
       // A retry after a lost completion must not audit the end twice.
       if (await batches.hasAudit(input.batchId, 'batch.finish')) return summary;
+      const took = (Date.parse(summary.finishedAt) - Date.parse(summary.startedAt)) / 1000;
+      if (Number.isFinite(took) && took >= 0) batchDuration.observe({ status: input.status }, took);
       await batches.audit({
         actor: 'zinc',
         action: 'batch.finish',

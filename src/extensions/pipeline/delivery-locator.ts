@@ -7,6 +7,8 @@
 export interface DeliveryLocation {
   collectionId: string;
   filesPrefix: string;
+  /** The code of the collection's course (a metrics label); absent when not known. */
+  courseCode?: string;
 }
 
 /** Looks a delivery up by ID; null when no delivery has it. */

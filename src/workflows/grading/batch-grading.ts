@@ -24,6 +24,7 @@ import {
   defineQuery,
   defineSignal,
   isCancellation,
+  log,
   patched,
   proxyActivities,
   setHandler,
@@ -335,6 +336,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
         counters.counts.ERRORED = (counters.counts.ERRORED ?? 0) + 1;
         failures.push(failure);
         if (failures.length > MAX_FAILURES_KEPT) failures.shift();
+        log.warn('delivery errored', { deliveryId: d.id, reason: failure.reason });
         await core.RecordDeliveryErrored({
           batchId: input.batchId,
           failure: { ...failure, deliveryKey: d.objectKey },
@@ -362,6 +364,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
           await condition(() => inFlight === 0);
           await flushSteering();
           await core.RecordBatchProgress({ batchId: input.batchId, status: status(), counters });
+          log.info('batch continues as new', { done: counters.done, total: counters.total });
           await continueAsNew<typeof batchGradingWorkflow>({
             ...input,
             carried: {
@@ -434,6 +437,12 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
       stats,
     });
   });
+  log.info('batch finished', {
+    status: summary.status,
+    total: counters.total,
+    done: counters.done,
+    errored: counters.errored,
+  });
   if (summary.status === 'failed') {
     throw ApplicationFailure.create({
       message: `batch ${input.batchId} failed: ${summary.reason}`,
@@ -479,6 +488,12 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
       startedAt: input.requestedAt,
     });
     upsertSearchAttributes({ ZincConfigId: [configVersion], ZincBatchStatus: ['running'] });
+    log.info('batch started', {
+      collectionId: input.collectionId,
+      configVersion,
+      total: counters.total,
+      concurrency: input.concurrency,
+    });
     if (collection.userRole !== 'staff') {
       throw ApplicationFailure.nonRetryable(
         `${input.requestedBy} is not staff of course ${collection.courseCode}, so may not grade its collections`,

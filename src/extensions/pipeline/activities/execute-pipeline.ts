@@ -5,7 +5,7 @@
 // collection and the config version must be attached to it. Each failure it ends with is typed
 // by the error's stable name (ConfigNotFound, ConfigNotAttached, SandboxUnavailable...) and is
 // non-retryable when the config or the input is at fault.
-import { isFailure } from '../../../failures.js';
+import { isFailure, SandboxUnavailableError } from '../../../failures.js';
 import { activityFailure, isConfigFailure } from '../../../temporal/failures.js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, TemporalFailure } from '@temporalio/common';
@@ -22,6 +22,15 @@ import type { ExecutePipelineInput, PipelineOutcome } from '../constants.js';
 import type { DeliveryLocator } from '../delivery-locator.js';
 import type { ReportRecord, ReportStore } from '../report-store.js';
 import { runPipeline } from '../runner/index.js';
+import { headlineVerdict } from '../../../workflows/grading/verdicts.js';
+import type { GradingReport } from '../report/types.js';
+import {
+  countGraded,
+  countSandboxFailure,
+  pipelineDuration,
+  reportSaveRetries,
+  stageDuration,
+} from '../metrics.js';
 import type { SandboxOptions } from '../sandbox/index.js';
 
 export interface PipelineActivityDeps {
@@ -106,7 +115,9 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
    * sent: to its own), and that collection is graded with the config version. `deliveryKey`,
    * which earlier workflow versions sent, is never read.
    */
-  async function checkedFilesPrefix(input: ExecutePipelineInput): Promise<string> {
+  async function checkedLocation(
+    input: ExecutePipelineInput,
+  ): Promise<{ filesPrefix: string; course: string }> {
     const location = await deps.deliveries.locate(input.deliveryId);
     if (!location) {
       throw activityFailure('DeliveryNotFound', `delivery ${input.deliveryId} does not exist`);
@@ -124,13 +135,16 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       }
       throw err;
     });
-    return location.filesPrefix;
+    return { filesPrefix: location.filesPrefix, course: location.courseCode ?? 'unknown' };
   }
 
   async function execute(input: ExecutePipelineInput): Promise<PipelineOutcome> {
-    const prefix = await checkedFilesPrefix(input);
+    const { filesPrefix: prefix, course } = await checkedLocation(input);
     const existing = await deps.reports.get(input.batchId, input.deliveryId);
-    if (existing) return outcome(existing, true);
+    if (existing) {
+      reportSaveRetries.inc({ reason: 'already_stored' });
+      return outcome(existing, true);
+    }
     const ctx = Context.current();
     const { config, assets } = await loadCached(input.configVersion);
 
@@ -151,7 +165,8 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
     let stage = 'start';
     ctx.heartbeat({ stage });
     const beat = setInterval(() => ctx.heartbeat({ stage }), deps.heartbeatIntervalMs ?? 5_000);
-    let report;
+    let report: GradingReport;
+    const started = performance.now();
     try {
       report = await runPipeline({
         config,
@@ -165,17 +180,35 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
         },
         ...(deps.sandboxOptions ? { sandboxOptions: deps.sandboxOptions } : {}),
       });
+    } catch (err) {
+      if (err instanceof SandboxUnavailableError) countSandboxFailure(err.kind);
+      throw err;
     } finally {
       clearInterval(beat);
     }
-    const { record, stored } = await deps.reports.save(
-      input.batchId,
-      input.deliveryId,
-      input.configVersion,
-      report,
-    );
+    observeDurations(report, (performance.now() - started) / 1000);
+    const { record, stored } = await deps.reports
+      .save(input.batchId, input.deliveryId, input.configVersion, report)
+      .catch((err: unknown) => {
+        reportSaveRetries.inc({ reason: 'save_failed' });
+        throw err;
+      });
+    ctx.log.info('delivery graded', {
+      batchId: input.batchId,
+      deliveryId: input.deliveryId,
+      collectionId: input.collectionId,
+      course,
+      configVersion: input.configVersion,
+      score: record.score,
+      maxScore: record.maxScore,
+      stored,
+    });
     // An overlapping attempt stored its report first: that one stands, and was announced.
-    if (!stored) return outcome(record, true);
+    if (!stored) {
+      reportSaveRetries.inc({ reason: 'concurrent_save' });
+      return outcome(record, true);
+    }
+    countGraded(course, headlineVerdict(record.verdicts));
     await deps.events.publish('grading.completed', {
       batchId: input.batchId,
       deliveryId: input.deliveryId,
@@ -196,6 +229,15 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       }
     },
   };
+}
+
+/** Records the run's duration and each stage that ran, by kind (skipped stages took no time). */
+function observeDurations(report: GradingReport, seconds: number): void {
+  pipelineDuration.observe(seconds);
+  for (const stage of Object.values(report.stageReports)) {
+    if (stage.kind === 'score' || stage.status === 'skipped') continue;
+    stageDuration.observe({ kind: stage.kind }, stage.durationMs / 1000);
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import type { SandboxOptions, SandboxSession } from '../sandbox/index.js';
 import type { GradingReport, StageReport } from '../report/types.js';
 import { countVerdicts } from '../report/verdict-counts.js';
 import { startHeartbeat } from './heartbeat.js';
+import { inStageSpan } from './stage-span.js';
 import { throwIfCancelled } from './stage-context.js';
 import type { StageContext } from './stage-context.js';
 import { runCommandStage } from './stages/command-stage.js';
@@ -101,12 +102,12 @@ export async function runPipeline(input: RunPipelineInput): Promise<GradingRepor
       }
       throwIfCancelled(signal);
       heartbeat.enter(stage.key);
-      const started = performance.now();
-      const report = await runStage(ctx, stage);
-      reports.push({
-        ...report,
-        durationMs: Math.round(performance.now() - started),
-      } as StageReport);
+      const report = await inStageSpan(stage, async () => {
+        const started = performance.now();
+        const ran = await runStage(ctx, stage);
+        return { ...ran, durationMs: Math.round(performance.now() - started) } as StageReport;
+      });
+      reports.push(report);
       if (report.status === 'failed' && config.settings.early_return_on_throw) stopped = stage.key;
     }
     heartbeat.check();

@@ -169,7 +169,10 @@ export class SandboxCgroups {
       writeFileSync(join(dirs.cpu, 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
     } catch (error) {
       new SandboxCgroups(dirs).destroy();
-      throw new SandboxUnavailableError(`cannot create the sandbox's cgroups: ${String(error)}`);
+      throw new SandboxUnavailableError(
+        `cannot create the sandbox's cgroups: ${String(error)}`,
+        'cgroups',
+      );
     }
     return new SandboxCgroups(dirs);
   }

@@ -104,6 +104,7 @@ export async function openSandbox(
     throw new SandboxUnavailableError(
       `the sandbox launcher ${launcherPath} cannot be read (${String(error)}); ` +
         'build it with scripts/build-sandbox-helper.sh',
+      'launcher',
     );
   });
   const containment = options.containment ?? detectContainment();
@@ -121,7 +122,10 @@ export async function openSandbox(
   } catch (error) {
     for (const fd of cgroupFds) closeSync(fd);
     cgroups?.destroy();
-    throw new SandboxUnavailableError(`cannot open the sandbox's cgroups: ${String(error)}`);
+    throw new SandboxUnavailableError(
+      `cannot open the sandbox's cgroups: ${String(error)}`,
+      'cgroups',
+    );
   }
   const dataFiles = sandboxDataFiles(launcher);
   const firstCgroupFd = FIRST_DATA_FD + dataFiles.length;
@@ -211,7 +215,10 @@ export class SandboxSession {
     this.exited = new Promise((resolve) => {
       child.on('error', (error) => {
         this.die(
-          new SandboxUnavailableError(`cannot start bubblewrap (${bwrapPath}): ${error.message}`),
+          new SandboxUnavailableError(
+            `cannot start bubblewrap (${bwrapPath}): ${error.message}`,
+            'start',
+          ),
         );
         if (child.pid === undefined) resolve();
       });
@@ -220,6 +227,7 @@ export class SandboxSession {
           new SandboxUnavailableError(
             `the sandbox ended unexpectedly: ${bwrapPath} exited with ${code ?? signal} ` +
               `(${this.stderr.trim().slice(0, 2000) || 'nothing on stderr'})`,
+            'died',
           ),
         );
         resolve();
@@ -249,7 +257,9 @@ export class SandboxSession {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.kill();
-        this.die(new SandboxUnavailableError(`the sandbox did not answer ${what} in time`));
+        this.die(
+          new SandboxUnavailableError(`the sandbox did not answer ${what} in time`, 'unresponsive'),
+        );
       }, timeoutMs);
       this.waiter = {
         onFrame: (frame) => {
@@ -258,7 +268,10 @@ export class SandboxSession {
             this.waiter = null;
             this.kill();
             reject(
-              new SandboxUnavailableError(`the sandbox launcher failed: ${launcherError(frame)}`),
+              new SandboxUnavailableError(
+                `the sandbox launcher failed: ${launcherError(frame)}`,
+                'launcher',
+              ),
             );
             return;
           }
@@ -324,7 +337,10 @@ export class SandboxSession {
         cpus: limits.cpus ?? 1,
       });
     } catch (error) {
-      throw new SandboxUnavailableError(`cannot set the run's cgroup limits: ${String(error)}`);
+      throw new SandboxUnavailableError(
+        `cannot set the run's cgroup limits: ${String(error)}`,
+        'cgroups',
+      );
     }
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
@@ -376,7 +392,10 @@ export class SandboxSession {
     try {
       usage = this.cgroups?.usage(role) ?? null;
     } catch (error) {
-      throw new SandboxUnavailableError(`cannot read the run's cgroup: ${String(error)}`);
+      throw new SandboxUnavailableError(
+        `cannot read the run's cgroup: ${String(error)}`,
+        'cgroups',
+      );
     }
     return describe(done, Buffer.concat(stdout), Buffer.concat(stderr), execError, limits, usage);
   }
