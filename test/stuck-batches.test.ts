@@ -318,11 +318,14 @@ describe('terminating a batch', () => {
     expect((await stack.zinc.core.batches.get(batchId))!.status).toBe('running');
     const reconciler = startBatchReconciler(stack.zinc.core, stack.temporal, { intervalMs: 200 });
     try {
-      const record = await waitFor(
-        () => stack.zinc.core.batches.get(batchId),
-        (r) => r?.status === 'terminated',
-        'the reconciled record',
+      // The end's last write is its audit row (record, summary document and event come first).
+      await waitFor(
+        () => auditOf(batchId),
+        (rows) => rows.some((r) => r.action === 'batch.finish'),
+        'the reconciled end',
       );
+      const record = await stack.zinc.core.batches.get(batchId);
+      expect(record!.status).toBe('terminated');
       expect(record!.failureReason).toMatch(/^terminated outside zinc by .+: maintenance$/);
       const summary = JSON.parse(
         (await stack.platform.objects.get(record!.summaryKey!)).toString('utf8'),
