@@ -74,6 +74,7 @@ describe('zinc HTTP API', () => {
       '/api/batches/{id}/pause',
       '/api/batches/{id}/results',
       '/api/batches/{id}/resume',
+      '/api/batches/{id}/terminate',
       '/api/collections/{id}/deliveries',
       '/api/reports/{batchId}/{deliveryId}',
       '/healthz',

@@ -135,6 +135,7 @@ const STEPS: readonly (readonly string[])[] = [
   ['batch pause'],
   ['batch resume'],
   ['batch cancel'],
+  ['batch terminate'],
   ['batch watch', 'batch list', 'batch status', 'batch results'],
   ['batch regrade-failed', 'audit', 'doctor'],
   ['api', 'up'],
@@ -204,7 +205,7 @@ describe('the command table in docs/commands.md', () => {
         'score: { normalizedTo: 100 }',
       ].join('\n'),
     );
-    // A batch that runs long enough to be paused, resumed and cancelled.
+    // A batch that runs long enough to be paused, resumed, cancelled and terminated.
     writeFileSync(
       slowConfig,
       [
@@ -337,6 +338,7 @@ describe('the command table in docs/commands.md', () => {
         case 'user':
           return 'ta';
         case 'batchId':
+          if (key === 'batch terminate') return need('terminateBatch');
           return ['batch pause', 'batch resume', 'batch cancel'].includes(key)
             ? need('slowBatch')
             : need('fastBatch');
@@ -378,6 +380,19 @@ describe('the command table in docs/commands.md', () => {
         expect(graded.status, graded.stderr).toBe(0);
         ctx.fastBatch = (JSON.parse(graded.stdout) as { batchId: string }).batchId;
         ctx.slowBatch = `batch-${need('collectionId')}-${need('slowConfig')}-1`;
+      },
+      'batch terminate': async () => {
+        // The slow batch was cancelled: the same request starts its regrade, to terminate.
+        const started = await zinc([
+          'grade',
+          need('collectionId'),
+          '--config-version',
+          need('slowConfig'),
+          '--no-wait',
+          '--json',
+        ]);
+        expect(started.status, started.stderr).toBe(0);
+        ctx.terminateBatch = (JSON.parse(started.stdout) as { batchId: string }).batchId;
       },
     };
     const after: Record<string, (runs: Run[]) => Promise<void> | void> = {

@@ -6,6 +6,9 @@ import type { BatchRecord } from '../core/batch-store.js';
 import { batchResult, findBatch } from '../core/batch-status.js';
 import type { BatchLocation } from '../core/batch-status.js';
 import { progressQuery } from '../workflows/grading/batch-grading.js';
+import { whyBatchWaits } from '../core/queue-health.js';
+import { endedOutsideSummary, reconcileBatch } from '../core/batch-reconciler.js';
+import { BATCH_STATUSES } from '../workflows/grading/types.js';
 import type { BatchProgress, BatchSummary } from '../workflows/grading/types.js';
 import type { ApiContext } from './context.js';
 
@@ -16,7 +19,7 @@ export const batchViewSchema = z.object({
   collectionId: z.string(),
   configVersion: z.string().nullable(),
   status: z
-    .enum(['queued', 'running', 'paused', 'completed', 'cancelled', 'failed'])
+    .enum(BATCH_STATUSES)
     .describe('queued: recorded, waiting for a running slot (grading.max_running_batches)'),
   queuePosition: z
     .number()
@@ -33,6 +36,12 @@ export const batchViewSchema = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   reason: z.string().nullable(),
+  stuck: z
+    .string()
+    .nullable()
+    .describe(
+      'while it runs: why it makes no progress, in words (no worker polls a queue it waits on, or deliveries waited past the schedule-to-start); null otherwise',
+    ),
   stats: z
     .object({
       reports: z.number(),
@@ -91,7 +100,11 @@ async function storedSummary(ctx: ApiContext, key: string | null): Promise<Batch
 
 /** The batch as the API shows it. */
 export async function describeBatch(ctx: ApiContext, batch: LocatedBatch): Promise<BatchView> {
-  const { record } = batch;
+  // A batch ended outside zinc (terminated, timed out) is reconciled on this first read.
+  const record =
+    batch.record && !batch.location?.running
+      ? await reconcileBatch(ctx.zinc.core, ctx.temporal, batch.record)
+      : batch.record;
   const base = {
     batchId: batch.batchId,
     collectionId: batch.collectionId,
@@ -116,12 +129,19 @@ export async function describeBatch(ctx: ApiContext, batch: LocatedBatch): Promi
         failures: progress.failures,
         reason: null,
         stats: null,
+        stuck: await whyBatchWaits(
+          ctx.temporal,
+          batch.location.handle,
+          ctx.config.grading.schedule_to_start_secs,
+        ).catch(() => null),
       };
     }
   }
   const summary = record
     ? await storedSummary(ctx, record.summaryKey)
-    : await batchResult(batch.location!.handle);
+    : await batchResult(batch.location!.handle, undefined, () =>
+        endedOutsideSummary(ctx.temporal, batch.batchId),
+      );
   const failures =
     summary?.failures ??
     (record ? await ctx.batches.listFailures(batch.batchId, null, 50) : []).map((f) => ({
@@ -146,5 +166,6 @@ export async function describeBatch(ctx: ApiContext, batch: LocatedBatch): Promi
     finishedAt: base.finishedAt ?? summary?.finishedAt ?? null,
     reason: record?.failureReason ?? summary?.reason ?? null,
     stats: summary?.stats ?? null,
+    stuck: null,
   };
 }

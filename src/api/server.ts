@@ -24,7 +24,7 @@ import { registerBatchRoutes } from './routes/batches.js';
 import { registerDeliveryRoutes } from './routes/deliveries.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerReportRoutes } from './routes/reports.js';
-import { registerSteeringRoutes } from './routes/steering.js';
+import { registerSteeringRoutes, registerTerminateRoute } from './routes/steering.js';
 import { projectRoot } from '../platform/paths.js';
 import { createLogger } from '../platform/logger.js';
 
@@ -117,6 +117,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ZodApp
   registerHealthRoutes(app, ctx);
   registerBatchRoutes(app, ctx);
   registerSteeringRoutes(app, ctx);
+  registerTerminateRoute(app, ctx);
   registerDeliveryRoutes(app, ctx);
   registerReportRoutes(app, ctx);
   registerAuditRoutes(app, ctx);

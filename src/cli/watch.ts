@@ -34,34 +34,77 @@ export function progressLine(p: BatchProgress, elapsedSecs: number, doneAtStart:
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} ${Math.floor(fraction * 100)}%  ${rate.toFixed(1)}/s  left ${formatDuration(left)}  in flight ${p.inFlight}${state}  ${counts}`;
 }
 
-/** Polls the progress query until the batch ends, drawing the line on `out`; returns the summary. */
+/** What `watchBatch` may be given beyond the handle. */
+export interface WatchOptions {
+  out?: NodeJS.WriteStream;
+  quiet?: boolean;
+  intervalMs?: number;
+  /** Why the batch makes no progress, in words (src/core/queue-health.ts), or null. */
+  stuck?: () => Promise<string | null>;
+  /** The summary of a batch terminated or timed out (src/core/batch-reconciler.ts). */
+  outside?: () => Promise<BatchSummary | null>;
+}
+
+/** How often the (costlier) stuck check runs while watching. */
+const STUCK_CHECK_MS = 5_000;
+/** How long one progress query may take before the watcher says it failed. */
+const QUERY_DEADLINE_MS = 5_000;
+
+function errorText(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+}
+
+/**
+ * Polls the progress query until the batch ends, drawing the line on `out`; returns the
+ * summary. A failed query is shown (and asked again), never swallowed; so is why the batch
+ * waits, when it waits on a missing or busy worker.
+ */
 export async function watchBatch(
   handle: BatchHandle,
-  options: { out?: NodeJS.WriteStream; quiet?: boolean; intervalMs?: number } = {},
+  options: WatchOptions = {},
 ): Promise<BatchSummary> {
   const out = options.out ?? process.stderr;
   const tty = out.isTTY === true;
   const started = Date.now();
   let doneAtStart: number | undefined;
   let lastPrinted = 0;
+  let lastKey = '';
   let settled = false;
-  const result = batchResult(handle).finally(() => {
+  let stuck: string | null = null;
+  let stuckCheckedAt = 0;
+  const result = batchResult(handle, undefined, options.outside).finally(() => {
     settled = true;
   });
+  // Off a terminal: a line every 5 s, and at once when what it says changes kind.
+  const show = (line: string, key: string): void => {
+    if (options.quiet) return;
+    if (tty) out.write(`\r\u001b[2K${line}`);
+    else if (key !== lastKey || Date.now() - lastPrinted >= 5_000) {
+      out.write(`${line}\n`);
+      lastPrinted = Date.now();
+    }
+    lastKey = key;
+  };
   while (!settled) {
+    if (options.stuck && Date.now() - stuckCheckedAt >= STUCK_CHECK_MS) {
+      stuckCheckedAt = Date.now();
+      stuck = await options.stuck().catch(() => stuck);
+    }
     try {
-      const progress = await handle.query(progressQuery);
+      // Bounded: a query with no core worker to answer it would wait for the RPC's deadline.
+      const progress = await handle.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+        handle.query(progressQuery),
+      );
       doneAtStart ??= progress.done;
       const line = progressLine(progress, (Date.now() - started) / 1000, doneAtStart);
-      if (!options.quiet) {
-        if (tty) out.write(`\r\u001b[2K${line}`);
-        else if (Date.now() - lastPrinted >= 5_000) {
-          out.write(`${line}\n`);
-          lastPrinted = Date.now();
-        }
+      show(stuck ? `${line.trimEnd()}  WAITING: ${stuck}` : line, `progress ${stuck}`);
+    } catch (err) {
+      // Between runs (continue-as-new) this passes at once; a core worker that is down does
+      // not, and the user should see why the line stopped moving.
+      if (!settled) {
+        const text = errorText(err);
+        show(`progress query failed: ${text} (trying again)`, `failed ${text}`);
       }
-    } catch {
-      // The workflow may be between runs (continue-as-new) or just ended: try again.
     }
     await Promise.race([
       result.catch(() => undefined),

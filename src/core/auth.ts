@@ -26,7 +26,7 @@ export type Action =
 const DOING: Record<Action, string> = {
   'batch.start': 'start batches of its collections',
   'batch.read': 'read batches of its collections',
-  'batch.steer': 'pause, resume or cancel batches of its collections',
+  'batch.steer': 'pause, resume, cancel or terminate batches of its collections',
   'delivery.create': 'upload deliveries to its collections',
   'delivery.list': "list its collections' deliveries",
   'report.read': "read its deliveries' reports",

@@ -10,6 +10,8 @@ import { SUBMISSION_TASK_QUEUE } from '../extensions/submission/constants.js';
 import { PIPELINE_TASK_QUEUE } from '../extensions/pipeline/constants.js';
 import type { batchAdmissionWorkflow } from '../workflows/grading/batch-admission.js';
 import type { batchGradingWorkflow } from '../workflows/grading/batch-grading.js';
+import type { terminationCheckWorkflow } from '../workflows/grading/termination-check.js';
+import type { TerminationRequest } from './batch-termination.js';
 import type { BatchGradingInput, BatchSource } from '../workflows/grading/types.js';
 import type { BatchRequest } from './batch-admission.js';
 import type { GradingDefaults } from './grading-config.js';
@@ -80,6 +82,14 @@ export async function startBatch(
         heartbeatTimeoutSecs: defaults.heartbeat_timeout_secs,
         slackSecs: defaults.slack_secs,
       },
+      ...(defaults.schedule_to_start_secs > 0
+        ? {
+            scheduleToStart: {
+              secs: defaults.schedule_to_start_secs,
+              tries: defaults.schedule_to_start_tries,
+            },
+          }
+        : {}),
       maxHistoryEvents: defaults.max_history_events,
       slots: {
         maxRunning: defaults.max_running_batches,
@@ -97,6 +107,10 @@ export async function startBatch(
           args: [input],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           workflowIdConflictPolicy: 'USE_EXISTING',
+          // Ended by Temporal when it runs too long; the core reconciles it as timed_out.
+          ...(defaults.batch_timeout_secs > 0
+            ? { workflowExecutionTimeout: `${defaults.batch_timeout_secs}s` }
+            : {}),
           searchAttributes: {
             ZincCollectionId: [request.collectionId],
             ZincConfigId: [request.configVersion ?? 'default'],
@@ -125,6 +139,23 @@ export async function admitThroughCore(temporal: ZincTemporalClient, request: Ba
     'batchAdmissionWorkflow',
     {
       workflowId: `batch-admission-${randomUUID()}`,
+      taskQueue: coreTaskQueue,
+      args: [{ request, coreTaskQueue }],
+    },
+  );
+  return handle.result();
+}
+
+/** `admitThroughCore` for a termination: the core checks and audits it (TerminationCheck). */
+export async function checkTerminationThroughCore(
+  temporal: ZincTemporalClient,
+  request: TerminationRequest,
+) {
+  const coreTaskQueue = temporal.formatTaskQueue(CORE_TASK_QUEUE);
+  const handle = await temporal.client.workflow.start<typeof terminationCheckWorkflow>(
+    'terminationCheckWorkflow',
+    {
+      workflowId: `termination-check-${randomUUID()}`,
       taskQueue: coreTaskQueue,
       args: [{ request, coreTaskQueue }],
     },

@@ -1,13 +1,19 @@
 // Finding, listing and steering batches through Temporal: shared by `zinc batch ...` and the
 // HTTP API, so both answer the same way.
 import { BatchEndedError, BatchNotFoundError } from '../failures.js';
-import { ServiceError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  ServiceError,
+  TerminatedFailure,
+  TimeoutFailure,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ZincTemporalClient } from '../temporal/client.js';
 import { cancelSignal, pauseSignal, resumeSignal } from '../workflows/grading/batch-grading.js';
 import type { batchGradingWorkflow } from '../workflows/grading/batch-grading.js';
-import type { BatchSummary, SteeringRequest } from '../workflows/grading/types.js';
+import type { BatchStatus, BatchSummary, SteeringRequest } from '../workflows/grading/types.js';
 import type { BatchHandle } from './batch-client.js';
 
 // gRPC status codes (grpc/status.proto) of a server that could not be reached in time.
@@ -21,14 +27,24 @@ function isUnavailable(err: unknown): boolean {
   return cause?.code === GRPC_UNAVAILABLE || cause?.code === GRPC_DEADLINE_EXCEEDED;
 }
 
+/** Whether the workflow was terminated or timed out (its summary did not travel with it). */
+export function endedOutside(err: unknown): boolean {
+  return (
+    err instanceof WorkflowFailedError &&
+    (err.cause instanceof TerminatedFailure || err.cause instanceof TimeoutFailure)
+  );
+}
+
 /**
  * The batch's summary once it has ended, also when it failed (the summary travels with it).
  * A Temporal outage while waiting is waited out (`maxOutageMs`, default 10 minutes): the
- * batch goes on without us, so a watcher should not give up on it.
+ * batch goes on without us, so a watcher should not give up on it. A batch terminated or timed
+ * out has no summary in Temporal: `outside` finds it (src/core/batch-reconciler.ts).
  */
 export async function batchResult(
   handle: BatchHandle,
   maxOutageMs = 600_000,
+  outside?: () => Promise<BatchSummary | null>,
 ): Promise<BatchSummary> {
   let outageSince: number | undefined;
   for (;;) {
@@ -38,6 +54,10 @@ export async function batchResult(
       if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
         const summary = err.cause.details?.[0] as BatchSummary | undefined;
         if (summary?.batchId) return summary;
+      }
+      if (outside && endedOutside(err)) {
+        const summary = await outside();
+        if (summary) return summary;
       }
       if (!isUnavailable(err)) throw err;
       outageSince ??= Date.now();
@@ -82,6 +102,11 @@ export async function findBatch(
   }
 }
 
+const CLOSED_OUTSIDE: Partial<Record<string, BatchStatus>> = {
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed_out',
+};
+
 /** One line of a batch listing, from Temporal's visibility store. */
 export interface BatchListing {
   batchId: string;
@@ -106,7 +131,11 @@ export async function listBatches(
     seen.add(wf.workflowId);
     rows.push({
       batchId: wf.workflowId,
-      status: attribute(wf, 'ZincBatchStatus') || wf.status.name.toLowerCase(),
+      // A closed workflow's search attributes cannot change: a batch terminated or timed out
+      // from outside zinc keeps ZincBatchStatus "running", so its own status speaks instead.
+      status:
+        CLOSED_OUTSIDE[wf.status.name] ??
+        (attribute(wf, 'ZincBatchStatus') || wf.status.name.toLowerCase()),
       collectionId: attribute(wf, 'ZincCollectionId'),
       config: attribute(wf, 'ZincConfigId'),
       requestedBy: attribute(wf, 'ZincRequestedBy'),

@@ -230,6 +230,14 @@ export function createBatchStore(db: Queryable) {
       return rows.map(toRecord);
     },
 
+    /** Batches whose record says they run (running or paused), oldest first. */
+    async listUnfinished(): Promise<BatchRecord[]> {
+      const { rows } = await db.query<BatchRow>(
+        "SELECT * FROM batches WHERE status IN ('running', 'paused') ORDER BY started_at, id",
+      );
+      return rows.map(toRecord);
+    },
+
     /** How many batches have `status` now (the running-batches gauge reads it at each scrape). */
     async countWithStatus(status: BatchStatus): Promise<number> {
       const { rows } = await db.query<{ n: number | string }>(

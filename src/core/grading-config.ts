@@ -16,6 +16,15 @@ export const gradingConfigSchema = z.strictObject({
   heartbeat_timeout_secs: int(5).default(30),
   /** Added to a config's worst-case run time to make ExecutePipeline's start-to-close timeout. */
   slack_secs: int(10).default(120),
+  /**
+   * How long a delivery may wait in the pipeline queue before a worker starts it; then it is
+   * scheduled again, `schedule_to_start_tries` times in all, and ERRORED when they are spent.
+   * 0: wait for a worker for ever.
+   */
+  schedule_to_start_secs: z.coerce.number().min(0, 'expected 0 (no limit) or more').default(900),
+  schedule_to_start_tries: int(1).max(100).default(3),
+  /** A batch still running after this long is ended by Temporal (timed_out); 0: no limit. */
+  batch_timeout_secs: z.coerce.number().min(0, 'expected 0 (no limit) or more').default(0),
   /** A run continues as new before its history would pass this many events. */
   max_history_events: int(1000).max(50_000).default(20_000),
   /** Batches running at once over every course; later ones wait, queued, in request order. */
@@ -36,5 +45,7 @@ export const gradingSection = {
   env: {
     ZINC_GRADING_CONCURRENCY: ['concurrency'],
     ZINC_GRADING_MAX_RUNNING_BATCHES: ['max_running_batches'],
+    ZINC_GRADING_SCHEDULE_TO_START_SECS: ['schedule_to_start_secs'],
+    ZINC_GRADING_BATCH_TIMEOUT_SECS: ['batch_timeout_secs'],
   },
 } as const;

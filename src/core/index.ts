@@ -14,7 +14,8 @@ import { createAccessControl } from './auth.js';
 import { admitOrRecordRefusal, type BatchRequest } from './batch-admission.js';
 import { batchResultRows } from './batch-results.js';
 import { createBatchSlots } from './batch-slots.js';
-import { createBatchStore } from './batch-store.js';
+import type { OutsideEnding } from './batch-reconciler.js';
+import { createBatchStore, type BatchRecord } from './batch-store.js';
 import { gradingSection, type GradingDefaults } from './grading-config.js';
 import { CORE_COMPONENT, CORE_MIGRATIONS_DIR } from './schema.js';
 
@@ -37,6 +38,15 @@ export const coreComponent = defineExtension({
     const slots = createBatchSlots(platform.db);
     const access = createAccessControl(links.submissions, now);
     const configs = links.pipeline.configs;
+    const bookkeeping = () =>
+      createBookkeepingActivities({
+        batches,
+        reports: links.pipeline.reports,
+        objects: platform.objects,
+        events: platform.events,
+        courseCodeOf: async (collectionId) =>
+          (await links.submissions.getCollection(collectionId))?.course.code ?? null,
+      });
     return {
       grading,
       batches,
@@ -51,15 +61,34 @@ export const coreComponent = defineExtension({
           { batches, reports: links.pipeline.reports, submissions: links.submissions },
           batchId,
         ),
+      /**
+       * Writes the end of a batch whose workflow could not (terminated, timed out): record,
+       * summary document, `batch.completed` and the `batch.finish` audit row, as FinishBatch does.
+       */
+      async recordEndedOutside(record: BatchRecord, ending: OutsideEnding): Promise<BatchRecord> {
+        const failures = await batches.listFailures(record.id, null, 50);
+        await bookkeeping().FinishBatch({
+          batchId: record.id,
+          collectionId: record.collectionId,
+          configVersion: record.configVersion,
+          requestedBy: record.requestedBy,
+          status: ending.status,
+          reason: ending.reason,
+          total: record.total,
+          done: record.done,
+          errored: record.errored,
+          counts: record.counts,
+          failures: failures.map(({ deliveryId, userId, reason }) => ({
+            deliveryId,
+            userId,
+            reason,
+          })),
+          stats: await links.pipeline.scoreStatistics(record.id),
+        });
+        return (await batches.get(record.id))!;
+      },
       activities: () => ({
-        ...createBookkeepingActivities({
-          batches,
-          reports: links.pipeline.reports,
-          objects: platform.objects,
-          events: platform.events,
-          courseCodeOf: async (collectionId) =>
-            (await links.submissions.getCollection(collectionId))?.course.code ?? null,
-        }),
+        ...bookkeeping(),
         ...createAdmissionActivities({ access, configs, batches }),
         ...createSlotActivities({ slots }),
       }),

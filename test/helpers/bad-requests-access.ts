@@ -160,7 +160,7 @@ export function accessCases(k: BadRequestContext): BadRequest[] {
       status: 403,
       error: 'forbidden',
       message:
-        'tb is not a member of course COMP2011, so may not pause, resume or cancel batches of its collections',
+        'tb is not a member of course COMP2011, so may not pause, resume, cancel or terminate batches of its collections',
       audit: { action: 'api.batch.cancel', actor: 'tb' },
     },
     {

@@ -1,6 +1,9 @@
 // POST /api/batches/:id/pause|resume|cancel: staff of the course steer a running batch. The
-// workflow acts on the signal and audits it again when it does.
+// workflow acts on the signal and audits it again when it does. POST /api/batches/:id/terminate
+// ends it at once (src/core/batch-termination.ts).
 import { z } from 'zod';
+import { reconcileBatch } from '../../core/batch-reconciler.js';
+import { checkTermination, terminateBatch } from '../../core/batch-termination.js';
 import { steerBatch, STEERING_ACTIONS } from '../../core/batch-status.js';
 import { locateBatch } from '../batch-view.js';
 import { userOf, type ApiContext, type ZodApp } from '../context.js';
@@ -70,4 +73,73 @@ export function registerSteeringRoutes(app: ZodApp, ctx: ApiContext): void {
       },
     );
   }
+}
+
+const terminateBodySchema = z.strictObject({
+  reason: z
+    .string()
+    .trim()
+    .min(1, 'expected a non-empty reason')
+    .max(500, 'expected a reason of at most 500 characters')
+    .describe('why (recorded in the audit log, the batch record and its summary)'),
+});
+
+/** Registers POST /api/batches/:id/terminate. */
+export function registerTerminateRoute(app: ZodApp, ctx: ApiContext): void {
+  app.post(
+    '/api/batches/:id/terminate',
+    {
+      config: { audit: 'api.batch.terminate' },
+      schema: {
+        summary: 'Terminate a running batch now',
+        description:
+          "Staff of the course only; a reason is required. In-flight grading is cancelled and the batch ends as terminated (record, summary, ZincBatchStatus). A workflow that does not end within 10 s is terminated through Temporal and its record reconciled (its ZincBatchStatus then keeps its last value: Temporal cannot change a closed workflow's search attributes). 200 when it has ended; 409 when it had already ended.",
+        tags: ['batches'],
+        security: SECURITY,
+        params: idParamsSchema,
+        body: terminateBodySchema,
+        response: {
+          200: z.object({
+            batchId: z.string(),
+            status: z.literal('terminated'),
+            recordedBy: z
+              .enum(['workflow', 'temporal'])
+              .describe(
+                'workflow: the batch recorded its end; temporal: terminated through Temporal',
+              ),
+            message: z.string(),
+          }),
+          ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+        },
+      },
+    },
+    async (request) => {
+      const user = userOf(request);
+      const batchId = request.params.id;
+      const { reason } = request.body;
+      const batch = await locateBatch(ctx, batchId);
+      request.zincAudit.collectionId = batch.collectionId;
+      // A refusal is audited there (batch.terminate) and by this route's audit row (403/404).
+      await checkTermination(ctx, {
+        batchId,
+        collectionId: batch.collectionId,
+        requestedBy: user,
+        reason,
+      });
+      const outcome = await terminateBatch(ctx.temporal, batchId, { by: user, reason });
+      if (outcome === 'forced') {
+        const record = await ctx.batches.get(batchId);
+        if (record) await reconcileBatch(ctx.zinc.core, ctx.temporal, record);
+      }
+      request.zincAudit.outcome =
+        outcome === 'recorded' ? 'terminated' : 'terminated through Temporal';
+      request.zincAudit.details = { reason };
+      return {
+        batchId,
+        status: 'terminated' as const,
+        recordedBy: outcome === 'recorded' ? ('workflow' as const) : ('temporal' as const),
+        message: `batch ${batchId} terminated`,
+      };
+    },
+  );
 }

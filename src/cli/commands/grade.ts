@@ -13,6 +13,10 @@ import { withStack, type Stack } from '../stack.js';
 import { admitFromCli, reportRefusal } from '../admission.js';
 import { withSpan } from '../../platform/tracing.js';
 import { batchResult, formatSummary, watchBatch } from '../watch.js';
+import { endedOutsideSummary, reconcileRunningBatches } from '../../core/batch-reconciler.js';
+import { whyBatchWaits } from '../../core/queue-health.js';
+import { withCore } from '../core-reach.js';
+import { registerBatchTerminate } from './batch-terminate.js';
 
 /** A grading-config version ID (`cfg_` and 16 hex digits). */
 const CONFIG_VERSION_ID = /^cfg_[0-9a-f]{16}$/;
@@ -21,11 +25,35 @@ function exitCodeOf(summary: BatchSummary): number {
   return summary.status === 'completed' ? 0 : 1;
 }
 
-async function finish(stack: Stack, handle: BatchHandle, json: boolean): Promise<void> {
-  const summary = await watchBatch(handle, { quiet: json });
+/** Why the batch waits (src/core/queue-health.ts), for the progress line and status. */
+function stuckCheck(stack: Stack, config: ZincConfig, handle: BatchHandle) {
+  return () => whyBatchWaits(stack.temporal, handle, config.grading.schedule_to_start_secs);
+}
+
+/** The summary of a batch terminated or timed out, reconciled first when the core is at hand. */
+function outsideSummary(stack: Stack, config: ZincConfig, batchId: string) {
+  return async () =>
+    (await withCore(stack, config, (zinc) =>
+      endedOutsideSummary(stack.temporal, batchId, {
+        ...zinc.core,
+        objects: zinc.platform.objects,
+      }),
+    )) ?? (await endedOutsideSummary(stack.temporal, batchId));
+}
+
+async function finish(
+  stack: Stack,
+  config: ZincConfig,
+  handle: BatchHandle,
+  json: boolean,
+): Promise<void> {
+  const summary = await watchBatch(handle, {
+    quiet: json,
+    stuck: stuckCheck(stack, config, handle),
+    outside: outsideSummary(stack, config, handle.workflowId),
+  });
   process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
   process.exitCode = exitCodeOf(summary);
-  void stack;
 }
 
 async function existingHandle(stack: Stack, batchId: string): Promise<BatchHandle> {
@@ -121,22 +149,23 @@ export function registerGradeCommands(program: Command): Command {
             );
             return;
           }
-          await finish(stack, handle, opts.json ?? false);
+          await finish(stack, config, handle, opts.json ?? false);
         });
       },
     );
 
   const batch = program
     .command('batch')
-    .description('batches: list, status, watch, pause, resume, cancel, results');
+    .description('batches: list, status, watch, pause, resume, cancel, terminate, results');
 
   batch
     .command('watch <batchId>')
     .description('follow a batch until it ends')
     .option('--json', 'print the final summary as JSON')
     .action(async (batchId: string, opts: { json?: boolean }, command: Command) => {
-      await withStack(configFrom(command), async (stack) => {
-        await finish(stack, await existingHandle(stack, batchId), opts.json ?? false);
+      const config = configFrom(command);
+      await withStack(config, async (stack) => {
+        await finish(stack, config, await existingHandle(stack, batchId), opts.json ?? false);
       });
     });
 
@@ -145,15 +174,22 @@ export function registerGradeCommands(program: Command): Command {
     .description("a batch's progress (running) or summary (ended)")
     .option('--json', 'print JSON')
     .action(async (batchId: string, opts: { json?: boolean }, command: Command) => {
-      await withStack(configFrom(command), async (stack) => {
+      const config = configFrom(command);
+      await withStack(config, async (stack) => {
         const handle = await existingHandle(stack, batchId);
         const running = (await handle.describe()).status.name === 'RUNNING';
-        const answer = running ? await handle.query(progressQuery) : await batchResult(handle);
+        const answer = running
+          ? {
+              ...(await handle.query(progressQuery)),
+              stuck: await stuckCheck(stack, config, handle)(),
+            }
+          : await batchResult(handle, undefined, outsideSummary(stack, config, batchId));
         if (opts.json) process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
         else if (running) {
-          const p = answer as BatchProgress;
+          const p = answer as BatchProgress & { stuck: string | null };
           process.stdout.write(
             `Batch ${batchId}: ${p.status}${p.queuePosition ? ` (#${p.queuePosition} in line for a running slot)` : ''}, ${p.done}/${p.total} done, ${p.inFlight} in flight, ${p.errored} errored\n` +
+              (p.stuck ? `  WAITING: ${p.stuck}\n` : '') +
               Object.entries(p.counts)
                 .map(([k, v]) => `  ${k.padEnd(24)} ${v}\n`)
                 .join(''),
@@ -168,7 +204,10 @@ export function registerGradeCommands(program: Command): Command {
     .option('--collection <id>', 'only batches of this collection')
     .option('--json', 'print JSON')
     .action(async (opts: { collection?: string; json?: boolean }, command: Command) => {
-      await withStack(configFrom(command), async (stack) => {
+      const config = configFrom(command);
+      await withStack(config, async (stack) => {
+        // Records of batches that ended outside zinc say so from this first read on.
+        await withCore(stack, config, (zinc) => reconcileRunningBatches(zinc.core, stack.temporal));
         const rows = await listBatches(stack.temporal, { collectionId: opts.collection });
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -216,6 +255,8 @@ export function registerGradeCommands(program: Command): Command {
       });
   }
 
+  registerBatchTerminate(batch);
+
   batch
     .command('regrade-failed <batchId>')
     .description('start a batch over only the deliveries that ended ERRORED in <batchId>')
@@ -230,7 +271,11 @@ export function registerGradeCommands(program: Command): Command {
       ) => {
         const config = configFrom(command);
         await withStack(config, async (stack) => {
-          const source = await batchResult(await existingHandle(stack, sourceId));
+          const source = await batchResult(
+            await existingHandle(stack, sourceId),
+            undefined,
+            outsideSummary(stack, config, sourceId),
+          );
           const request = {
             collectionId: source.collectionId,
             configVersion: source.configVersion ?? undefined,
@@ -267,7 +312,7 @@ export function registerGradeCommands(program: Command): Command {
             );
             return;
           }
-          await finish(stack, handle, opts.json ?? false);
+          await finish(stack, config, handle, opts.json ?? false);
         });
       },
     );

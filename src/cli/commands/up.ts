@@ -14,6 +14,7 @@ import { describeContainment, detectContainment } from '../../extensions/pipelin
 import { startConfigService, type RunningConfigurationService } from '../config-service-process.js';
 import { fetchWorkerConfig } from '../../core/config-service/client.js';
 import { coreConnectionFromEnv } from '../../config/core-connection.js';
+import { startCoreLoops, type CoreLoops } from '../core-loops.js';
 
 interface ServeOptions {
   api?: boolean;
@@ -80,6 +81,10 @@ async function serve(
           worker: config.worker,
           registrations: set.registrations,
         });
+        let loops: CoreLoops | undefined;
+        if (components.includes('core') && !stopping.signal.aborted) {
+          loops = await startCoreLoops(config, server.address, set.zinc);
+        }
         if (!stopping.signal.aborted) {
           const lines = [
             `${title} (data dir ${config.data_dir})`,
@@ -101,6 +106,7 @@ async function serve(
               : []),
             `  task queues: ${workers.taskQueues.join(', ')}`,
             ...(tracing ? [`  traces:      OTLP to ${tracing.endpoint}`] : []),
+            ...(loops ? [`  batches:     ${loops.describe}`] : []),
             ...(components.includes('pipeline')
               ? [
                   `  sandbox:     ${describeContainment(detectContainment(config.pipeline.sandbox.containment))}`,
@@ -111,7 +117,11 @@ async function serve(
           process.stdout.write(`${lines.join('\n')}\n`);
           up = true;
         }
-        await runUntilAborted(workers, stopping.signal);
+        try {
+          await runUntilAborted(workers, stopping.signal);
+        } finally {
+          await loops?.stop();
+        }
       } finally {
         await closeApi();
         await configService?.close();

@@ -9,9 +9,15 @@
 // released version (test/fixtures/histories/, recorded with `npm run record:histories`).
 // v2: 'steering-audit-survives-cancel'. v3: 'execute-pipeline-by-id' (ExecutePipeline gets the
 // batch's collection and no object key) and 'reconcile-stored-reports' (a delivery whose report
-// was stored is graded, even when its attempts ran out after the report was saved). v4:
-// 'batch-slots' (batch-queue.ts; only for inputs with `slots`): after validating and recording,
-// the batch waits queued for a running slot from the core, and gives it back at its end.
+// was stored is graded, even when its attempts ran out after the report was saved).
+// v4 (two independent patches, each asked for only by inputs that carry its settings, so older
+// inputs keep the old commands): 'batch-slots' (batch-queue.ts; only for inputs with `slots`):
+// after validating and recording, the batch waits queued for a running slot from the core, and
+// gives it back at its end; 'pipeline-schedule-to-start' (ExecutePipeline gets a
+// schedule-to-start timeout from the input's `scheduleToStart`, is scheduled again after each
+// such timeout, and the delivery is ERRORED with the wait in words when the tries are spent).
+// The `terminate` signal needs no patch: it adds commands only to histories that received it,
+// which older code never did.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -45,6 +51,7 @@ import type {
   BatchSlotLimits,
   BatchStatus,
   BatchSummary,
+  ScheduleToStartPolicy,
   SteeringRequest,
 } from './types.js';
 
@@ -52,6 +59,8 @@ export const progressQuery = defineQuery<BatchProgress>('progress');
 export const pauseSignal = defineSignal<[SteeringRequest]>('pause');
 export const resumeSignal = defineSignal<[SteeringRequest]>('resume');
 export const cancelSignal = defineSignal<[SteeringRequest]>('cancel');
+/** Ends the batch at once (in-flight grading cancelled), recorded as `terminated` by the workflow. */
+export const terminateSignal = defineSignal<[SteeringRequest]>('terminate');
 
 /** Failures kept in the workflow (all are in the database). */
 const MAX_FAILURES_KEPT = 50;
@@ -75,6 +84,42 @@ function describeFailure(err: unknown): string {
 /** A failure the validation activities end with for good: the batch cannot start. */
 function isNonRetryable(type: string | undefined): boolean {
   return type !== undefined && (NON_RETRYABLE_FAILURES as readonly string[]).includes(type);
+}
+
+/** Whether ExecutePipeline failed because no worker started it in time. */
+function isScheduleToStartTimeout(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure &&
+    err.cause instanceof TimeoutFailure &&
+    err.cause.timeoutType === 'SCHEDULE_TO_START'
+  );
+}
+
+/**
+ * Runs `schedule` again after each schedule-to-start timeout (Temporal retries every other
+ * failure itself, but never this one); when `policy.tries` are spent, fails with the wait in words.
+ */
+async function withScheduleToStart<T>(
+  policy: ScheduleToStartPolicy | undefined,
+  schedule: () => Promise<T>,
+): Promise<T> {
+  for (let tried = 1; ; tried++) {
+    try {
+      return await schedule();
+    } catch (err) {
+      if (!policy || !isScheduleToStartTimeout(err)) throw err;
+      if (tried >= policy.tries) {
+        const tries = `${policy.tries} ${policy.tries === 1 ? 'try' : 'tries'}`;
+        throw new Error(`no pipeline worker started it within ${policy.secs} s, ${tries}`);
+      }
+    }
+  }
+}
+
+/** The batch's schedule-to-start policy, when its input has one (v4). */
+function scheduleToStartOf(input: BatchGradingInput): ScheduleToStartPolicy | undefined {
+  const policy = input.scheduleToStart;
+  return policy && policy.secs > 0 && patched('pipeline-schedule-to-start') ? policy : undefined;
 }
 
 function failureType(err: unknown): string | undefined {
@@ -119,6 +164,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
   let cursor: string | null = carried ? carried.cursor : '';
   let paused = carried?.paused ?? false;
   let cancel: SteeringRequest | undefined;
+  let terminate: SteeringRequest | undefined;
   let fatal: string | undefined;
   let inFlight = 0;
   let courseId: string | undefined;
@@ -128,12 +174,14 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
   const gradingScope = new CancellationScope();
 
   const status = (): BatchStatus =>
-    cancel
-      ? 'cancelled'
-      : fatal
-        ? 'failed'
-        : queuePosition !== null
-          ? 'queued'
+    terminate
+      ? 'terminated'
+      : cancel
+        ? 'cancelled'
+        : fatal
+          ? 'failed'
+          : queuePosition !== null
+            ? 'queued'
           : paused
             ? 'paused'
             : 'running';
@@ -162,9 +210,15 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
     steering.push({ action: 'batch.resume', request });
   });
   setHandler(cancelSignal, (request) => {
-    if (cancel) return;
+    if (cancel || terminate) return;
     cancel = request;
     steering.push({ action: 'batch.cancel', request });
+    gradingScope.cancel();
+  });
+  // The core audits a termination and terminates through Temporal if this does not end soon.
+  setHandler(terminateSignal, (request) => {
+    if (terminate) return;
+    terminate = request;
     gradingScope.cancel();
   });
 
@@ -221,6 +275,22 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
         nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES],
       },
     });
+    const waitLimit = scheduleToStartOf(input);
+    const pipelineOnTime = waitLimit
+      ? proxyActivities<PipelineActivities>({
+          taskQueue: q.pipeline,
+          scheduleToStartTimeout: `${waitLimit.secs}s`,
+          startToCloseTimeout: `${worstCaseSecs + input.retry.slackSecs}s`,
+          heartbeatTimeout: `${input.retry.heartbeatTimeoutSecs}s`,
+          retry: {
+            initialInterval: `${input.retry.initialIntervalSecs}s`,
+            backoffCoefficient: 2,
+            maximumInterval: `${input.retry.maxIntervalSecs}s`,
+            maximumAttempts: input.retry.maxAttempts,
+            nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES],
+          },
+        })
+      : pipeline;
 
     const countGraded = (outcome: PipelineOutcome): void => {
       const verdict = headlineVerdict(outcome.verdicts);
@@ -233,20 +303,21 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
       try {
         // v3: only IDs; the activity finds the delivery's files itself and checks that it
         // belongs to the batch's collection.
-        const outcome = await pipeline.ExecutePipeline(
-          patched('execute-pipeline-by-id')
-            ? {
-                batchId: input.batchId,
-                collectionId: input.collectionId,
-                deliveryId: d.id,
-                configVersion: configVersion!,
-              }
-            : {
-                batchId: input.batchId,
-                deliveryId: d.id,
-                deliveryKey: d.objectKey,
-                configVersion: configVersion!,
-              },
+        const args = patched('execute-pipeline-by-id')
+          ? {
+              batchId: input.batchId,
+              collectionId: input.collectionId,
+              deliveryId: d.id,
+              configVersion: configVersion!,
+            }
+          : {
+              batchId: input.batchId,
+              deliveryId: d.id,
+              deliveryKey: d.objectKey,
+              configVersion: configVersion!,
+            };
+        const outcome = await withScheduleToStart(waitLimit, () =>
+          pipelineOnTime.ExecutePipeline(args),
         );
         countGraded(outcome);
       } catch (err) {
@@ -355,7 +426,13 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
   const summary = await CancellationScope.nonCancellable(async () => {
     await condition(() => inFlight === 0);
     await flushSteering();
-    const finalStatus: BatchStatus = cancel ? 'cancelled' : fatal ? 'failed' : 'completed';
+    const finalStatus: BatchStatus = terminate
+      ? 'terminated'
+      : cancel
+        ? 'cancelled'
+        : fatal
+          ? 'failed'
+          : 'completed';
     const stats = await support.SummarizeBatchScores({ batchId: input.batchId });
     upsertSearchAttributes({ ZincBatchStatus: [finalStatus] });
     const ended = await core.FinishBatch({
@@ -364,9 +441,12 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
       configVersion,
       requestedBy: input.requestedBy,
       status: finalStatus,
-      reason:
-        fatal ??
-        (cancel ? `cancelled by ${cancel.by}${cancel.reason ? `: ${cancel.reason}` : ''}` : null),
+      reason: terminate
+        ? `terminated by ${terminate.by}${terminate.reason ? `: ${terminate.reason}` : ''}`
+        : (fatal ??
+          (cancel
+            ? `cancelled by ${cancel.by}${cancel.reason ? `: ${cancel.reason}` : ''}`
+            : null)),
       ...counters,
       failures,
       stats,

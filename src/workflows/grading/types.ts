@@ -1,7 +1,20 @@
 // The batch-grading workflow's input, state and answers; plain data, shared with the core.
 
-/** `queued`: recorded and waiting for a running slot (grading.max_running_batches). */
-export type BatchStatus = 'queued' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+export const BATCH_STATUSES = [
+  // Recorded and waiting for a running slot (grading.max_running_batches).
+  'queued',
+  'running',
+  'paused',
+  'completed',
+  'cancelled',
+  'failed',
+  // Ended by `zinc batch terminate`, or from outside zinc (Temporal CLI, Web UI): reconciled.
+  'terminated',
+  // Ended by the batch execution timeout (grading.batch_timeout_secs): reconciled.
+  'timed_out',
+] as const;
+
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 /** How many batches may run at once (the rest wait in request order), from the configuration. */
 export interface BatchSlotLimits {
@@ -30,6 +43,15 @@ export interface PipelineRetryPolicy {
   slackSecs: number;
 }
 
+/**
+ * How long ExecutePipeline may wait in the pipeline queue for a worker to start it, and how many
+ * times it is scheduled again after such a wait (Temporal never retries schedule-to-start).
+ */
+export interface ScheduleToStartPolicy {
+  secs: number;
+  tries: number;
+}
+
 /** A delivery the batch could not grade, after every retry. */
 export interface BatchFailure {
   deliveryId: string;
@@ -53,6 +75,8 @@ export interface BatchGradingInput {
   pageSize: number;
   taskQueues: BatchTaskQueues;
   retry: PipelineRetryPolicy;
+  /** Absent (batches started before it existed, or 0 in the config): no schedule-to-start limit. */
+  scheduleToStart?: ScheduleToStartPolicy;
   /** Continue as new before the history would pass this many events. */
   maxHistoryEvents: number;
   source: BatchSource;

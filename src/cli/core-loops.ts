@@ -1,0 +1,43 @@
+// What the core process does besides its workers: reconcile batches that ended outside zinc
+// (every 30 s) and keep the task-queue gauges current (every 15 s).
+import type { ZincConfig } from '../config/index.js';
+import { RECONCILE_INTERVAL_MS, startBatchReconciler } from '../core/batch-reconciler.js';
+import { watchQueueHealth } from '../core/queue-health.js';
+import type { Zinc } from '../main/zinc.js';
+import { connectTemporalClient } from '../temporal/client.js';
+
+/** How often the core refreshes zinc_task_queue_pollers and zinc_task_queue_backlog. */
+const QUEUE_HEALTH_INTERVAL_MS = 15_000;
+
+export interface CoreLoops {
+  /** One line for the start-up banner. */
+  describe: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the core's loops on their own Temporal client. */
+export async function startCoreLoops(
+  config: ZincConfig,
+  address: string,
+  zinc: Zinc,
+): Promise<CoreLoops> {
+  const temporal = await connectTemporalClient(config.temporal, address);
+  let lastError = '';
+  const reconciler = startBatchReconciler(zinc.core, temporal, {
+    onError: (err) => {
+      // Once per distinct error, not every round while Temporal is away.
+      const text = err instanceof Error ? err.message : String(err);
+      if (text !== lastError) process.stderr.write(`batch reconciler: ${text}\n`);
+      lastError = text;
+    },
+  });
+  const queues = watchQueueHealth(temporal, QUEUE_HEALTH_INTERVAL_MS);
+  return {
+    describe: `ended outside zinc (terminated, timed out) are recorded within ${RECONCILE_INTERVAL_MS / 1000} s`,
+    async stop() {
+      await reconciler.stop();
+      await queues.stop();
+      await temporal.close();
+    },
+  };
+}
