@@ -182,9 +182,9 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
           ? 'failed'
           : queuePosition !== null
             ? 'queued'
-          : paused
-            ? 'paused'
-            : 'running';
+            : paused
+              ? 'paused'
+              : 'running';
 
   setHandler(progressQuery, () => ({
     batchId: input.batchId,
