@@ -263,7 +263,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
   }
 
   async function gradeAll(): Promise<void> {
-    const pipeline = proxyActivities<PipelineActivities>({
+    const pipelineOptions = {
       taskQueue: q.pipeline,
       startToCloseTimeout: `${worstCaseSecs + input.retry.slackSecs}s`,
       heartbeatTimeout: `${input.retry.heartbeatTimeoutSecs}s`,
@@ -274,21 +274,13 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
         maximumAttempts: input.retry.maxAttempts,
         nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES],
       },
-    });
+    };
+    const pipeline = proxyActivities<PipelineActivities>(pipelineOptions);
     const waitLimit = scheduleToStartOf(input);
     const pipelineOnTime = waitLimit
       ? proxyActivities<PipelineActivities>({
-          taskQueue: q.pipeline,
+          ...pipelineOptions,
           scheduleToStartTimeout: `${waitLimit.secs}s`,
-          startToCloseTimeout: `${worstCaseSecs + input.retry.slackSecs}s`,
-          heartbeatTimeout: `${input.retry.heartbeatTimeoutSecs}s`,
-          retry: {
-            initialInterval: `${input.retry.initialIntervalSecs}s`,
-            backoffCoefficient: 2,
-            maximumInterval: `${input.retry.maxIntervalSecs}s`,
-            maximumAttempts: input.retry.maxAttempts,
-            nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES],
-          },
         })
       : pipeline;
 
