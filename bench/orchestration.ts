@@ -111,23 +111,30 @@ async function seedCppCourse(stack: TestStack, n: number) {
  * One run of the telemetry benchmark, in its own process (the SDK runtime and the tracer are
  * process-wide): telemetry on or off, the batch through BatchGrading; prints its seconds as JSON.
  */
-async function telemetryRun(on: boolean, n: number, concurrency: number, otlp: string) {
+async function telemetryRun(
+  what: 'on' | 'off' | 'metrics' | 'tracing',
+  n: number,
+  concurrency: number,
+  otlp: string,
+) {
   let scraper: NodeJS.Timeout | undefined;
   let metrics: Awaited<ReturnType<typeof startProcessMetrics>>;
-  if (on) {
+  if (what === 'on' || what === 'metrics') {
     metrics = await startProcessMetrics(
       loadConfig({ env: { ZINC_METRICS_ADDRESS: '127.0.0.1:0' } }),
       {
         level: 'error',
       },
     );
-    installTracing({ otlp_endpoint: otlp, service_name: 'zinc-bench' });
     // What Prometheus would do: scrape every second.
     const scrape = (): Promise<unknown> =>
       fetch(metrics!.url)
         .then((r) => r.text())
         .catch(() => undefined); // a scrape cut short by the end of the run
     scraper = setInterval(() => void scrape(), 1_000);
+  }
+  if (what === 'on' || what === 'tracing') {
+    installTracing({ otlp_endpoint: otlp, service_name: 'zinc-bench' });
   }
   const stack = await startTestStack({
     ZINC_WORKER_MAX_CONCURRENT_ACTIVITIES: String(concurrency),
@@ -289,8 +296,14 @@ else if (mode === 'scale')
   await noop(Number(nArg ?? 100_000), Number(concurrencyArg ?? 20), 'scale');
 else if (mode === 'telemetry') await telemetry(Number(nArg ?? 60), Number(concurrencyArg ?? 2));
 else if (mode === 'telemetry-run') {
-  const [, , , on, n, concurrency, otlp] = process.argv;
-  await telemetryRun(on === 'on', Number(n), Number(concurrency), otlp!);
+  // on, off, or one of the two alone (metrics, tracing), to see where a cost comes from.
+  const [, , , what, n, concurrency, otlp] = process.argv;
+  await telemetryRun(
+    what as 'on' | 'off' | 'metrics' | 'tracing',
+    Number(n),
+    Number(concurrency),
+    otlp!,
+  );
 } else {
   console.error(`unknown mode ${mode}: overhead, throughput, scale or telemetry`);
   process.exitCode = 1;
