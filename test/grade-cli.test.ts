@@ -1,13 +1,14 @@
 // The batch commands as a TA runs them, each starting the embedded stack for as long as it
 // needs it: zinc demo, then grade, results, status, list and regrade-failed on one data dir.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BatchSummary } from '../src/workflows/grading/types.js';
 import { repoRoot, tempDir } from './helpers/temporal.js';
 import { ADD_CONFIG } from './helpers/sum-course.js';
 import { zincBin } from './helpers/zinc-bin.js';
+import { cliCourse } from './helpers/cli-course.js';
 
 function zinc(dataDir: string, args: string[]) {
   const run = spawnSync(process.execPath, [zincBin(), '--data-dir', dataDir, ...args], {
@@ -49,36 +50,13 @@ describe('zinc demo', () => {
 describe('zinc grade and zinc batch', () => {
   it('grades a collection, prints results as CSV, lists it, and refuses a non-staff requester', () => {
     const dataDir = tempDir();
-    const input = tempDir();
-    for (const [student, op] of [
-      ['s1', '+'],
-      ['s2', '*'],
-    ] as const) {
-      mkdirSync(join(input, student));
-      writeFileSync(
-        join(input, student, 'main.cpp'),
-        `#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a${op}b<<"\\n";}\n`,
-      );
-    }
-    const config = join(input, '..', `${input.split('/').pop()}-config.yaml`);
-    writeFileSync(config, ADD_CONFIG);
-    const imported = zinc(dataDir, [
-      'import',
-      input,
-      '--course',
-      'C1',
-      '--activity',
-      'A1',
-      '--collection',
-      'main',
-      '--json',
-    ]);
-    const { collectionId } = JSON.parse(imported.stdout) as { collectionId: string };
-    expect(zinc(dataDir, ['user', 'add', 'ta', '--course', 'C1', '--role', 'staff']).status).toBe(
-      0,
-    );
-    const added = zinc(dataDir, ['config', 'add', config, '--collection', collectionId]);
-    expect(added.stdout.trim()).toMatch(/^cfg_[0-9a-f]{16}$/);
+    const program = (op: string) =>
+      `#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a${op}b<<"\\n";}\n`;
+    const { collectionId, configVersion } = cliCourse((args) => zinc(dataDir, args), {
+      programs: { s1: program('+'), s2: program('*') },
+      config: ADD_CONFIG,
+    });
+    expect(configVersion).toMatch(/^cfg_[0-9a-f]{16}$/);
 
     const graded = zinc(dataDir, ['grade', collectionId, '--json']);
     expect(graded.status, graded.stderr).toBe(0);

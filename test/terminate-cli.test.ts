@@ -2,13 +2,12 @@
 // it needs it: a student is refused (exit code 3, audited, the batch runs on); staff end the
 // batch, which then reads terminated in `zinc batch status`, `zinc batch list` and the audit log.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BatchSummary } from '../src/workflows/grading/types.js';
 import { repoRoot, tempDir } from './helpers/temporal.js';
 import { ADD_CONFIG } from './helpers/sum-course.js';
 import { zincBin } from './helpers/zinc-bin.js';
+import { cliCourse } from './helpers/cli-course.js';
 
 // Each test of a delivery sleeps 3 s: six deliveries one at a time outlast the commands below.
 const SLOW_ADD =
@@ -27,29 +26,13 @@ function zinc(dataDir: string, args: string[]) {
 describe('zinc batch terminate', () => {
   it('refuses a student and ends the batch for staff: terminated in status, list and audit', () => {
     const dataDir = tempDir();
-    const input = tempDir();
-    for (const student of ['s1', 's2', 's3', 's4', 's5', 's6']) {
-      mkdirSync(join(input, student));
-      writeFileSync(join(input, student, 'main.cpp'), SLOW_ADD);
-    }
-    const config = join(input, '..', `${input.split('/').pop()}-config.yaml`);
-    writeFileSync(config, ADD_CONFIG);
-    const imported = zinc(dataDir, [
-      'import',
-      input,
-      '--course',
-      'C1',
-      '--activity',
-      'A1',
-      '--collection',
-      'main',
-      '--json',
-    ]);
-    const { collectionId } = JSON.parse(imported.stdout) as { collectionId: string };
-    expect(zinc(dataDir, ['user', 'add', 'ta', '--course', 'C1', '--role', 'staff']).status).toBe(
-      0,
+    const programs = Object.fromEntries(
+      ['s1', 's2', 's3', 's4', 's5', 's6'].map((student) => [student, SLOW_ADD]),
     );
-    expect(zinc(dataDir, ['config', 'add', config, '--collection', collectionId]).status).toBe(0);
+    const { collectionId } = cliCourse((args) => zinc(dataDir, args), {
+      programs,
+      config: ADD_CONFIG,
+    });
     const started = zinc(dataDir, [
       'grade',
       collectionId,

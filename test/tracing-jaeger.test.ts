@@ -7,13 +7,12 @@
 // - no span carries the student's code, file names, the tests' input or expected output.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJaeger, type Jaeger, type JaegerTrace } from './helpers/jaeger.js';
 import { repoRoot, tempDir } from './helpers/temporal.js';
 import { zincBin } from './helpers/zinc-bin.js';
+import { cliCourse } from './helpers/cli-course.js';
 
 // What must never reach a trace: the student's code (a marker in it), their file name, the
 // tests' input and expected output.
@@ -52,35 +51,13 @@ function zinc(dataDir: string, args: string[], env: NodeJS.ProcessEnv = {}) {
 /** A data dir with course C1: s1 adds (right), s2 multiplies (wrong on test 1); ta is staff. */
 function prepare(): { dataDir: string; collectionId: string } {
   const dataDir = tempDir('zinc-tracing-');
-  const input = tempDir('zinc-tracing-in-');
-  for (const [student, op] of [
-    ['s1', '+'],
-    ['s2', '*'],
-  ] as const) {
-    mkdirSync(join(input, student));
-    writeFileSync(
-      join(input, student, FILE),
-      `// ${MARKER}\n#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a${op}b<<"\\n";}\n`,
-    );
-  }
-  const configFile = join(tempDir('zinc-tracing-cfg-'), 'grading.yaml');
-  writeFileSync(configFile, CONFIG);
-  const imported = zinc(dataDir, [
-    'import',
-    input,
-    '--course',
-    'C1',
-    '--activity',
-    'A1',
-    '--collection',
-    'main',
-    '--json',
-  ]);
-  expect(imported.status, imported.stderr).toBe(0);
-  const { collectionId } = JSON.parse(imported.stdout) as { collectionId: string };
-  expect(zinc(dataDir, ['user', 'add', 'ta', '--course', 'C1', '--role', 'staff']).status).toBe(0);
-  const added = zinc(dataDir, ['config', 'add', configFile, '--collection', collectionId]);
-  expect(added.status, added.stderr).toBe(0);
+  const program = (op: string) =>
+    `// ${MARKER}\n#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a${op}b<<"\\n";}\n`;
+  const { collectionId } = cliCourse((args) => zinc(dataDir, args), {
+    programs: { s1: program('+'), s2: program('*') },
+    file: FILE,
+    config: CONFIG,
+  });
   return { dataDir, collectionId };
 }
 
