@@ -11,10 +11,10 @@ export interface BatchAdmissionInput {
   coreTaskQueue: string;
 }
 
-/** Asks the core whether `request` may start a batch. */
-export async function batchAdmissionWorkflow(input: BatchAdmissionInput) {
-  const { AdmitBatch } = proxyActivities<AdmissionActivities>({
-    taskQueue: input.coreTaskQueue,
+/** How the core's admission checks are called: a minute each, retried briefly. */
+export function coreCheckOptions(coreTaskQueue: string) {
+  return {
+    taskQueue: coreTaskQueue,
     startToCloseTimeout: '60s',
     retry: {
       initialInterval: '1s',
@@ -22,6 +22,13 @@ export async function batchAdmissionWorkflow(input: BatchAdmissionInput) {
       maximumInterval: '10s',
       maximumAttempts: 10,
     },
-  });
+  };
+}
+
+/** Asks the core whether `request` may start a batch. */
+export async function batchAdmissionWorkflow(input: BatchAdmissionInput) {
+  const { AdmitBatch } = proxyActivities<AdmissionActivities>(
+    coreCheckOptions(input.coreTaskQueue),
+  );
   return AdmitBatch(input.request);
 }

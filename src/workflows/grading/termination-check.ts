@@ -1,6 +1,7 @@
 // TerminationCheck: runs the core's CheckTermination activity once, for a client that cannot
 // read the database itself (a `zinc batch terminate` beside a `zinc up` that holds the embedded
 // database): staff only, audited either way. The client terminates the batch only when allowed.
+import { coreCheckOptions } from './batch-admission.js';
 import { proxyActivities } from '@temporalio/workflow';
 import type { AdmissionActivities } from '../../core/activities/admission.js';
 import type { TerminationRequest } from '../../core/batch-termination.js';
@@ -13,15 +14,8 @@ export interface TerminationCheckInput {
 
 /** Asks the core whether `request` may terminate the batch. */
 export async function terminationCheckWorkflow(input: TerminationCheckInput) {
-  const { CheckTermination } = proxyActivities<AdmissionActivities>({
-    taskQueue: input.coreTaskQueue,
-    startToCloseTimeout: '60s',
-    retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '10s',
-      maximumAttempts: 10,
-    },
-  });
+  const { CheckTermination } = proxyActivities<AdmissionActivities>(
+    coreCheckOptions(input.coreTaskQueue),
+  );
   return CheckTermination(input.request);
 }
