@@ -5,13 +5,16 @@
 //   scale [n=100000]: the same at 100,000 deliveries: it completes; the most events in any
 //     run's history; the zinc process's peak memory; deliveries per second.
 //   telemetry [n=60] [concurrency=2]: the overhead batch through BatchGrading with metrics and
-//     tracing off and on (a /metrics endpoint scraped every second, spans exported to a real
-//     Jaeger), each run in a fresh process, three alternating pairs; the median on/off ratio.
+//     tracing off and on (a /metrics endpoint scraped every 5 s, spans exported to a real
+//     Jaeger), each run in a fresh process, three alternating pairs; the median on/off ratio of
+//     wall time and of CPU time (zinc, its sandboxes, the Temporal server and Jaeger). A fourth
+//     argument, metrics or tracing, turns on that part only.
 // Run: node --import tsx bench/orchestration.ts <overhead|throughput|scale|telemetry> [n] [concurrency]
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { startBatch } from '../src/core/batch-client.js';
+import { startBatch, type BatchHandle } from '../src/core/batch-client.js';
 import { batchResult } from '../src/cli/watch.js';
 import { parseGradingConfig, runPipeline } from '../src/extensions/pipeline/index.js';
 import { deliverProgram, seedCourse } from '../test/helpers/course.js';
@@ -47,6 +50,16 @@ score:
   normalizedTo: 100
 `;
 
+/** CPU seconds from /proc/<pid>/stat: the process's own (all threads) and its reaped children's. */
+function cpuSecs(pid: number | 'self'): { own: number; children: number } {
+  // Fields after the command name (which may hold spaces): state is field 3, utime 14 ... cstime 17.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const tick = 100; // USER_HZ on Linux
+  const at = (n: number) => Number(fields[n - 3]) / tick;
+  return { own: at(14) + at(15), children: at(16) + at(17) };
+}
+
 /** Peak resident memory of this process (workers, PGlite and client), from the kernel. */
 function peakRssMiB(): number {
   const line = readFileSync('/proc/self/status', 'utf8')
@@ -76,6 +89,57 @@ async function seedShared(stack: TestStack, collectionId: string, n: number) {
   }
 }
 
+type Timestamp = { seconds?: { toString(): string } | null; nanos?: number | null } | null;
+const millis = (t: Timestamp | undefined): number =>
+  t ? Number(String(t.seconds ?? 0)) * 1000 + (t.nanos ?? 0) / 1e6 : 0;
+
+/**
+ * Where a batch's time went, from its history: workflow tasks (how many failed or timed out,
+ * their mean schedule-to-start and start-to-complete) and ExecutePipeline's mean
+ * schedule-to-start (time a delivery waited for a pipeline slot or poller).
+ */
+async function historyProfile(handle: BatchHandle) {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const at = new Map<string, number>();
+  const pipelineScheduled = new Set<string>();
+  let tasks = 0;
+  let failed = 0;
+  let timedOut = 0;
+  let taskWait = 0;
+  let taskRun = 0;
+  let pipelines = 0;
+  let pipelineWait = 0;
+  for (const e of events) {
+    const id = String(e.eventId);
+    const time = millis(e.eventTime);
+    at.set(id, time);
+    if (e.workflowTaskStartedEventAttributes) {
+      taskWait += time - at.get(String(e.workflowTaskStartedEventAttributes.scheduledEventId))!;
+    } else if (e.workflowTaskCompletedEventAttributes) {
+      tasks += 1;
+      taskRun += time - at.get(String(e.workflowTaskCompletedEventAttributes.startedEventId))!;
+    } else if (e.workflowTaskFailedEventAttributes) failed += 1;
+    else if (e.workflowTaskTimedOutEventAttributes) timedOut += 1;
+    else if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'ExecutePipeline') {
+      pipelineScheduled.add(id);
+    } else if (
+      e.activityTaskStartedEventAttributes &&
+      pipelineScheduled.has(String(e.activityTaskStartedEventAttributes.scheduledEventId))
+    ) {
+      pipelines += 1;
+      pipelineWait += time - at.get(String(e.activityTaskStartedEventAttributes.scheduledEventId))!;
+    }
+  }
+  return {
+    workflowTasks: tasks,
+    workflowTasksFailed: failed,
+    workflowTasksTimedOut: timedOut,
+    workflowTaskWaitMs: tasks ? taskWait / tasks : 0,
+    workflowTaskRunMs: tasks ? taskRun / tasks : 0,
+    pipelineWaitMs: pipelines ? pipelineWait / pipelines : 0,
+  };
+}
+
 async function gradeThroughWorkflow(stack: TestStack, collectionId: string, concurrency: number) {
   const defaults = { ...stack.config.grading, concurrency, page_size: 1000 };
   const started = performance.now();
@@ -94,7 +158,8 @@ async function gradeThroughWorkflow(stack: TestStack, collectionId: string, conc
     const d = await stack.temporal.client.workflow.getHandle(batchId, wf.runId).describe();
     maxEvents = Math.max(maxEvents, d.historyLength);
   }
-  return { summary, secs, runs, maxEvents };
+  const profile = await historyProfile(handle);
+  return { summary, secs, runs, maxEvents, profile };
 }
 
 /** n C++ deliveries like the overhead benchmark's, in a seeded course of `stack`. */
@@ -117,21 +182,15 @@ async function telemetryRun(
   concurrency: number,
   otlp: string,
 ) {
-  let scraper: NodeJS.Timeout | undefined;
   let metrics: Awaited<ReturnType<typeof startProcessMetrics>>;
   if (what === 'on' || what === 'metrics') {
-    metrics = await startProcessMetrics(
+    const started = await startProcessMetrics(
       loadConfig({ env: { ZINC_METRICS_ADDRESS: '127.0.0.1:0' } }),
-      {
-        level: 'error',
-      },
+      { level: 'error' },
     );
-    // What Prometheus would do: scrape every second.
-    const scrape = (): Promise<unknown> =>
-      fetch(metrics!.url)
-        .then((r) => r.text())
-        .catch(() => undefined); // a scrape cut short by the end of the run
-    scraper = setInterval(() => void scrape(), 1_000);
+    metrics = started;
+    // The parent scrapes it, as Prometheus would from its own process.
+    console.log(JSON.stringify({ metrics: started?.url }));
   }
   if (what === 'on' || what === 'tracing') {
     installTracing({ otlp_endpoint: otlp, service_name: 'zinc-bench' });
@@ -142,16 +201,24 @@ async function telemetryRun(
   try {
     const { collectionId } = await seedCppCourse(stack, n);
     const workers = await stack.startWorkers();
+    const [self0, server0] = [cpuSecs('self'), cpuSecs(stack.server.pid)];
     const result = await gradeThroughWorkflow(stack, collectionId, concurrency);
+    const [self1, server1] = [cpuSecs('self'), cpuSecs(stack.server.pid)];
     await workers.stop();
     if (result.summary.done !== n || result.summary.errored !== 0) {
       throw new Error(
         `telemetry run graded ${result.summary.done} of ${n}, ${result.summary.errored} errored`,
       );
     }
-    console.log(JSON.stringify({ secs: result.secs }));
+    // CPU seconds during the batch: zinc's process (workers, client, PGlite, exporters), the
+    // sandboxes it ran (reaped children), and the Temporal dev server.
+    const cpu = {
+      zinc: self1.own - self0.own,
+      sandboxes: self1.children - self0.children,
+      server: server1.own - server0.own,
+    };
+    console.log(JSON.stringify({ secs: result.secs, cpu, profile: result.profile }));
   } finally {
-    clearInterval(scraper);
     await stack.stop();
     await shutdownTracing();
     await metrics?.close();
@@ -159,43 +226,95 @@ async function telemetryRun(
 }
 
 /** Telemetry's cost: alternating off/on runs in fresh processes, the median ratio of pairs. */
-async function telemetry(n: number, concurrency: number): Promise<void> {
+type TelemetryPart = 'on' | 'metrics' | 'tracing';
+
+/**
+ * How often the benchmark scrapes /metrics: three times as often as the example
+ * ops/prometheus/prometheus.yml (15 s), so a scrape's cost is not understated.
+ */
+const SCRAPE_INTERVAL_MS = 5_000;
+
+function parseTelemetryPart(arg: string | undefined): TelemetryPart {
+  if (arg === undefined || arg === 'on' || arg === 'metrics' || arg === 'tracing')
+    return arg ?? 'on';
+  throw new Error(`telemetry: the fourth argument is on, metrics or tracing, not ${arg}`);
+}
+
+async function telemetry(n: number, concurrency: number, part: TelemetryPart): Promise<void> {
   const jaeger = await startJaeger();
   try {
-    const run = (on: boolean): number => {
-      const out = execFileSync(
+    type Run = {
+      secs: number;
+      cpu: { zinc: number; sandboxes: number; server: number; jaeger: number };
+      profile: Awaited<ReturnType<typeof historyProfile>>;
+    };
+    const run = async (on: boolean): Promise<Run> => {
+      const jaeger0 = cpuSecs(jaeger.pid).own;
+      const child = spawn(
         process.execPath,
         [
           '--import',
           'tsx',
           'bench/orchestration.ts',
           'telemetry-run',
-          on ? 'on' : 'off',
+          on ? part : 'off',
           String(n),
           String(concurrency),
           jaeger.otlpEndpoint,
         ],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+        { stdio: ['ignore', 'pipe', 'inherit'] },
       );
-      return (JSON.parse(out.trim().split('\n').pop()!) as { secs: number }).secs;
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      let scraper: NodeJS.Timeout | undefined;
+      let result: Run | undefined;
+      for await (const line of createInterface({ input: child.stdout })) {
+        const message = JSON.parse(line) as { metrics?: string } & Partial<Run>;
+        if ('metrics' in message) {
+          const url = message.metrics!;
+          scraper = setInterval(() => {
+            fetch(url)
+              .then((r) => r.text())
+              .catch(() => undefined); // a scrape cut short by the end of the run
+          }, SCRAPE_INTERVAL_MS);
+        } else result = message as Run;
+      }
+      clearInterval(scraper);
+      const code = await exited;
+      if (code !== 0 || result === undefined) throw new Error(`telemetry run exited with ${code}`);
+      // Jaeger's work is telemetry's too (on this machine it shares the two cores).
+      result.cpu.jaeger = cpuSecs(jaeger.pid).own - jaeger0;
+      return result;
     };
+    const total = (r: Run) => r.cpu.zinc + r.cpu.sandboxes + r.cpu.server + r.cpu.jaeger;
+    const describe = (r: Run) =>
+      `${r.secs.toFixed(1)} s (cpu: zinc ${r.cpu.zinc.toFixed(1)}, sandboxes ${r.cpu.sandboxes.toFixed(1)}, server ${r.cpu.server.toFixed(1)}, jaeger ${r.cpu.jaeger.toFixed(1)}; ` +
+      `${r.profile.workflowTasks} workflow tasks (${r.profile.workflowTasksFailed} failed, ${r.profile.workflowTasksTimedOut} timed out), ` +
+      `mean wait ${r.profile.workflowTaskWaitMs.toFixed(0)} ms, run ${r.profile.workflowTaskRunMs.toFixed(0)} ms; pipeline wait ${r.profile.pipelineWaitMs.toFixed(0)} ms)`;
+    const cpuRatios: number[] = [];
     const ratios: number[] = [];
-    console.log(`telemetry: ${n} C++ deliveries through BatchGrading, concurrency ${concurrency}`);
+    console.log(
+      `telemetry (${part === 'on' ? 'metrics and tracing' : `${part} only`}): ${n} C++ deliveries through BatchGrading, concurrency ${concurrency}`,
+    );
     for (let pair = 0; pair < 3; pair++) {
       // Alternate which goes first, so a machine that slows down or warms up favours neither.
       const onFirst = pair % 2 === 1;
-      const first = run(onFirst);
-      const second = run(!onFirst);
+      const first = await run(onFirst);
+      const second = await run(!onFirst);
       const [on, off] = onFirst ? [first, second] : [second, first];
-      ratios.push(on / off);
+      ratios.push(on.secs / off.secs);
+      cpuRatios.push(total(on) / total(off));
+      console.log(`  pair ${pair + 1}: off ${describe(off)}`);
+      console.log(`          on  ${describe(on)}`);
       console.log(
-        `  pair ${pair + 1}: off ${off.toFixed(1)} s, on ${on.toFixed(1)} s, on/off ${(on / off).toFixed(3)}`,
+        `          on/off: time ${(on.secs / off.secs).toFixed(3)}, cpu ${(total(on) / total(off)).toFixed(3)}`,
       );
     }
     const spans = (await jaeger.traces('zinc-bench')).reduce((sum, t) => sum + t.spans.length, 0);
     const median = [...ratios].sort((a, b) => a - b)[1]!;
     console.log(`  spans received by Jaeger: ${spans}`);
+    const cpuMedian = [...cpuRatios].sort((a, b) => a - b)[1]!;
     console.log(`  telemetry cost, median on/off: ${median.toFixed(3)} (target <= 1.02)`);
+    console.log(`  telemetry cpu cost, median on/off: ${cpuMedian.toFixed(3)}`);
   } finally {
     await jaeger.stop();
   }
@@ -294,7 +413,12 @@ else if (mode === 'throughput')
   await noop(Number(nArg ?? 5_000), Number(concurrencyArg ?? 20), 'throughput');
 else if (mode === 'scale')
   await noop(Number(nArg ?? 100_000), Number(concurrencyArg ?? 20), 'scale');
-else if (mode === 'telemetry') await telemetry(Number(nArg ?? 60), Number(concurrencyArg ?? 2));
+else if (mode === 'telemetry')
+  await telemetry(
+    Number(nArg ?? 60),
+    Number(concurrencyArg ?? 2),
+    parseTelemetryPart(process.argv[5]),
+  );
 else if (mode === 'telemetry-run') {
   // on, off, or one of the two alone (metrics, tracing), to see where a cost comes from.
   const [, , , what, n, concurrency, otlp] = process.argv;

@@ -27,6 +27,8 @@ export interface JaegerTrace {
 }
 
 export interface Jaeger {
+  /** Its process (the benchmark counts its CPU time as telemetry's). */
+  pid: number;
   /** Where zinc sends its spans: http://127.0.0.1:<port>/v1/traces */
   otlpEndpoint: string;
   /** The query UI/API: http://127.0.0.1:<port> */
@@ -123,6 +125,7 @@ export async function startJaeger(): Promise<Jaeger> {
   }
 
   return {
+    pid: child.pid!,
     otlpEndpoint: `http://127.0.0.1:${otlpPort}/v1/traces`,
     queryUrl,
     async traces(service) {
