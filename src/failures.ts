@@ -65,6 +65,7 @@ export const FAILURES = {
   TryInputError: { kind: 'request' },
   DemoDirNotEmpty: { kind: 'request' },
   AssetDirError: { kind: 'request' },
+  UnreadableFile: { kind: 'request' },
 
   // A grading config, or a delivery's inputs, at fault.
   InvalidConfig: { kind: 'config', stopsBatch: true },
@@ -244,6 +245,8 @@ export class DemoDirNotEmptyError extends failure('DemoDirNotEmpty') {
 }
 /** A config's asset folder that cannot be used (links, special files, unreadable). */
 export class AssetDirError extends failure('AssetDirError') {}
+/** A file named on the command line that cannot be read (missing, a folder, no permission). */
+export class UnreadableFileError extends failure('UnreadableFile') {}
 
 // The config's.
 /** A stored config version whose assets do not match what was stored. */
@@ -252,6 +255,8 @@ export class ConfigAssetError extends failure('ConfigAssetInvalid') {}
 export class ConfigTooLargeError extends failure('ConfigTooLargeError') {}
 /** Config assets that cannot make a version (a path listed twice, a bad digest). */
 export class ConfigVersionError extends failure('ConfigVersionError') {}
+/** A grading config that is not valid; its problems were printed or returned beside it. */
+export class InvalidConfigError extends failure('InvalidConfig') {}
 /** A config whose stages cannot run as written (found while running them). */
 export class PipelineConfigError extends failure('PipelineConfigError') {}
 /** The delivery's files do not fit in the sandbox's /work: the delivery's problem. */

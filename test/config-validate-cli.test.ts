@@ -5,16 +5,12 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerConfigValidate } from '../src/cli/commands/config-validate.js';
+import { failureSpec } from '../src/failures.js';
+import { zincBin } from './helpers/zinc-bin.js';
 import { configVersionId } from '../src/extensions/pipeline/config/index.js';
-
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const programScript = fileURLToPath(
-  new URL('./fixtures/config-validate-program.ts', import.meta.url),
-);
 
 let dir: string;
 let validConfig: string;
@@ -37,6 +33,10 @@ async function validate(
     return { out, err, exitCode: 0 };
   } catch (error) {
     if (error instanceof CommanderError) return { out, err, exitCode: error.exitCode };
+    // zinc's own failures end the command as bin/zinc.js ends it: their message and exit code.
+    const spec = failureSpec((error as Error).name);
+    if (spec)
+      return { out, err: `${err}zinc: ${(error as Error).message}\n`, exitCode: spec.exit ?? 1 };
     throw error;
   }
 }
@@ -89,15 +89,26 @@ describe('zinc config validate', () => {
     expect(result).toEqual({ out: `OK ${expectedId}\n`, err: '', exitCode: 0 });
   });
 
-  it('prints every problem as path: message and exits 1', async () => {
+  it('prints every problem as file:line:column: path: message and exits 1', async () => {
     const result = await validate(invalidConfig, '--assets', assetsDir);
     expect(result.exitCode).toBe(1);
     expect(result.out.split('\n').filter(Boolean)).toEqual([
-      'stdioTest.testcases: unknown field testcases (did you mean testCases?)',
-      "stdioTest.testCases[0].file_stdin: file missing.in is not among the config's assets",
-      'stdioTest.testCases[0].score: must not be negative, got number -1',
+      `${invalidConfig}:7:3: stdioTest.testcases: unknown field testcases (did you mean testCases?)`,
+      `${invalidConfig}:9:32: stdioTest.testCases[0].file_stdin: file missing.in is not among the config's assets`,
+      `${invalidConfig}:9:71: stdioTest.testCases[0].score: must not be negative, got number -1`,
     ]);
     expect(result.err).toBe(`zinc: ${invalidConfig}: 3 problems; the config is not valid\n`);
+  });
+
+  it('names --assets when the config names asset files and no folder was given', async () => {
+    const result = await validate(validConfig);
+    expect(result.exitCode).toBe(1);
+    expect(result.out.split('\n').filter(Boolean)).toEqual([
+      `${validConfig}:9:32: stdioTest.testCases[0].file_stdin: file tests/big.in is not among the config's assets`,
+      `${validConfig}:9:58: stdioTest.testCases[0].file_expected: file tests/big.out is not among the config's assets`,
+      `${validConfig}:3:3: warning: _settings.use_provided: is true but the config has no assets to provide`,
+      `${validConfig}: the config names asset files and no --assets <dir> was given: pass the folder that holds them with --assets <dir>`,
+    ]);
   });
 
   it('prints a JSON result with --json', async () => {
@@ -140,27 +151,25 @@ describe('zinc config validate', () => {
     const result = await validate(join(dir, 'nope.yaml'));
     expect(result.exitCode).toBe(1);
     expect(result.err).toBe(`zinc: cannot read ${join(dir, 'nope.yaml')}: ENOENT\n`);
+    expect(result.exitCode).toBe(1);
   });
 
-  it('exits 0 and 1 as its own process', () => {
+  it('exits 0 and 1 as the zinc command', () => {
     const run = (...args: string[]) =>
-      spawnSync(
-        process.execPath,
-        ['--import', 'tsx', programScript, 'config', 'validate', ...args],
-        {
-          cwd: repoRoot,
-          encoding: 'utf8',
-        },
-      );
+      spawnSync(process.execPath, [zincBin(), 'config', 'validate', ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
     const ok = run(validConfig, '--assets', assetsDir);
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/^OK cfg_[0-9a-f]{16}\n$/);
     const bad = run(invalidConfig);
     expect(bad.status).toBe(1);
     expect(bad.stdout).toContain(
-      'stdioTest.testcases: unknown field testcases (did you mean testCases?)\n',
+      `${invalidConfig}:7:3: stdioTest.testcases: unknown field testcases (did you mean testCases?)\n`,
     );
-    expect(bad.stderr).toContain('problems; the config is not valid');
+    // The problems and one line saying the config is not valid: no usage text.
+    expect(bad.stderr).toBe(`zinc: ${invalidConfig}: 3 problems; the config is not valid\n`);
   });
 });
 

@@ -129,7 +129,7 @@ compile:all:
 stdioTest:
   testCases: [{ id: 1, file: a.out, expected: "hi" }]
 stdioTest:hidden:
-  testCases: [{ id: 1, file: a.out, expected: "hidden" }]
+  testCases: [{ id: 2, file: a.out, expected: "hidden" }]
 score:
 `,
         { assets: [] },
@@ -177,7 +177,7 @@ stdioTest:
 stdioTest:hidden:
   time_limit_secs: -1
   testCases:
-    - { id: 1, file: rational, expected: "2", score: -2 }
+    - { id: 5, file: rational, expected: "2", score: -2 }
 compile:
   input: ["*.cpp"]
 valgrind: {}
@@ -238,7 +238,8 @@ stdioTests: {}
       },
       {
         path: 'stdioTest.testCases[2].id',
-        message: 'duplicate test id 2 in stdioTest (also testCases[1])',
+        message:
+          'duplicate test id 2 (also stdioTest.testCases[1]); test ids are unique across all stdioTest stages',
       },
       {
         path: 'stdioTest.testCases[2].file',
@@ -306,6 +307,32 @@ stdioTest:
         },
       ]);
     }
+  });
+
+  it('refuses a test id used in two stdioTest stages', () => {
+    const result = parseGradingConfig(
+      `_settings:
+  lang: cpp/g++:12
+  lang_version_may_differ: true
+compile:
+  input: ["*.cpp"]
+stdioTest:
+  testCases:
+    - { id: 1, file: a.out, expected: "1", score: 1 }
+stdioTest:hidden:
+  testCases:
+    - { id: 2, file: a.out, expected: "2", score: 1 }
+    - { id: 1, file: a.out, expected: "3", score: 1 }
+`,
+      { assets: [] },
+    );
+    expect(problemsOf(result)).toEqual([
+      {
+        path: 'stdioTest:hidden.testCases[1].id',
+        message:
+          'duplicate test id 1 (also stdioTest.testCases[0]); test ids are unique across all stdioTest stages',
+      },
+    ]);
   });
 
   it('reports YAML syntax errors with their line and column', () => {

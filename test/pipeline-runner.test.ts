@@ -280,23 +280,44 @@ const pythonSettings = (script: string) =>
 describe('runPipeline: output comparison and scores (python)', () => {
   it('honours each diff_ignore_flag as GNU diff would, and ignores only a final newline', async () => {
     // The program prints "x  y \n\nz\n": two spaces, a trailing space, a blank line.
-    const stage = (key: string, flags: string, pass: string, fail: string) => `${key}:
-  diff_ignore_flags: [${flags}]
+    // Test ids are unique across stages: stage i has tests 2i+1 (passes) and 2i+2 (fails).
+    const flagsOf = {
+      exact: '',
+      trailing: 'TRAILING_WHITESPACE',
+      space: 'SPACE_CHANGE',
+      all: 'ALL_SPACE',
+      blank: 'BLANK_LINES, TRAILING_WHITESPACE',
+    };
+    const outputs: Record<keyof typeof flagsOf, [string, string]> = {
+      exact: ['x  y \n\nz', 'x y\n\nz'],
+      trailing: ['x  y\n\nz\n', 'x y\n\nz'],
+      space: ['x y\n\nz', 'xy\n\nz'],
+      all: ['xy\n\nz', 'xy\nz'],
+      blank: ['x  y\nz', 'x y\nz'],
+    };
+    const keys = Object.keys(flagsOf) as (keyof typeof flagsOf)[];
+    const yaml =
+      pythonSettings('out.py') +
+      keys
+        .map(
+          (key, i) => `stdioTest:${key}:
+  diff_ignore_flags: [${flagsOf[key]}]
   testCases:
-    - { id: 1, file: out.py, expected: ${JSON.stringify(pass)}, score: 1 }
-    - { id: 2, file: out.py, expected: ${JSON.stringify(fail)}, score: 1 }
-`;
-    const yaml = `${pythonSettings('out.py')}${stage('stdioTest:exact', '', 'x  y \n\nz', 'x y\n\nz')}${stage('stdioTest:trailing', 'TRAILING_WHITESPACE', 'x  y\n\nz\n', 'x y\n\nz')}${stage('stdioTest:space', 'SPACE_CHANGE', 'x y\n\nz', 'xy\n\nz')}${stage('stdioTest:all', 'ALL_SPACE', 'xy\n\nz', 'xy\nz')}${stage('stdioTest:blank', 'BLANK_LINES, TRAILING_WHITESPACE', 'x  y\nz', 'x y\nz')}`;
+    - { id: ${2 * i + 1}, file: out.py, expected: ${JSON.stringify(outputs[key][0])}, score: 1 }
+    - { id: ${2 * i + 2}, file: out.py, expected: ${JSON.stringify(outputs[key][1])}, score: 1 }
+`,
+        )
+        .join('');
     const report = await grade(
       configOf(yaml),
       filesOf({ 'out.py': 'import sys\nsys.stdout.write("x  y \\n\\nz\\n")\n' }),
     );
-    for (const key of ['exact', 'trailing', 'space', 'all', 'blank']) {
+    keys.forEach((key, i) => {
       expect([key, verdictsOf(report, `stdioTest:${key}`)]).toEqual([
         key,
-        { 1: 'PASSED', 2: 'WRONG_OUTPUT' },
+        { [2 * i + 1]: 'PASSED', [2 * i + 2]: 'WRONG_OUTPUT' },
       ]);
-    }
+    });
     expect(stdio(report, 'stdioTest:exact').tests[1]!.diff?.text).toBe(
       '--- expected\n+++ actual\n@@ -1,3 +1,3 @@\n-x y\n+x  y \n \n z\n',
     );

@@ -10,6 +10,7 @@ import {
   readAssetDir,
 } from '../../extensions/pipeline/index.js';
 import { configFrom } from '../context.js';
+import { notValid, problemLines } from './config-validate.js';
 import { withZinc } from '../../main/zinc.js';
 
 export function registerConfigAdd(configCommand: Command): void {
@@ -29,12 +30,9 @@ export function registerConfigAdd(configCommand: Command): void {
           fileName: file,
           checkToolchain: createToolchainCheck(),
         });
-        if (!parsed.ok) {
-          for (const p of parsed.problems) process.stdout.write(`${p.path}: ${p.message}\n`);
-          command.error(
-            `zinc: ${file}: ${parsed.problems.length} problem(s); the config is not valid`,
-          );
-        }
+        const lines = problemLines(file, parsed, opts.assets !== undefined);
+        if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+        if (!parsed.ok) throw notValid(file, parsed.problems.length);
         const assets = await Promise.all(
           digests.map(async (d) => ({
             path: d.path,

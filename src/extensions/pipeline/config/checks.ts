@@ -1,7 +1,7 @@
 // Rules across fields and stages that a shape cannot say: stdin vs file_stdin, assets that must
 // exist, unique test ids, and whether each test's executable exists by the time it runs.
 import { normalizeAssetPath } from './assets.js';
-import type { PathSegment, ProblemCollector } from './problems.js';
+import { formatPath, type PathSegment, type ProblemCollector } from './problems.js';
 import { DEFAULT_COMPILE_OUTPUT } from './types.js';
 import type { Language, StageKind } from './types.js';
 
@@ -37,9 +37,14 @@ export function checkStages(
     }
   });
 
+  // Test ids are unique across the config: a report, a gradebook column and a student's view
+  // name a test by its id alone.
+  const seenIds = new Map<number, string>();
   let scoreStage: string | undefined;
   stages.forEach((stage, index) => {
-    if (stage.kind === 'stdioTest') checkStdioTest(stages, index, producers, ctx, problems);
+    if (stage.kind === 'stdioTest') {
+      checkStdioTest(stages, index, producers, seenIds, ctx, problems);
+    }
     if (stage.kind === 'score') {
       if (scoreStage !== undefined) {
         problems.error(
@@ -75,13 +80,13 @@ function checkStdioTest(
   stages: readonly StageFacts[],
   index: number,
   producers: ReadonlyMap<string, { index: number; key: string }>,
+  seenIds: Map<number, string>,
   ctx: FileContext,
   problems: ProblemCollector,
 ): void {
   const stage = stages[index]!;
   const testCases = stage.value.testCases;
   if (!Array.isArray(testCases)) return;
-  const seenIds = new Map<number, number>();
   testCases.forEach((testCase: unknown, i) => {
     if (!isRecord(testCase)) return;
     const at: PathSegment[] = [stage.key, 'testCases', i];
@@ -105,11 +110,11 @@ function checkStdioTest(
     const id = testCase.id;
     if (typeof id === 'number' && Number.isInteger(id)) {
       const first = seenIds.get(id);
-      if (first === undefined) seenIds.set(id, i);
+      if (first === undefined) seenIds.set(id, formatPath([stage.key, 'testCases', i]));
       else
         problems.error(
           [...at, 'id'],
-          `duplicate test id ${id} in ${stage.key} (also testCases[${first}])`,
+          `duplicate test id ${id} (also ${first}); test ids are unique across all stdioTest stages`,
         );
     }
     if (typeof testCase.file === 'string' && testCase.file !== '') {
