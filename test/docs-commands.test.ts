@@ -329,7 +329,7 @@ describe('the command table in docs/commands.md', () => {
           return 'A Docs Reader';
         case 'config.yaml':
           return fastConfig;
-        case 'delivery-dir':
+        case 'delivery':
           return join(deliveries, 's1');
         case 'version':
           return need('slowConfig');

@@ -243,6 +243,19 @@ describe('runPipeline: the DOMAIN.md example config', () => {
     expect([report.score, report.maxScore]).toEqual([0, 100]);
   });
 
+  it('without fileStructureValidation, names a misnamed file the template left out', async () => {
+    const report = await grade(
+      configOf(domainYaml(), domainAssets),
+      filesOf({ 'Rational.cpp': rationalSource(true) }),
+      domainAssets,
+    );
+    expect(compileOf(report)).toMatchObject({
+      verdict: 'COMPILE_ERROR',
+      message:
+        'no file matches the input ["*.cpp"]; nothing to compile: Rational.cpp (did you mean rational.cpp?) was delivered but is not among the template\'s files (rational.cpp), so it was left out',
+    });
+  });
+
   it('reports MISSING_FILES with the missing template files, honouring ignore_in_submission', async () => {
     const yaml = domainYaml('  early_return_on_throw: true\n').replace(
       'compile:',

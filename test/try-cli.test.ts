@@ -4,13 +4,11 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GradingReport } from '../src/extensions/pipeline/report/index.js';
+import { makeTar, makeZip } from './helpers/archives.js';
 import { buildSandboxLauncher, gxxMajor } from './helpers/pipeline.js';
-
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const programScript = fileURLToPath(new URL('./fixtures/try-program.ts', import.meta.url));
+import { zincBin } from './helpers/zinc-bin.js';
 
 let dir: string;
 
@@ -22,8 +20,8 @@ function zincTry(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', programScript, 'try', ...args],
-      { cwd: repoRoot, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 },
+      [zincBin(), 'try', ...args],
+      { cwd: dir, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
         resolve({ out: stdout, err: stderr, exitCode: code });
@@ -128,7 +126,39 @@ describe('zinc try', () => {
       "stdioTest.testCases[0].file_stdin: file missing.in is not among the config's assets",
     );
     expect(result.err).toMatch(/stdioTest\.testCases\[0\]\.score: /);
-    expect(result.err).toMatch(/invalid\.yaml: \d+ problems; the config is not valid/);
+    expect(result.err).toMatch(/invalid\.yaml: \d+ problems; the config is not valid\n$/);
+    expect(result.err).not.toContain('Usage:');
+  });
+
+  it('grades an archive as an upload unpacks it, and refuses one that is not', async () => {
+    const program =
+      '#include <iostream>\nint main() { long a, b; std::cin >> a >> b; std::cout << a + b << "\\n"; }\n';
+    writeFileSync(
+      join(dir, 'good.zip'),
+      await makeZip([
+        { name: 'sum.cpp', content: program },
+        { name: 'README.md', content: '#' },
+      ]),
+    );
+    writeFileSync(
+      join(dir, 'good.tar.gz'),
+      await makeTar([{ name: 'sum.cpp', content: program }], true),
+    );
+    for (const archive of ['good.zip', 'good.tar.gz']) {
+      const result = await zincTry([
+        join(dir, 'config.yaml'),
+        join(dir, archive),
+        '--assets',
+        join(dir, 'assets'),
+        '--json',
+      ]);
+      expect([archive, result.exitCode]).toEqual([archive, 0]);
+      expect((JSON.parse(result.out) as GradingReport).score).toBe(100);
+    }
+    writeFileSync(join(dir, 'notes.txt'), 'not an archive');
+    const refused = await zincTry([join(dir, 'config.yaml'), join(dir, 'notes.txt')]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.err).toBe('zinc: archive notes.txt: not a zip, tar or tar.gz archive\n');
   });
 
   it('exits 1 when the config needs assets it was not given', async () => {

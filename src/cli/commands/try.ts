@@ -1,10 +1,13 @@
-// `zinc try <config.yaml> <delivery-dir> [--assets <dir>] [--json]`: grades one delivery folder
-// with a grading config on this machine, in the sandbox, without Temporal, and prints the report.
+// `zinc try <config.yaml> <delivery> [--assets <dir>] [--json]`: grades one delivery (a folder, or
+// a zip, tar or tar.gz archive unpacked as an upload is) with a grading config on this machine,
+// in the sandbox, without Temporal, and prints the report.
 // Exit 0 whatever the student's verdict, 1 when the config (or a folder) is not usable, 2 when
 // the machine cannot grade (sandbox unavailable...).
 import { TryInputError, isFailure } from '../../failures.js';
 import { lstat, readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { readArchive } from '../../extensions/submission/index.js';
+import { deliveryLimitsFrom } from '../../extensions/submission/section.js';
 import type { Command } from 'commander';
 import {
   MAX_CONFIG_TEXT_BYTES,
@@ -19,6 +22,7 @@ import { runPipeline } from '../../extensions/pipeline/index.js';
 import type { PipelineFile } from '../../extensions/pipeline/index.js';
 import { sandboxOptionsFrom } from '../../extensions/pipeline/index.js';
 import { configFrom } from '../context.js';
+import { problemLines } from './config-validate.js';
 
 interface TryOptions {
   assets?: string;
@@ -30,16 +34,21 @@ export function registerTry(program: Command): void {
   program
     .command('try')
     .description(
-      'grade one delivery folder with a grading config on this machine (sandboxed, no Temporal)',
+      'grade one delivery (folder or archive) with a grading config on this machine (sandboxed, no Temporal)',
     )
     .argument('<config.yaml>', 'the grading config (ZINC YAML)')
-    .argument('<delivery-dir>', "the delivery's files, as a student hands them in")
+    .argument(
+      '<delivery>',
+      "the delivery's files as a student hands them in: a folder, or a zip, tar or tar.gz archive",
+    )
     .option(
       '--assets <dir>',
       "folder of the config's assets (provided files, test inputs, expected outputs)",
     )
     .option('--json', 'print the report as JSON')
-    .action(async (configFile: string, deliveryDir: string, opts: TryOptions, command: Command) => {
+    // A config or delivery at fault is not a command-line mistake: no usage text after it.
+    .showHelpAfterError(false)
+    .action(async (configFile: string, delivery: string, opts: TryOptions, command: Command) => {
       const output = command.configureOutput();
       const write = (text: string): void => {
         if (output.writeOut) output.writeOut(text);
@@ -67,10 +76,10 @@ export function registerTry(program: Command): void {
             digests.map((digest) => digest.path),
           );
         }
-        files = await readDeliveryDir(deliveryDir);
+        files = await readDelivery(delivery, configFrom(command).submission);
       } catch (err) {
         const error = err as NodeJS.ErrnoException;
-        const known = isFailure(error, 'AssetDirError', 'TryInputError');
+        const known = isFailure(error, 'AssetDirError', 'TryInputError', 'DeliveryRejected');
         return fail(
           known
             ? error.message
@@ -84,17 +93,14 @@ export function registerTry(program: Command): void {
         fileName: basename(configFile),
         checkToolchain: createToolchainCheck(),
       });
+      const lines = problemLines(configFile, parsed, opts.assets !== undefined);
+      if (lines.length > 0) output.writeErr?.(`${lines.join('\n')}\n`);
       if (!parsed.ok) {
-        const lines = parsed.problems.map((problem) => `${problem.path}: ${problem.message}`);
-        output.writeErr?.(`${lines.join('\n')}\n`);
         const count = parsed.problems.length;
         return fail(
           `${configFile}: ${count} problem${count === 1 ? '' : 's'}; the config is not valid`,
           1,
         );
-      }
-      for (const warning of parsed.warnings) {
-        output.writeErr?.(`warning: ${warning.path}: ${warning.message}\n`);
       }
 
       const controller = new AbortController();
@@ -127,11 +133,31 @@ async function readFiles(dir: string, paths: string[]): Promise<PipelineFile[]> 
   return out;
 }
 
+/**
+ * The delivery's files: a folder as it is, an archive unpacked with the same checks and limits
+ * (submission.limits) as an upload.
+ */
+async function readDelivery(
+  path: string,
+  submission: Parameters<typeof deliveryLimitsFrom>[0],
+): Promise<PipelineFile[]> {
+  const entry = await lstat(path).catch(() => undefined);
+  if (entry?.isFile()) {
+    const files = await readArchive(
+      basename(path),
+      await readFile(path),
+      deliveryLimitsFrom(submission),
+    );
+    return files.map(({ path: name, content }) => ({ path: name, content }));
+  }
+  return readDeliveryDir(path);
+}
+
 /** Every regular file under `dir` with its `/`-separated relative path; links are refused. */
 async function readDeliveryDir(dir: string): Promise<PipelineFile[]> {
   const top = await lstat(dir).catch(() => undefined);
   if (top === undefined || !top.isDirectory()) {
-    throw new TryInputError(`delivery folder ${dir} is not a folder`);
+    throw new TryInputError(`delivery ${dir} is neither a folder nor an archive`);
   }
   const paths: string[] = [];
   const walk = async (folder: string, prefix: string): Promise<void> => {

@@ -49,4 +49,6 @@ export type { DeliveryFile, DeliveryLimits } from './delivery-files.js';
 export type { DeliveryActivities } from './activities/deliveries.js';
 export type { SubmissionConfig } from './section.js';
 export { importDeliveries } from './import.js';
+/** Unpacks a zip, tar or tar.gz as an upload is unpacked (same checks and limits). */
+export { readArchive } from './delivery-files.js';
 export type { ImportSummary } from './import.js';

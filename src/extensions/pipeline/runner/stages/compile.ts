@@ -4,6 +4,7 @@ import { classifyRun } from '../../sandbox/index.js';
 import type { CompileStageReport } from '../../report/types.js';
 import { compileCommand } from '../commands.js';
 import { matchesGlob } from '../glob.js';
+import { templateFiles } from '../workspace.js';
 import { stageCommandLimits } from '../limits.js';
 import { commandFailure, commandReport, runInSandbox, sandboxOf } from '../stage-context.js';
 import type { StageContext } from '../stage-context.js';
@@ -22,7 +23,7 @@ export async function runCompile(
       status: 'failed',
       verdict: 'COMPILE_ERROR',
       success: false,
-      message: `no file matches the input ${JSON.stringify(stage.input)}; nothing to compile`,
+      message: nothingToCompile(ctx, stage),
       run: null,
     };
   }
@@ -40,4 +41,25 @@ export async function runCompile(
     message: success ? null : commandFailure(result, 'the compiler', planned.limits),
     run: commandReport(planned.command, result),
   };
+}
+
+/**
+ * Why nothing was compiled. With a template, a delivered file the input matches but the template
+ * does not name (`Main.cpp` for `main.cpp`) never reached the work dir: say so, and which
+ * template file it may have meant, rather than "no file matches" for a file the student sees.
+ */
+function nothingToCompile(ctx: StageContext, stage: CompileStage): string {
+  const base = `no file matches the input ${JSON.stringify(stage.input)}; nothing to compile`;
+  const template = templateFiles(ctx.config);
+  if (template === undefined) return base;
+  const excluded = ctx.deliveredPaths.filter(
+    (path) => !template.has(path) && stage.input.some((glob) => matchesGlob(path, glob)),
+  );
+  if (excluded.length === 0) return base;
+  const expected = [...template].join(', ');
+  const meant = excluded.map((path) => {
+    const same = [...template].find((t) => t.toLowerCase() === path.toLowerCase());
+    return same === undefined ? path : `${path} (did you mean ${same}?)`;
+  });
+  return `${base}: ${meant.join(', ')} ${excluded.length === 1 ? 'was' : 'were'} delivered but ${excluded.length === 1 ? 'is' : 'are'} not among the template's files (${expected}), so ${excluded.length === 1 ? 'it was' : 'they were'} left out`;
 }
