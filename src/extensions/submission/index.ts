@@ -49,4 +49,5 @@ export type { DeliveryFile, DeliveryLimits } from './delivery-files.js';
 export type { DeliveryActivities } from './activities/deliveries.js';
 export type { SubmissionConfig } from './section.js';
 export { importDeliveries } from './import.js';
+export { OPEN_STOP, isOpenStop } from './constants.js';
 export type { ImportSummary } from './import.js';
