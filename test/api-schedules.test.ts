@@ -5,6 +5,7 @@
 // collection's stop time moves an at-close schedule; pause, unpause and delete; a requester who
 // is no longer staff when it fires is refused then (audited, no batch); non-staff and bad input
 // are refused and change nothing.
+/* eslint-disable @typescript-eslint/no-unsafe-member-access */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTemporalCli } from '../src/temporal/cli-binary.js';

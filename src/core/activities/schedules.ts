@@ -21,8 +21,7 @@ export interface ScheduleActivityDeps {
 
 /** What a fired schedule did: the batch it started, or why it was refused. */
 export type ScheduledStart =
-  | { started: true; batchId: string; existing: boolean }
-  | { started: false; refusal: BatchRefusal };
+  { started: true; batchId: string; existing: boolean } | { started: false; refusal: BatchRefusal };
 
 /** The activities grading schedules run, closed over the core's stores. */
 export function createScheduleActivities(deps: ScheduleActivityDeps) {
