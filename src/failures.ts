@@ -42,6 +42,7 @@ export const FAILURES = {
   },
   CollectionNotFound: { kind: 'request', http: [404, 'not_found'], exit: EXIT_NOT_FOUND },
   BatchNotFound: { kind: 'request', http: [404, 'not_found'], exit: EXIT_NOT_FOUND },
+  ScheduleNotFound: { kind: 'request', http: [404, 'not_found'], exit: EXIT_NOT_FOUND },
   DeliveryNotFound: { kind: 'request', http: [404, 'not_found'], exit: EXIT_NOT_FOUND },
   ReportNotFound: { kind: 'request', http: [404, 'not_found'], exit: EXIT_NOT_FOUND },
   ConfigNotFound: {
@@ -189,6 +190,8 @@ export class CollectionNotFoundError extends failure('CollectionNotFound') {
 /** No batch has this ID. */
 export class BatchNotFoundError extends failure('BatchNotFound') {}
 /** No delivery has this ID. */
+export class ScheduleNotFoundError extends failure('ScheduleNotFound') {}
+
 export class DeliveryNotFoundError extends failure('DeliveryNotFound') {}
 /** No report for this (batch, delivery). */
 export class ReportNotFoundError extends failure('ReportNotFound') {}

@@ -76,7 +76,12 @@ describe('zinc HTTP API', () => {
       '/api/batches/{id}/resume',
       '/api/batches/{id}/terminate',
       '/api/collections/{id}/deliveries',
+      '/api/collections/{id}/window',
       '/api/reports/{batchId}/{deliveryId}',
+      '/api/schedules',
+      '/api/schedules/{id}',
+      '/api/schedules/{id}/pause',
+      '/api/schedules/{id}/unpause',
       '/healthz',
       '/readyz',
     ]);

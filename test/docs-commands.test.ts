@@ -128,12 +128,12 @@ describe('the command lines in the README and docs/', () => {
  */
 const STEPS: readonly (readonly string[])[] = [
   ['--version', '--help', 'import', 'config validate', 'try'],
-  ['user add', 'collections list', 'deliveries list', 'config add'],
-  ['worker', 'token create'],
-  ['token list', 'token revoke'],
-  ['grade'],
-  ['batch pause'],
-  ['batch resume'],
+  ['user add', 'collections list', 'deliveries list', 'config add', 'collections set-window'],
+  ['worker', 'token create', 'schedule grade'],
+  ['token list', 'token revoke', 'schedule list'],
+  ['grade', 'schedule pause'],
+  ['batch pause', 'schedule unpause'],
+  ['batch resume', 'schedule delete'],
   ['batch cancel'],
   ['batch terminate'],
   ['batch watch', 'batch list', 'batch status', 'batch results'],
@@ -320,6 +320,7 @@ describe('the command table in docs/commands.md', () => {
           if (previous === '--start') return new Date(now - day).toISOString();
           if (previous === '--stop') return new Date(now + 30 * day).toISOString();
           if (previous === '--since') return '24h';
+          if (previous === '--at') return new Date(now + 20 * day).toISOString();
           break;
         case 'collectionId':
           return need('collectionId');
@@ -352,6 +353,10 @@ describe('the command table in docs/commands.md', () => {
           return '30d';
         case 'tokenId':
           return need('tokenId');
+        case 'span':
+          return '10m';
+        case 'scheduleId':
+          return `grade-${need('collectionId')}-${need('slowConfig')}`;
       }
       throw new Error(`no value for <${name}> after ${previous} in zinc ${key}`);
     };

@@ -24,6 +24,7 @@ import { registerBatchRoutes } from './routes/batches.js';
 import { registerDeliveryRoutes } from './routes/deliveries.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerReportRoutes } from './routes/reports.js';
+import { registerScheduleRoutes } from './routes/schedules.js';
 import { registerSteeringRoutes, registerTerminateRoute } from './routes/steering.js';
 import { projectRoot } from '../platform/paths.js';
 import { createLogger } from '../platform/logger.js';
@@ -120,6 +121,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ZodApp
   registerTerminateRoute(app, ctx);
   registerDeliveryRoutes(app, ctx);
   registerReportRoutes(app, ctx);
+  registerScheduleRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
   return app;
 }

@@ -20,3 +20,13 @@ export async function withCore<T>(
   if (config.database.url) return withZinc(config, fn);
   return undefined;
 }
+
+/** Runs `fn` with zinc over the database the workers use: this process's, or opened for it. */
+export async function withZincOf<T>(
+  stack: Stack,
+  config: ZincConfig,
+  fn: (zinc: Zinc) => Promise<T>,
+): Promise<T> {
+  if (stack.inProcess) return fn(stack.inProcess.zinc);
+  return withZinc(config, fn);
+}

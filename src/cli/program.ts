@@ -53,6 +53,10 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     },
   },
   {
+    words: ['schedule'],
+    load: async () => (await import('./commands/schedule.js')).registerScheduleCommands,
+  },
+  {
     words: ['demo'],
     load: async () => (await import('./commands/demo.js')).registerDemo,
   },

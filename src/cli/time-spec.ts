@@ -9,6 +9,15 @@ const UNIT_MS: Record<string, number> = {
   w: 7 * 86_400_000,
 };
 
+/** `value` as a span such as 10m, 2h or 30s, in seconds; TimeSpecError naming `flag` otherwise. */
+export function parseSpanSecs(value: string, flag: string): number {
+  const span = /^(\d+)\s*([smhdw])$/i.exec(value.trim());
+  if (!span) {
+    throw new TimeSpecError(`${flag}: "${value}" is not a span such as 10m, 2h or 30s`);
+  }
+  return (Number(span[1]) * UNIT_MS[span[2]!.toLowerCase()]!) / 1000;
+}
+
 /**
  * `value` as a time: ISO-8601 as given, or a span (`90d`) counted from `now` into the future
  * (`direction: 1`, e.g. an expiry) or the past (`-1`, e.g. --since).

@@ -17,6 +17,8 @@ export type Action =
   | 'batch.start'
   | 'batch.read'
   | 'batch.steer'
+  | 'schedule.manage'
+  | 'collection.window'
   | 'delivery.create'
   | 'delivery.list'
   | 'report.read'
@@ -27,6 +29,8 @@ const DOING: Record<Action, string> = {
   'batch.start': 'start batches of its collections',
   'batch.read': 'read batches of its collections',
   'batch.steer': 'pause, resume, cancel or terminate batches of its collections',
+  'schedule.manage': 'schedule, pause or delete the gradings of its collections',
+  'collection.window': 'change the windows of its collections',
   'delivery.create': 'upload deliveries to its collections',
   'delivery.list': "list its collections' deliveries",
   'report.read': "read its deliveries' reports",

@@ -22,6 +22,8 @@ export interface BatchRequest {
   requestedBy: string;
   /** For `regrade-failed`: the batch whose ERRORED deliveries are graded again. */
   sourceBatchId?: string | undefined;
+  /** For a batch a grading schedule starts: the schedule (zinc schedule grade). */
+  scheduleId?: string | undefined;
 }
 
 /** A request the core let through. */
@@ -34,6 +36,24 @@ export interface Admission {
 export interface BatchAdmissionDeps {
   access: Pick<AccessControl, 'collection'>;
   configs: Pick<ConfigStore, 'listForCollection' | 'requireAttached'>;
+}
+
+/**
+ * Refuses (ConfigNotFound, ConfigNotAttached, NoGradingConfig) a config version that the
+ * collection may not use, or no version when the collection has no config at all.
+ */
+export async function requireGradingConfig(
+  configs: BatchAdmissionDeps['configs'],
+  collectionId: string,
+  configVersion: string | undefined,
+): Promise<void> {
+  if (configVersion !== undefined) {
+    await configs.requireAttached(collectionId, configVersion);
+  } else if ((await configs.listForCollection(collectionId)).length === 0) {
+    throw new NoGradingConfigError(
+      `collection ${collectionId} has no grading config yet; add one with zinc config add`,
+    );
+  }
 }
 
 /**
@@ -52,13 +72,7 @@ export async function admitBatch(
     'batch.start',
     seen,
   );
-  if (request.configVersion !== undefined) {
-    await deps.configs.requireAttached(collection.id, request.configVersion);
-  } else if ((await deps.configs.listForCollection(collection.id)).length === 0) {
-    throw new NoGradingConfigError(
-      `collection ${collection.id} has no grading config yet; add one with zinc config add`,
-    );
-  }
+  await requireGradingConfig(deps.configs, collection.id, request.configVersion);
   return {
     collectionId: collection.id,
     courseId: collection.course.id,
@@ -98,6 +112,7 @@ export async function admitOrRecordRefusal(
         collectionId: request.collectionId,
         configVersion: request.configVersion ?? null,
         sourceBatchId: request.sourceBatchId ?? null,
+        ...(request.scheduleId ? { scheduleId: request.scheduleId } : {}),
       },
       courseId: collection?.course.id ?? null,
       collectionId: collection?.id ?? null,

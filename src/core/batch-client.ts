@@ -49,7 +49,7 @@ async function isRunning(handle: BatchHandle): Promise<boolean | undefined> {
  * request starts only when batch n has ended (a regrade: new reports, old ones kept).
  */
 export async function startBatch(
-  temporal: ZincTemporalClient,
+  temporal: Pick<ZincTemporalClient, 'client' | 'formatTaskQueue'>,
   defaults: GradingDefaults,
   request: GradeRequest,
   now: Date = new Date(),

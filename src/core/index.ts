@@ -8,6 +8,7 @@ import type { PipelineService } from '../extensions/pipeline/index.js';
 import type { SubmissionStore } from '../extensions/submission/index.js';
 import { createAdmissionActivities } from './activities/admission.js';
 import { createBookkeepingActivities } from './activities/bookkeeping.js';
+import { createScheduleActivities } from './activities/schedules.js';
 import { createSlotActivities } from './activities/slots.js';
 import { createTokenStore } from './auth-tokens.js';
 import { createAccessControl } from './auth.js';
@@ -23,6 +24,8 @@ import { CORE_COMPONENT, CORE_MIGRATIONS_DIR } from './schema.js';
 export interface CoreLinks {
   submissions: SubmissionStore;
   pipeline: PipelineService;
+  /** The workers' task-queue prefix (temporal.task_queue_prefix), for batches schedules start. */
+  taskQueuePrefix: string;
   /** The clock for token expiry and collection windows (tests may fix it). */
   now?: () => Date;
 }
@@ -91,6 +94,13 @@ export const coreComponent = defineExtension({
         ...bookkeeping(),
         ...createAdmissionActivities({ access, configs, batches }),
         ...createSlotActivities({ slots }),
+        ...createScheduleActivities({
+          access,
+          configs,
+          batches,
+          grading,
+          taskQueuePrefix: links.taskQueuePrefix,
+        }),
       }),
     };
   },

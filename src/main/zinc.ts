@@ -51,6 +51,7 @@ export function createZinc(
   const core = coreComponent.create(platform, config.grading, {
     submissions: submission.store,
     pipeline: pipeline.service,
+    taskQueuePrefix: config.temporal.task_queue_prefix,
     ...now,
   });
   return { config, platform, submission, pipeline, core };

@@ -3,3 +3,4 @@ export { healthCheckWorkflow } from './health/health-check.js';
 export { batchGradingWorkflow } from './grading/batch-grading.js';
 export { batchAdmissionWorkflow } from './grading/batch-admission.js';
 export { terminationCheckWorkflow } from './grading/termination-check.js';
+export { scheduledGradingWorkflow } from './grading/scheduled-grading.js';

@@ -1,7 +1,7 @@
 // `zinc import`, `zinc collections list`, `zinc deliveries list`: the submission extension's CLI.
-import { CollectionNotFoundError, ImportError } from '../../failures.js';
+import { CollectionNotFoundError, ImportError, failureSpec } from '../../failures.js';
 import type { Command } from 'commander';
-import { importDeliveries } from '../../extensions/submission/index.js';
+import { importDeliveries, isOpenStop } from '../../extensions/submission/index.js';
 import { configFrom } from '../context.js';
 import { withZinc } from '../../main/zinc.js';
 import { actor } from '../actor.js';
@@ -17,6 +17,11 @@ function parseTime(value: string, flag: string): Date {
   return date;
 }
 
+/** A stop time as shown: `open (no stop)` for a collection with no deadline yet. */
+function windowEnd(stopAt: string): string {
+  return isOpenStop(stopAt) ? 'open (no stop)' : stopAt;
+}
+
 export function registerSubmissionCommands(program: Command): void {
   program
     .command('import <dir>')
@@ -26,8 +31,14 @@ export function registerSubmissionCommands(program: Command): void {
     .requiredOption('--course <code>', 'course code, e.g. COMP2012 (created when missing)')
     .requiredOption('--activity <name>', 'activity name (created when missing)')
     .requiredOption('--collection <name>', 'collection name (created when missing)')
-    .option('--start <time>', 'window start of a new collection (default: earliest delivery)')
-    .option('--stop <time>', 'window stop of a new collection (default: latest delivery)')
+    .option(
+      '--start <time>',
+      'window start of a new collection (default: its earliest delivery, or now)',
+    )
+    .option(
+      '--stop <time>',
+      'window stop of a new collection (default: none, it stays open until zinc collections set-window --stop)',
+    )
     .option(
       '--as <user>',
       'who imports (made staff of a course this import creates; default ZINC_USER or your login)',
@@ -65,13 +76,24 @@ export function registerSubmissionCommands(program: Command): void {
             await store.ensureUser({ id: importer });
             await store.setMember(course.id, importer, 'staff');
           }
-          return { ...result, courseCreated: !existed, staff: existed ? null : importer };
+          const collection = await store.getCollection(result.collectionId);
+          return {
+            ...result,
+            window: { startAt: collection!.startAt, stopAt: collection!.stopAt },
+            courseCreated: !existed,
+            staff: existed ? null : importer,
+          };
         });
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         } else {
           process.stdout.write(
             `Collection ${summary.collectionId}: imported ${summary.imported}, skipped ${summary.skipped} already there, rejected ${summary.rejected.length}.\n`,
+          );
+          process.stdout.write(
+            isOpenStop(summary.window.stopAt)
+              ? `It is open from ${summary.window.startAt} with no stop time; give it one with: zinc collections set-window ${summary.collectionId} --stop <time>\n`
+              : `It is open from ${summary.window.startAt} to ${summary.window.stopAt}.\n`,
           );
           if (summary.staff !== null) {
             process.stdout.write(
@@ -115,24 +137,97 @@ export function registerSubmissionCommands(program: Command): void {
       },
     );
 
-  program
-    .command('collections')
-    .description('collections of deliveries')
+  const collections = program.command('collections').description('collections of deliveries');
+
+  collections
+    .command('set-window <collectionId>')
+    .description(
+      "change a collection's window (staff of the course; audited); its at-close grading schedules move with the stop time",
+    )
+    .option('--start <time>', 'new start: an ISO-8601 time, or a span from now such as 2d')
+    .option('--stop <time>', 'new stop: an ISO-8601 time, or a span from now such as 2d')
+    .option(
+      '--as <user>',
+      'who asks (must be staff of the course; default ZINC_USER or your login)',
+    )
+    .option('--json', 'print the change as JSON')
+    .action(
+      async (
+        collectionId: string,
+        opts: { start?: string; stop?: string; as?: string; json?: boolean },
+        command: Command,
+      ) => {
+        if (opts.start === undefined && opts.stop === undefined) {
+          command.error('zinc collections set-window: give --start <time>, --stop <time>, or both');
+        }
+        const { parseTimeSpec } = await import('../time-spec.js');
+        const startAt = opts.start ? parseTimeSpec(opts.start, '--start', 1) : undefined;
+        const stopAt = opts.stop ? parseTimeSpec(opts.stop, '--stop', 1) : undefined;
+        const config = configFrom(command);
+        const [{ withStack }, { withZincOf }, { changeCollectionWindow }] = await Promise.all([
+          import('../stack.js'),
+          import('../core-reach.js'),
+          import('../../core/collection-window.js'),
+        ]);
+        try {
+          const change = await withStack(config, (stack) =>
+            withZincOf(stack, config, (zinc) =>
+              changeCollectionWindow(
+                {
+                  access: zinc.core.access,
+                  submissions: zinc.submission.store,
+                  configs: zinc.pipeline.service.configs,
+                  temporal: stack.temporal,
+                  audit: (entry) => zinc.core.batches.audit(entry),
+                },
+                { collectionId, startAt, stopAt, requestedBy: actor(opts, config) },
+              ),
+            ),
+          );
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify(change, null, 2)}\n`);
+            return;
+          }
+          process.stdout.write(
+            `Collection ${collectionId} is open from ${change.after.startAt} to ${windowEnd(change.after.stopAt)} (was ${change.before.startAt} to ${windowEnd(change.before.stopAt)}).\n`,
+          );
+          for (const moved of change.movedSchedules) {
+            process.stdout.write(
+              moved.firedNow
+                ? `Schedule ${moved.scheduleId}: its time ${moved.fireAt} has passed, so it fired now.\n`
+                : `Schedule ${moved.scheduleId} moved: fires at ${moved.fireAt}.\n`,
+            );
+          }
+        } catch (err) {
+          const spec = failureSpec((err as Error).name);
+          if (spec?.kind !== 'request') throw err;
+          process.stderr.write(`zinc collections set-window: ${(err as Error).message}\n`);
+          process.exitCode = spec.exit ?? 1;
+        }
+      },
+    );
+
+  collections
     .command('list')
     .description('list every collection')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const config = configFrom(command);
-      const collections = await withZinc(config, ({ submission }) =>
-        submission.store.listCollections(),
-      );
+      const rows = await withZinc(config, ({ submission }) => submission.store.listCollections());
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(collections, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         return;
       }
       printTable(
         ['ID', 'COURSE', 'ACTIVITY', 'COLLECTION', 'START', 'STOP'],
-        collections.map((c) => [c.id, c.course.code, c.activity.name, c.name, c.startAt, c.stopAt]),
+        rows.map((c) => [
+          c.id,
+          c.course.code,
+          c.activity.name,
+          c.name,
+          c.startAt,
+          windowEnd(c.stopAt),
+        ]),
       );
     });
 

@@ -3,6 +3,17 @@
 /** Task-queue suffix served by the submission extension's worker. */
 export const SUBMISSION_TASK_QUEUE = 'submission-default';
 
+/**
+ * The stop time of a collection left open (no deadline yet): `zinc import` without `--stop`
+ * creates one; `zinc collections set-window --stop` gives it a deadline. Nothing is late before it.
+ */
+export const OPEN_STOP = '9999-12-31T23:59:59.000Z';
+
+/** Whether a collection's stop time is OPEN_STOP (no deadline yet). */
+export function isOpenStop(stopAt: string): boolean {
+  return stopAt === OPEN_STOP;
+}
+
 /** Most deliveries in one page of a collection's latest deliveries (and the default). */
 export const MAX_LATEST_DELIVERIES_PAGE_SIZE = 1000;
 

@@ -12,12 +12,16 @@ import {
   quotedName,
 } from './delivery-names.js';
 import type { SubmissionService } from './service.js';
+import { OPEN_STOP } from './constants.js';
 
 export interface ImportOptions {
   course: string;
   activity: string;
   collection: string;
-  /** The window of a collection created by this import; default: the deliveries' own span. */
+  /**
+   * The window of a collection created by this import; default: open from the earliest delivery
+   * (or now), with no stop time (OPEN_STOP). An existing collection's window is left as it is.
+   */
   startAt?: Date;
   stopAt?: Date;
 }
@@ -164,9 +168,11 @@ export async function importDeliveries(
   const { store } = service;
   const course = await store.ensureCourse({ code: options.course });
   const activity = await store.ensureActivity(course.id, options.activity);
+  // A new collection opens at its earliest delivery (or now) and, without --stop, stays open
+  // (OPEN_STOP) until staff give it a deadline with `zinc collections set-window`.
   const times = entries.map((e) => e.submittedAt.getTime());
-  const startAt = options.startAt ?? new Date(times.length ? Math.min(...times) : Date.now());
-  let stopAt = options.stopAt ?? new Date(times.length ? Math.max(...times) : Date.now());
+  const startAt = options.startAt ?? new Date(Math.min(Date.now(), ...times));
+  let stopAt = options.stopAt ?? new Date(OPEN_STOP);
   if (stopAt.getTime() <= startAt.getTime()) stopAt = new Date(startAt.getTime() + 1000);
   const collection = await store.ensureCollection(activity.id, options.collection, startAt, stopAt);
 

@@ -51,4 +51,5 @@ export type { SubmissionConfig } from './section.js';
 export { importDeliveries } from './import.js';
 /** Unpacks a zip, tar or tar.gz as an upload is unpacked (same checks and limits). */
 export { readArchive } from './delivery-files.js';
+export { OPEN_STOP, isOpenStop } from './constants.js';
 export type { ImportSummary } from './import.js';

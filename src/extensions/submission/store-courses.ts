@@ -202,6 +202,37 @@ export function createCourseStore(db: Queryable) {
       return toCollection(row!);
     },
 
+    /**
+     * Changes a collection's window: the given ends replace the stored ones, the other end stays.
+     * InvalidSubmissionInputError (nothing changed) when stop would not be after start; null when
+     * there is no such collection. Returns the window before and after.
+     */
+    async setCollectionWindow(
+      id: string,
+      window: { startAt?: Date | string | undefined; stopAt?: Date | string | undefined },
+    ): Promise<{ before: Collection; after: Collection } | null> {
+      const current = await one<CollectionRow>(
+        `SELECT ${COLLECTION_COLUMNS} FROM collections WHERE id = $1`,
+        [id],
+      );
+      if (!current) return null;
+      const before = toCollection(current);
+      const start =
+        window.startAt === undefined ? before.startAt : toTimestamp(window.startAt, 'start');
+      const stop = window.stopAt === undefined ? before.stopAt : toTimestamp(window.stopAt, 'stop');
+      if (Date.parse(stop) <= Date.parse(start)) {
+        throw new InvalidSubmissionInputError(
+          `collection ${before.name}: stop ${stop} must be after start ${start}`,
+        );
+      }
+      const row = await one<CollectionRow>(
+        `UPDATE collections SET start_at = $2, stop_at = $3 WHERE id = $1
+         RETURNING ${COLLECTION_COLUMNS}`,
+        [id, start, stop],
+      );
+      return { before, after: toCollection(row!) };
+    },
+
     /** The collection with its activity and course, or null when there is no such ID. */
     async getCollection(id: string): Promise<CollectionDetails | null> {
       const row = await one<CollectionDetailsRow>(`${COLLECTION_DETAILS_SQL} WHERE c.id = $1`, [
