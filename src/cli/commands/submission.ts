@@ -1,4 +1,5 @@
-// `zinc import`, `zinc collections list`, `zinc deliveries list`: the submission extension's CLI.
+// `zinc import`, `zinc collections list|gradebook`, `zinc deliveries list`: the submission
+// extension's CLI (the gradebook reads the core's batches too).
 import { CollectionNotFoundError, ImportError } from '../../failures.js';
 import type { Command } from 'commander';
 import { importDeliveries } from '../../extensions/submission/index.js';
@@ -6,6 +7,7 @@ import { configFrom } from '../context.js';
 import { withZinc } from '../../main/zinc.js';
 import { actor } from '../actor.js';
 import { printTable } from '../table.js';
+import { registerGradebook } from './results.js';
 
 function parseTime(value: string, flag: string): Date {
   const date = new Date(value);
@@ -115,26 +117,24 @@ export function registerSubmissionCommands(program: Command): void {
       },
     );
 
-  program
-    .command('collections')
-    .description('collections of deliveries')
+  const collections = program.command('collections').description('collections of deliveries');
+  collections
     .command('list')
     .description('list every collection')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const config = configFrom(command);
-      const collections = await withZinc(config, ({ submission }) =>
-        submission.store.listCollections(),
-      );
+      const listed = await withZinc(config, ({ submission }) => submission.store.listCollections());
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(collections, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
         return;
       }
       printTable(
         ['ID', 'COURSE', 'ACTIVITY', 'COLLECTION', 'START', 'STOP'],
-        collections.map((c) => [c.id, c.course.code, c.activity.name, c.name, c.startAt, c.stopAt]),
+        listed.map((c) => [c.id, c.course.code, c.activity.name, c.name, c.startAt, c.stopAt]),
       );
     });
+  registerGradebook(collections);
 
   program
     .command('deliveries')
