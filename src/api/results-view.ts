@@ -73,10 +73,16 @@ export function wantsCsv(request: FastifyRequest, format: string | undefined): b
   return format === 'csv' || (!format && /\btext\/csv\b/i.test(request.headers.accept ?? ''));
 }
 
-/** Sends rows as a CSV attachment named `name`.csv. */
-export function sendCsv(reply: FastifyReply, name: string, rows: readonly ResultRow[]) {
+/** Sends rows as a CSV attachment named `name`.csv; header X-Zinc-Partial says if more may come. */
+export function sendCsv(
+  reply: FastifyReply,
+  name: string,
+  rows: readonly ResultRow[],
+  partial: boolean,
+) {
   return reply
     .type('text/csv; charset=utf-8')
+    .header('x-zinc-partial', String(partial))
     .header('content-disposition', `attachment; filename="${name}.csv"`)
     .send(toCsv(rows));
 }

@@ -211,6 +211,19 @@ export async function batchResults(deps: ResultSources, batchId: string): Promis
   };
 }
 
+/** The results of a batch whose workflow runs but has not recorded its start yet: none so far. */
+export function resultsBeforeRecord(batchId: string, collectionId: string): BatchResults {
+  return {
+    batchId,
+    collectionId,
+    status: 'running',
+    partial: true,
+    total: 0,
+    identical: [],
+    rows: [],
+  };
+}
+
 /** The rows of one batch (identical deliveries not marked yet), and the deliveries read. */
 export async function batchRows(
   deps: ResultSources,

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { admitBatch } from '../../core/batch-admission.js';
 import { startBatch } from '../../core/batch-client.js';
 import { listBatches } from '../../core/batch-status.js';
+import { resultsBeforeRecord } from '../../core/batch-results.js';
 import { withSpan } from '../../platform/tracing.js';
 import type { CollectionDetails } from '../../extensions/submission/index.js';
 import { batchViewSchema, describeBatch, locateBatch } from '../batch-view.js';
@@ -183,9 +184,12 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
       const record = await ctx.batches.get(batchId);
       const collectionId = record?.collectionId ?? (await locateBatch(ctx, batchId)).collectionId;
       await ctx.access.collection(userOf(request), collectionId, 'batch.read');
-      const results = await ctx.zinc.core.results(batchId);
+      // A workflow that has not recorded its start yet has no rows so far.
+      const results = record
+        ? await ctx.zinc.core.results(batchId)
+        : resultsBeforeRecord(batchId, collectionId);
       return wantsCsv(request, request.query.format)
-        ? sendCsv(reply, batchId, results.rows)
+        ? sendCsv(reply, batchId, results.rows, results.partial)
         : results;
     },
   );

@@ -26,7 +26,7 @@ export function registerGradebookRoute(app: ZodApp, ctx: ApiContext): void {
       await ctx.access.collection(userOf(request), collectionId, 'batch.read');
       const gradebook = await ctx.zinc.core.gradebook(collectionId);
       return wantsCsv(request, request.query.format)
-        ? sendCsv(reply, `gradebook-${collectionId}`, gradebook.rows)
+        ? sendCsv(reply, `gradebook-${collectionId}`, gradebook.rows, gradebook.partial)
         : gradebook;
     },
   );
