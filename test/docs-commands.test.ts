@@ -136,7 +136,7 @@ const STEPS: readonly (readonly string[])[] = [
   ['batch resume', 'schedule delete'],
   ['batch cancel'],
   ['batch terminate'],
-  ['batch watch', 'batch list', 'batch status', 'batch results'],
+  ['batch watch', 'batch list', 'batch status', 'batch results', 'collections gradebook'],
   ['batch regrade-failed', 'audit', 'doctor'],
   ['api', 'up'],
   ['demo'],

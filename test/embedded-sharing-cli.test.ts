@@ -193,8 +193,8 @@ describe('zinc commands beside a running zinc up', () => {
     const csv = zinc(dataDir, ['batch', 'results', firstBatch, '--format', 'csv']);
     expect(csv.status, csv.stderr).toBe(0);
     const lines = csv.stdout.trim().split('\n');
-    expect(lines[1]).toMatch(/^s1,dlv_\w+,\S+,100,100,.*PASSED:2.*,reports\/.+\.json$/);
-    expect(lines[2]).toMatch(/^s2,dlv_\w+,\S+,50,100,.*WRONG_OUTPUT:1.*$/);
+    expect(lines[1]).toMatch(/^s1,PASSED,100,100,2,2,.*,dlv_\w+,batch-\S+,1,1$/);
+    expect(lines[2]).toMatch(/^s2,WRONG_OUTPUT,50,100,1,2,.*,dlv_\w+,batch-\S+,1,0$/);
 
     // Nothing ERRORED in it: regrade-failed says so and starts no batch.
     const nothing = zinc(dataDir, ['batch', 'regrade-failed', firstBatch]);

@@ -102,10 +102,10 @@ describe('zinc grade and zinc batch', () => {
     const csv = zinc(dataDir, ['batch', 'results', summary.batchId, '--format', 'csv']);
     const lines = csv.stdout.trim().split('\n');
     expect(lines[0]).toBe(
-      'student,delivery,submitted_at,score,max_score,verdict_summary,report_key',
+      'student,verdict,score,max_score,points,max_points,late,late_by,identical_group,identical_to,reason,submitted_at,delivery,batch,stdioTest#1,stdioTest#2',
     );
-    expect(lines[1]).toMatch(/^s1,dlv_\w+,\S+,100,100,.*PASSED:2.*,reports\/.+\.json$/);
-    expect(lines[2]).toMatch(/^s2,dlv_\w+,\S+,50,100,.*WRONG_OUTPUT:1.*$/);
+    expect(lines[1]).toMatch(/^s1,PASSED,100,100,2,2,.*,dlv_\w+,batch-\S+,1,1$/);
+    expect(lines[2]).toMatch(/^s2,WRONG_OUTPUT,50,100,1,2,.*,dlv_\w+,batch-\S+,1,0$/);
 
     const status = JSON.parse(
       zinc(dataDir, ['batch', 'status', summary.batchId, '--json']).stdout,

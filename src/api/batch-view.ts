@@ -11,6 +11,7 @@ import { endedOutsideSummary, reconcileBatch } from '../core/batch-reconciler.js
 import { BATCH_STATUSES } from '../workflows/grading/types.js';
 import type { BatchProgress, BatchSummary } from '../workflows/grading/types.js';
 import type { ApiContext } from './context.js';
+import { identicalGroupSchema } from './results-view.js';
 
 const failureSchema = z.object({ deliveryId: z.string(), userId: z.string(), reason: z.string() });
 
@@ -50,6 +51,12 @@ export const batchViewSchema = z.object({
       histogram: z.array(z.number()),
     })
     .nullable(),
+  identical: z
+    .array(identicalGroupSchema)
+    .nullable()
+    .describe(
+      'after it ended: groups of byte-identical deliveries of different students (a hint for staff, never a verdict); null while it runs',
+    ),
 });
 
 export type BatchView = z.infer<typeof batchViewSchema>;
@@ -129,6 +136,7 @@ export async function describeBatch(ctx: ApiContext, batch: LocatedBatch): Promi
         failures: progress.failures,
         reason: null,
         stats: null,
+        identical: null,
         stuck: await whyBatchWaits(
           ctx.temporal,
           batch.location.handle,
@@ -166,6 +174,7 @@ export async function describeBatch(ctx: ApiContext, batch: LocatedBatch): Promi
     finishedAt: base.finishedAt ?? summary?.finishedAt ?? null,
     reason: record?.failureReason ?? summary?.reason ?? null,
     stats: summary?.stats ?? null,
+    identical: summary?.identical ?? null,
     stuck: null,
   };
 }

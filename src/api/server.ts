@@ -22,6 +22,7 @@ import { registerRateLimiter } from './rate-limit.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerBatchRoutes } from './routes/batches.js';
 import { registerDeliveryRoutes } from './routes/deliveries.js';
+import { registerGradebookRoute } from './routes/gradebook.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
@@ -120,6 +121,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ZodApp
   registerSteeringRoutes(app, ctx);
   registerTerminateRoute(app, ctx);
   registerDeliveryRoutes(app, ctx);
+  registerGradebookRoute(app, ctx);
   registerReportRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
   registerAuditRoutes(app, ctx);

@@ -146,6 +146,10 @@ export function formatSummary(s: BatchSummary): string {
     for (const f of s.failures) lines.push(`    ${f.userId} ${f.deliveryId}: ${f.reason}`);
     lines.push(`  Grade them again with: zinc batch regrade-failed ${s.batchId}`);
   }
+  if (s.identical && s.identical.length > 0) {
+    lines.push('', '  IDENTICAL DELIVERIES (byte for byte; a hint for staff, not a verdict):');
+    for (const g of s.identical) lines.push(`    group ${g.group}: ${g.students.join(', ')}`);
+  }
   if (s.summaryKey) lines.push('', `  Summary document: ${s.summaryKey}`);
   return `${lines.join('\n')}\n`;
 }

@@ -13,7 +13,8 @@ import { createSlotActivities } from './activities/slots.js';
 import { createTokenStore } from './auth-tokens.js';
 import { createAccessControl } from './auth.js';
 import { admitOrRecordRefusal, type BatchRequest } from './batch-admission.js';
-import { batchResultRows } from './batch-results.js';
+import { batchResults } from './batch-results.js';
+import { collectionGradebook } from './gradebook.js';
 import { createBatchSlots } from './batch-slots.js';
 import type { OutsideEnding } from './batch-reconciler.js';
 import { createBatchStore, type BatchRecord } from './batch-store.js';
@@ -45,6 +46,7 @@ export const coreComponent = defineExtension({
       createBookkeepingActivities({
         batches,
         reports: links.pipeline.reports,
+        submissions: links.submissions,
         objects: platform.objects,
         events: platform.events,
         courseCodeOf: async (collectionId) =>
@@ -58,11 +60,17 @@ export const coreComponent = defineExtension({
       tokens: createTokenStore(platform.db, now),
       /** Admits or refuses a batch request; a refusal is audited and returned. */
       admit: (request: BatchRequest) => admitOrRecordRefusal({ access, configs, batches }, request),
-      /** One row per delivery of a recorded batch. */
+      /** One row per delivery of a recorded batch, marked partial while it runs. */
       results: (batchId: string) =>
-        batchResultRows(
+        batchResults(
           { batches, reports: links.pipeline.reports, submissions: links.submissions },
           batchId,
+        ),
+      /** One row per enrolled student of a collection: the latest good result of its batches. */
+      gradebook: (collectionId: string) =>
+        collectionGradebook(
+          { batches, reports: links.pipeline.reports, submissions: links.submissions },
+          collectionId,
         ),
       /**
        * Writes the end of a batch whose workflow could not (terminated, timed out): record,

@@ -2,6 +2,7 @@
 // (dev server, PGlite, disk storage, every worker in-process), with two courses, their people,
 // API tokens and a C++ grading config; and `call()`, a real fetch to it.
 import { writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { createApiServer, listenApi } from '../../src/api/server.js';
 import type { ZodApp } from '../../src/api/context.js';
@@ -218,6 +219,20 @@ export async function snapshot(fixture: ApiFixture): Promise<Record<string, numb
     tokens: await count('api_tokens'),
     workflows: (await fixture.stack.temporal.client.workflow.count()).count,
   };
+}
+
+/** Asks `probe` every 100 ms until `ok` holds (at most a minute); fails naming `what`. */
+export async function until(
+  probe: () => Promise<ApiAnswer>,
+  ok: (a: ApiAnswer) => boolean,
+  what: string,
+): Promise<ApiAnswer> {
+  for (let i = 0; i < 600; i++) {
+    const answer = await probe();
+    if (ok(answer)) return answer;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** The newest audit row. */

@@ -20,6 +20,8 @@ export interface CliCourseOptions {
   file?: string;
   /** Who becomes staff of the course; default ta. */
   staff?: string;
+  /** The collection's window (ISO times); default: what `zinc import` chooses. */
+  window?: { start: string; stop: string };
 }
 
 function ok(run: ReturnType<ZincRun>, what: string): string {
@@ -43,7 +45,18 @@ export function cliCourse(
   const configFile = join(tempDir('zinc-cli-config-'), 'grading.yaml');
   writeFileSync(configFile, options.config);
   const imported = ok(
-    zinc(['import', input, '--course', 'C1', '--activity', 'A1', '--collection', 'main', '--json']),
+    zinc([
+      'import',
+      input,
+      '--course',
+      'C1',
+      '--activity',
+      'A1',
+      '--collection',
+      'main',
+      ...(options.window ? ['--start', options.window.start, '--stop', options.window.stop] : []),
+      '--json',
+    ]),
     'zinc import',
   );
   const { collectionId } = JSON.parse(imported) as { collectionId: string };

@@ -4,11 +4,12 @@ import { ForbiddenError } from '../../failures.js';
 import { z } from 'zod';
 import { admitBatch } from '../../core/batch-admission.js';
 import { startBatch } from '../../core/batch-client.js';
-import { toCsv } from '../../core/batch-results.js';
 import { listBatches } from '../../core/batch-status.js';
+import { resultsBeforeRecord } from '../../core/batch-results.js';
 import { withSpan } from '../../platform/tracing.js';
 import type { CollectionDetails } from '../../extensions/submission/index.js';
 import { batchViewSchema, describeBatch, locateBatch } from '../batch-view.js';
+import { batchResultsSchema, formatQuerySchema, sendCsv, wantsCsv } from '../results-view.js';
 import { userOf, type ApiContext, type ZodApp } from '../context.js';
 import { errorResponses, idParamsSchema, idSchema, SECURITY } from '../schemas.js';
 import type { FastifyRequest } from 'fastify';
@@ -35,17 +36,6 @@ const listingSchema = z.object({
   config: z.string(),
   requestedBy: z.string(),
   startedAt: z.string(),
-});
-
-const resultRowSchema = z.object({
-  student: z.string(),
-  delivery: z.string(),
-  submittedAt: z.string(),
-  score: z.number().nullable(),
-  maxScore: z.number().nullable(),
-  verdict: z.string(),
-  verdicts: z.record(z.string(), z.number()),
-  reportKey: z.string().nullable(),
 });
 
 /** Remembers the collection a request concerns, for its audit row. */
@@ -174,18 +164,17 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
     '/api/batches/:id/results',
     {
       schema: {
-        summary: 'One row per delivery of a batch: score, verdicts, report key',
+        summary:
+          'One row per delivery of a batch: headline verdict, score, points, tests, lateness',
         description:
-          'JSON by default; CSV (student, delivery, submitted_at, score, max_score, verdict_summary, report_key) with Accept: text/csv or ?format=csv.',
+          'JSON by default ({batchId, status, partial, total, identical, rows}; partial is true while the batch runs and rows are still being added); CSV with Accept: text/csv or ?format=csv (docs/batches.md, Results). The same JSON as `zinc batch results --format json`.',
         tags: ['batches'],
         security: SECURITY,
         params: idParamsSchema,
-        querystring: z.strictObject({
-          format: z.enum(['json', 'csv'], { error: 'expected json or csv' }).optional(),
-        }),
+        querystring: formatQuerySchema,
         produces: ['application/json', 'text/csv'],
         response: {
-          200: z.object({ batchId: z.string(), rows: z.array(resultRowSchema) }),
+          200: batchResultsSchema,
           ...errorResponses(400, 401, 403, 404),
         },
       },
@@ -195,17 +184,13 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
       const record = await ctx.batches.get(batchId);
       const collectionId = record?.collectionId ?? (await locateBatch(ctx, batchId)).collectionId;
       await ctx.access.collection(userOf(request), collectionId, 'batch.read');
-      const rows = await ctx.zinc.core.results(batchId);
-      const accept = request.headers.accept ?? '';
-      const csv =
-        request.query.format === 'csv' || (!request.query.format && /\btext\/csv\b/i.test(accept));
-      if (csv) {
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="${batchId}.csv"`)
-          .send(toCsv(rows) as never);
-      }
-      return { batchId, rows };
+      // A workflow that has not recorded its start yet has no rows so far.
+      const results = record
+        ? await ctx.zinc.core.results(batchId)
+        : resultsBeforeRecord(batchId, collectionId);
+      return wantsCsv(request, request.query.format)
+        ? sendCsv(reply, batchId, results.rows, results.partial)
+        : results;
     },
   );
 }

@@ -1,4 +1,5 @@
-// `zinc import`, `zinc collections list`, `zinc deliveries list`: the submission extension's CLI.
+// `zinc import`, `zinc collections list|set-window|gradebook`, `zinc deliveries list`: the
+// submission extension's CLI (the gradebook reads the core's batches too).
 import { CollectionNotFoundError, ImportError, failureSpec } from '../../failures.js';
 import type { Command } from 'commander';
 import { importDeliveries, isOpenStop } from '../../extensions/submission/index.js';
@@ -6,6 +7,7 @@ import { configFrom } from '../context.js';
 import { withZinc } from '../../main/zinc.js';
 import { actor } from '../actor.js';
 import { printTable } from '../table.js';
+import { registerGradebook } from './results.js';
 
 function parseTime(value: string, flag: string): Date {
   const date = new Date(value);
@@ -213,14 +215,14 @@ export function registerSubmissionCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const config = configFrom(command);
-      const rows = await withZinc(config, ({ submission }) => submission.store.listCollections());
+      const listed = await withZinc(config, ({ submission }) => submission.store.listCollections());
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
         return;
       }
       printTable(
         ['ID', 'COURSE', 'ACTIVITY', 'COLLECTION', 'START', 'STOP'],
-        rows.map((c) => [
+        listed.map((c) => [
           c.id,
           c.course.code,
           c.activity.name,
@@ -230,6 +232,7 @@ export function registerSubmissionCommands(program: Command): void {
         ]),
       );
     });
+  registerGradebook(collections);
 
   program
     .command('deliveries')

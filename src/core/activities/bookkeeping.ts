@@ -1,6 +1,7 @@
 // The core's batch bookkeeping on zinc-core-default: the batch record, its failures, its
 // summary document and `batch.completed` event, and the audit log.
 import type { ReportStore } from '../../extensions/pipeline/index.js';
+import type { SubmissionStore } from '../../extensions/submission/index.js';
 import type { EventBus } from '../../platform/events.js';
 import { objectKey } from '../../platform/object-keys.js';
 import type { ObjectStore } from '../../platform/object-store.js';
@@ -18,6 +19,8 @@ export interface BookkeepingDeps {
   batches: BatchStore;
   /** The pipeline extension's reports, read for a batch's summary. */
   reports: ReportStore;
+  /** The submission extension's deliveries, read for the summary's identical deliveries. */
+  submissions: Pick<SubmissionStore, 'getDeliveries'>;
   objects: ObjectStore;
   events: EventBus;
   /** The code of a collection's course (a metrics label); null when unknown. */

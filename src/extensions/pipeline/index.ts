@@ -49,7 +49,7 @@ export const pipelineExtension = defineExtension({
 export type PipelineExtension = ReturnType<typeof pipelineExtension.create>;
 export type { PipelineService, ReportView } from './service.js';
 export type { ConfigStore, ConfigAsset, ConfigVersion } from './config-store.js';
-export type { ReportStore, ReportRecord } from './report-store.js';
+export type { ReportStore, ReportRecord, TestResult } from './report-store.js';
 export type { DeliveryLocator, DeliveryLocation } from './delivery-locator.js';
 export type { PipelineActivities } from './activities/execute-pipeline.js';
 export type { BatchSupportActivities } from './activities/batch-support.js';

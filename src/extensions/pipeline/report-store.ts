@@ -24,6 +24,15 @@ export interface SavedReport {
   stored: boolean;
 }
 
+/** One test of a stored report, as a gradebook shows it: where, how it ended, its points. */
+export interface TestResult {
+  /** `<stage key>#<test id>`, e.g. `stdioTest:hidden#2`. */
+  test: string;
+  verdict: string;
+  points: number;
+  maxPoints: number;
+}
+
 /** The fields of a report the summary row is made from. */
 export interface ReportSummary {
   score: number;
@@ -62,6 +71,12 @@ const toRecord = (row: ReportRow): ReportRecord => ({
 /** The object key of the report of `deliveryId` in `batchId`: fixed by the pair. */
 export function reportKey(batchId: string, deliveryId: string): string {
   return objectKey('reports', batchId, `${deliveryId}.json`);
+}
+
+/** What testResults reads of a stored stage report. */
+interface StoredStage {
+  kind: string;
+  tests?: Array<{ id: number; verdict: string; score: number; maxScore: number }>;
 }
 
 /** A Database (every process's is) rather than one connection or transaction: save needs
@@ -140,6 +155,26 @@ export function createReportStore(deps: { db: Queryable; objects: ObjectStore })
       const row = await get(batchId, deliveryId);
       if (!row) return null;
       return JSON.parse((await objects.get(row.reportKey)).toString('utf8')) as unknown;
+    },
+
+    /**
+     * Every test of a stored report in stage and test order, with its verdict and points
+     * (read from the document: the row keeps only totals).
+     */
+    async testResults(record: ReportRecord): Promise<TestResult[]> {
+      const document = JSON.parse((await objects.get(record.reportKey)).toString('utf8')) as {
+        stageReports?: Record<string, StoredStage>;
+      };
+      return Object.entries(document.stageReports ?? {}).flatMap(([key, stage]) =>
+        stage.kind === 'stdioTest' && Array.isArray(stage.tests)
+          ? stage.tests.map((t) => ({
+              test: `${key}#${t.id}`,
+              verdict: t.verdict,
+              points: t.score,
+              maxPoints: t.maxScore,
+            }))
+          : [],
+      );
     },
 
     /** Every report row of a batch, by delivery ID. */

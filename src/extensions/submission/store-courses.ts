@@ -138,6 +138,16 @@ export function createCourseStore(db: Queryable) {
       return row?.role ?? null;
     },
 
+    /** The members of a course with `role`, by user ID, with their display names. */
+    async listMembers(courseId: string, role: MemberRole): Promise<User[]> {
+      const { rows } = await db.query<UserRow>(
+        `SELECT u.id, u.display_name FROM course_members m JOIN users u ON u.id = m.user_id
+          WHERE m.course_id = $1 AND m.role = $2 ORDER BY u.id`,
+        [courseId, role],
+      );
+      return rows.map(toUser);
+    },
+
     /** The activity `name` of the course, created when missing. */
     async ensureActivity(courseId: string, name: string): Promise<Activity> {
       const activityName = requireText(name, 'activity name');

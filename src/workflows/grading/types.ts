@@ -127,6 +127,14 @@ export interface SteeringRequest {
 }
 
 /** The batch's end: what the workflow returns and the summary document holds. */
+/** Byte-identical deliveries (same sha256) of different students: a hint for staff. */
+export interface IdenticalGroup {
+  /** Numbered from 1, in the order of the groups' first students. */
+  group: number;
+  students: string[];
+  deliveries: string[];
+}
+
 export interface BatchSummary extends BatchCounters {
   batchId: string;
   collectionId: string;
@@ -144,4 +152,6 @@ export interface BatchSummary extends BatchCounters {
   summaryKey: string | null;
   startedAt: string;
   finishedAt: string;
+  /** Groups of byte-identical deliveries of different students (absent in older summaries). */
+  identical?: IdenticalGroup[];
 }
