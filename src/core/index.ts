@@ -40,10 +40,10 @@ export const coreComponent = defineExtension({
     const configs = links.pipeline.configs;
     const bookkeeping = () =>
       createBookkeepingActivities({
+        db: platform.db,
         batches,
         reports: links.pipeline.reports,
         objects: platform.objects,
-        events: platform.events,
         courseCodeOf: async (collectionId) =>
           (await links.submissions.getCollection(collectionId))?.course.code ?? null,
       });
