@@ -12,6 +12,7 @@ import {
   type JetStreamClient,
 } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { EventsUnavailableError } from '../failures.js';
 import {
   EVENT_SUBJECTS,
   isEventSubject,
@@ -47,13 +48,20 @@ function lazyLink(options: NatsEventsOptions) {
   let link: Promise<Link> | undefined;
   let streamReady = false;
   const open = async (): Promise<Link> => {
-    const nc = await connect({
-      servers: options.url,
-      name: options.name ?? 'zinc',
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 500,
-    });
-    return { nc, js: jetstream(nc) };
+    try {
+      const nc = await connect({
+        servers: options.url,
+        name: options.name ?? 'zinc',
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+      });
+      return { nc, js: jetstream(nc) };
+    } catch (err) {
+      throw new EventsUnavailableError(
+        `cannot reach NATS at ${redactNatsUrl(options.url)}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
   };
   return {
     async get(): Promise<Link> {
@@ -122,6 +130,8 @@ export interface ReadEventsOptions {
   /** new: events stored from now on; all: every event the stream holds, then new ones. */
   from: 'new' | 'all' | Date;
   signal: AbortSignal;
+  /** Called once the consumer is in place (events from now on will be read). */
+  onReady?: () => void;
   /** Called once per event ID, in stream order. */
   onEvent: (event: ZincEvent) => void | Promise<void>;
 }
@@ -141,6 +151,7 @@ async function readFrom(js: JetStreamClient, stream: string, options: ReadEvents
   if (options.signal.aborted) stop();
   options.signal.addEventListener('abort', stop, { once: true });
   const seen = createSeenIds();
+  options.onReady?.();
   try {
     for await (const msg of messages) {
       const event = msg.json<ZincEvent>();
