@@ -67,9 +67,7 @@ export async function pendingEvents(db: Queryable, limit: number): Promise<Pendi
 /** Marks the events `seqs` as acknowledged by the bus. */
 export async function markSent(db: Queryable, seqs: readonly number[]): Promise<void> {
   if (seqs.length === 0) return;
-  await db.query('UPDATE event_outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])', [
-    seqs,
-  ]);
+  await db.query('UPDATE event_outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])', [seqs]);
 }
 
 /** How many events wait for the bus. */

@@ -3,7 +3,11 @@
 // transaction, and the relay (event-relay.ts) hands it to the bus after commit.
 
 /** Subjects zinc publishes (NATS subjects in production). */
-export const EVENT_SUBJECTS = ['submission.received', 'grading.completed', 'batch.completed'] as const;
+export const EVENT_SUBJECTS = [
+  'submission.received',
+  'grading.completed',
+  'batch.completed',
+] as const;
 export type EventSubject = (typeof EVENT_SUBJECTS)[number];
 
 /** Whether `value` is one of zinc's subjects. */
