@@ -116,7 +116,7 @@ describe('events on NATS', () => {
     const deliveries = (await course.store.listDeliveries(course.collectionId)) ?? [];
     const byUser = new Map(deliveries.map((d) => [d.userId, d.id]));
     expect(of(messages, 'submission.received').map((m) => m.event.data)).toEqual(
-      ['s1', 's2'].map((userId) =>
+      ['s1', 's2'].map((userId): unknown =>
         expect.objectContaining({ deliveryId: byUser.get(userId), userId }),
       ),
     );

@@ -76,7 +76,7 @@ export function registerEventsCommands(program: Command): void {
       let printed = 0;
       try {
         await readNatsEvents(nats, {
-          ...(opts.subject !== undefined ? { subject: opts.subject as ZincEvent['subject'] } : {}),
+          ...(opts.subject !== undefined ? { subject: opts.subject } : {}),
           from,
           signal: stop.signal,
           onReady: () =>
