@@ -19,9 +19,7 @@ export function createDeliveryLocator(
   };
   return {
     /** The delivery's collection, course code and files prefix; null when no delivery has this ID. */
-    async locate(
-      deliveryId: string,
-    ): Promise<{
+    async locate(deliveryId: string): Promise<{
       collectionId: string;
       userId: string;
       filesPrefix: string;
