@@ -365,12 +365,17 @@ describe('ExecutePipeline', () => {
       (found) => found.length > 0,
       'grading.completed of batch-b',
     );
-    expect(completed.find((e) => e.data.batchId === 'batch-b')!.data).toEqual({
-      batchId: 'batch-b',
-      deliveryId: id,
-      score: 100,
-      maxScore: 100,
-      reportKey: `reports/batch-b/${id}.json`,
+    expect(completed.find((e) => e.data.batchId === 'batch-b')).toMatchObject({
+      id: `grading.completed:batch-b:${id}`,
+      data: {
+        batchId: 'batch-b',
+        deliveryId: id,
+        userId: 'correct',
+        score: 100,
+        maxScore: 100,
+        verdict: 'PASSED',
+        reportKey: `reports/batch-b/${id}.json`,
+      },
     });
   });
 
