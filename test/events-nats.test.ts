@@ -320,10 +320,15 @@ describe('zinc events tail', () => {
     expect(run.stdout.trim().split('\n')).toHaveLength(1);
   });
 
-  it('without NATS configured, or with an unknown subject, says what is wrong', async () => {
+  it('without NATS configured, with a bad URL or an unknown subject, says what is wrong', async () => {
     const unconfigured = await tail([], {});
     expect(unconfigured.status).toBe(1);
     expect(unconfigured.stderr).toContain('set events.nats.url in zinc.yaml or ZINC_NATS_URL');
+    const badUrl = await tail([], { ZINC_NATS_URL: 'http://127.0.0.1:4222' });
+    expect(badUrl.status).toBe(1);
+    expect(badUrl.stderr).toContain(
+      'events.nats.url: expected a nats:// or tls:// URL, e.g. nats://127.0.0.1:4222 (from environment variable ZINC_NATS_URL)',
+    );
     const bad = await tail(['--subject', 'grading.done']);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('--subject "grading.done" is not one of zinc\'s subjects');
