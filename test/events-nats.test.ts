@@ -21,14 +21,43 @@ import { startEventRelay, type EventRelay } from '../src/platform/event-relay.js
 import type { ZincEvent } from '../src/platform/events.js';
 import { createNatsEventBus, readNatsEvents } from '../src/platform/nats-events.js';
 import type { ObjectStore } from '../src/platform/object-store.js';
-import { deliverProgram, seedCourse, type SeededCourse } from './helpers/course.js';
+import { seedCourse, type SeededCourse } from './helpers/course.js';
 import { startNatsServer, type NatsServer } from './helpers/nats-server.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
-import { ADD_CONFIG, PROGRAMS } from './helpers/sum-course.js';
 import { exitOf, tempDir } from './helpers/temporal.js';
 import { zincBin } from './helpers/zinc-bin.js';
 
 const STREAM = 'ZINC';
+
+/** Python, so no compile stage: grading takes a moment even on a busy machine. */
+const CONFIG = [
+  '_settings:',
+  '  lang: python/python3:3',
+  '  lang_version_may_differ: true',
+  '  use_template: FILENAMES',
+  '  template: [main.py]',
+  'stdioTest:',
+  '  testCases:',
+  '    - { id: 1, file: main.py, stdin: "2 2", expected: "4", score: 1 }',
+  '    - { id: 2, file: main.py, stdin: "1 2", expected: "3", score: 1 }',
+  'score: { normalizedTo: 100 }',
+].join('\n');
+const PROGRAMS = {
+  correct: 'a, b = map(int, input().split())\nprint(a + b)\n',
+  wrong: 'a, b = map(int, input().split())\nprint(a * b)\n',
+};
+
+/** Makes `userId` a student of the course and hands in `program` as main.py. */
+async function deliverProgram(course: SeededCourse, userId: string, program: string) {
+  await course.store.ensureUser({ id: userId });
+  await course.store.setMember(course.courseId, userId, 'student');
+  await course.service.deliver({
+    collectionId: course.collectionId,
+    userId,
+    submittedAt: new Date('2026-06-01T00:00:00Z'),
+    files: [{ path: 'main.py', content: Buffer.from(program) }],
+  });
+}
 
 let nats: NatsServer;
 let stack: TestStack;
@@ -80,7 +109,7 @@ const of = (messages: StreamMessage[], subject: string) =>
 beforeAll(async () => {
   nats = await startNatsServer();
   stack = await startTestStack({ ZINC_NATS_URL: nats.url });
-  course = await seedCourse(stack, 'COMP3111', ADD_CONFIG);
+  course = await seedCourse(stack, 'COMP3111', CONFIG);
   await deliverProgram(course, 's1', PROGRAMS.correct);
   await deliverProgram(course, 's2', PROGRAMS.wrong);
   await stack.startWorkers();
