@@ -5,7 +5,7 @@
 #
 #   scripts/setup.sh demo   what `npm run demo` needs: the embedded stack and the C++ toolchain
 #   scripts/setup.sh        (or `test`) everything the test suite uses as well: PostgreSQL, the
-#                           S3 test server, python3, a JDK and Prometheus
+#                           S3 test server, python3, a JDK, Prometheus and nats-server
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -13,11 +13,12 @@ mode=${1:-test}
 
 # Debian packages: bubblewrap and libseccomp (the sandbox for student code) and the C/C++
 # toolchain (the demo's language, and the sandbox launcher's compiler) always; PostgreSQL (the
-# production database, tested for real), the other grading toolchains, and Prometheus (its server
-# scrapes a running stack; promtool checks and unit-tests the alert rules) for the tests.
+# production database, tested for real), the other grading toolchains, Prometheus (its server
+# scrapes a running stack; promtool checks and unit-tests the alert rules) and nats-server (the
+# event bus, with JetStream) for the tests.
 APT_PACKAGES=(ca-certificates bubblewrap libseccomp-dev gcc g++ make)
 if [ "$mode" != demo ]; then
-  APT_PACKAGES+=(postgresql python3 default-jdk-headless prometheus)
+  APT_PACKAGES+=(postgresql python3 default-jdk-headless prometheus nats-server)
 fi
 
 missing=()

@@ -82,6 +82,7 @@ export const FAILURES = {
   DatabaseUnavailable: { kind: 'infrastructure', http: [503, 'unavailable'] },
   ObjectStoreUnavailable: { kind: 'infrastructure', http: [503, 'unavailable'] },
   TemporalConnectionError: { kind: 'infrastructure', http: [503, 'unavailable'] },
+  EventsUnavailable: { kind: 'infrastructure' },
   SandboxUnavailable: { kind: 'infrastructure' },
   ToolchainMissing: { kind: 'infrastructure' },
   SandboxCancelled: { kind: 'infrastructure' },
@@ -272,6 +273,8 @@ export class DatabaseUnavailableError extends failure('DatabaseUnavailable') {}
 export class ObjectStoreUnavailableError extends failure('ObjectStoreUnavailable') {}
 /** The Temporal server could not be reached. */
 export class TemporalConnectionError extends failure('TemporalConnectionError') {}
+/** NATS (the event bus) could not be reached or refused the stream; events wait in the outbox. */
+export class EventsUnavailableError extends failure('EventsUnavailable') {}
 /** The sandbox could not be set up on this machine (bubblewrap, cgroups, the launcher). */
 /** What went wrong when a sandbox could not run: a bounded label for zinc_sandbox_failures_total. */
 export type SandboxFailureKind = 'launcher' | 'cgroups' | 'start' | 'died' | 'unresponsive';

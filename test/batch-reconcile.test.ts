@@ -119,7 +119,7 @@ describe('the summary and the results', () => {
   });
 
   it('FinishBatch counts from the result rows even when the workflow counted a graded delivery ERRORED', async () => {
-    const { db, objects, events } = stack.platform;
+    const { db, objects } = stack.platform;
     const batches = createBatchStore(db);
     const reports = createReportStore({ db, objects });
     const batchId = 'batch-reconcile-finish-1';
@@ -154,11 +154,11 @@ describe('the summary and the results', () => {
     }
 
     const bookkeeping = createBookkeepingActivities({
+      db,
       batches,
       reports: stack.zinc.pipeline.service.reports,
       submissions: stack.zinc.submission.store,
       objects,
-      events,
     });
     const summary = await bookkeeping.FinishBatch({
       batchId,

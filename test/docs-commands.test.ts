@@ -139,7 +139,7 @@ const STEPS: readonly (readonly string[])[] = [
   ['batch watch', 'batch list', 'batch status', 'batch results', 'collections gradebook'],
   ['batch regrade-failed', 'audit', 'doctor'],
   ['api', 'up'],
-  ['demo'],
+  ['demo', 'events tail'],
 ];
 
 /** Commands that serve until Ctrl-C: they run until they say so, then get SIGINT. */
@@ -148,6 +148,7 @@ const SERVING = new Set(['worker', 'api', 'up']);
 /** Not run here, and where they are run for real. */
 const RUN_ELSEWHERE: Record<string, string> = {
   demo: 'test/grade-cli.test.ts runs `zinc demo --json` (about a minute of grading)',
+  'events tail': 'test/events-nats.test.ts runs it against a real nats-server',
 };
 
 interface Run {

@@ -342,6 +342,7 @@ describe('ExecutePipeline', () => {
     const key = `reports/batch-a/${id}.json`;
     const before = (await stack.platform.objects.get(key)).toString('utf8');
     const runsBefore = sandboxRuns();
+    await stack.flushEvents();
     const eventsBefore = completed.filter((e) => e.data.batchId === 'batch-a').length;
     expect(eventsBefore).toBe(1);
 
@@ -349,7 +350,7 @@ describe('ExecutePipeline', () => {
     expect(again).toMatchObject({ reportKey: key, score: 100, maxScore: 100, reused: true });
     expect(sandboxRuns()).toBe(runsBefore); // nothing ran in the sandbox
     expect((await stack.platform.objects.get(key)).toString('utf8')).toBe(before); // same startedAt
-    await sleep(200);
+    await stack.flushEvents();
     expect(completed.filter((e) => e.data.batchId === 'batch-a')).toHaveLength(1);
 
     const regrade = await execute({ input: input('batch-b', 'correct', 'main') });
@@ -364,12 +365,17 @@ describe('ExecutePipeline', () => {
       (found) => found.length > 0,
       'grading.completed of batch-b',
     );
-    expect(completed.find((e) => e.data.batchId === 'batch-b')!.data).toEqual({
-      batchId: 'batch-b',
-      deliveryId: id,
-      score: 100,
-      maxScore: 100,
-      reportKey: `reports/batch-b/${id}.json`,
+    expect(completed.find((e) => e.data.batchId === 'batch-b')).toMatchObject({
+      id: `grading.completed:batch-b:${id}`,
+      data: {
+        batchId: 'batch-b',
+        deliveryId: id,
+        userId: 'correct',
+        score: 100,
+        maxScore: 100,
+        verdict: 'PASSED',
+        reportKey: `reports/batch-b/${id}.json`,
+      },
     });
   });
 

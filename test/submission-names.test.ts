@@ -24,7 +24,6 @@ import {
   type DeliverInput,
   type SubmissionService,
 } from '../src/extensions/submission/service.js';
-import { createInProcessEventBus } from '../src/platform/in-process-events.js';
 import { makeZip } from './helpers/archives.js';
 import {
   STACKS,
@@ -116,7 +115,6 @@ describe.each(STACKS)('delivered names on %s', (stackName) => {
     small = createSubmissionService({
       db: stack.db,
       objects: stack.objects,
-      events: createInProcessEventBus(),
       limits,
       now: () => inWindow,
     });

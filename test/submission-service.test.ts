@@ -56,7 +56,7 @@ describe.each(STACKS)('submission service on %s', (stackName) => {
     expect(files.find((f) => f.path === 'rational.cpp')!.content.toString()).toBe(
       'int main() { return 0; }\n',
     );
-    await new Promise((r) => setTimeout(r, 10));
+    await stack.flushEvents();
     expect(stack.events.map((e) => e.data)).toContainEqual(
       expect.objectContaining({ deliveryId: delivery.id, collectionId, userId: 's1', late: false }),
     );

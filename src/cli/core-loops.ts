@@ -1,8 +1,11 @@
 // What the core process does besides its workers: reconcile batches that ended outside zinc
-// (every 30 s) and keep the task-queue gauges current (every 15 s).
+// (every 30 s), keep the task-queue gauges current (every 15 s), and relay the event outbox to the
+// bus (NATS when configured): every process records events in the shared database, the core's
+// process publishes them.
 import type { ZincConfig } from '../config/index.js';
 import { RECONCILE_INTERVAL_MS, startBatchReconciler } from '../core/batch-reconciler.js';
 import { watchQueueHealth } from '../core/queue-health.js';
+import { startEventRelay } from '../platform/event-relay.js';
 import type { Zinc } from '../main/zinc.js';
 import { connectTemporalClient } from '../temporal/client.js';
 
@@ -12,6 +15,8 @@ const QUEUE_HEALTH_INTERVAL_MS = 15_000;
 export interface CoreLoops {
   /** One line for the start-up banner. */
   describe: string;
+  /** Where the outbox's events go, for the banner. */
+  events: string;
   stop(): Promise<void>;
 }
 
@@ -32,9 +37,25 @@ export async function startCoreLoops(
     },
   });
   const queues = watchQueueHealth(temporal, QUEUE_HEALTH_INTERVAL_MS);
+  let lastRelayError = '';
+  const relay = startEventRelay({
+    db: zinc.platform.db,
+    bus: zinc.platform.events,
+    intervalMs: config.events.relay.interval_ms,
+    onError: (err) => {
+      // Once per distinct error while the bus is away; the events wait in the outbox.
+      const text = err instanceof Error ? err.message : String(err);
+      if (text !== lastRelayError) {
+        process.stderr.write(`event relay: ${text} (events wait in the outbox)\n`);
+      }
+      lastRelayError = text;
+    },
+  });
   return {
+    events: `outbox relayed to ${zinc.platform.events.describe}`,
     describe: `ended outside zinc (terminated, timed out) are recorded within ${RECONCILE_INTERVAL_MS / 1000} s`,
     async stop() {
+      await relay.stop();
       await reconciler.stop();
       await queues.stop();
       await temporal.close();

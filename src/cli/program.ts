@@ -76,6 +76,10 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     words: ['audit'],
     load: async () => (await import('./commands/audit.js')).registerAudit,
   },
+  {
+    words: ['events'],
+    load: async () => (await import('./commands/events.js')).registerEventsCommands,
+  },
 ];
 
 /**

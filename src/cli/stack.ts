@@ -11,6 +11,7 @@ import type { ZincLogger } from '../platform/logger.js';
 import { installTracing, shutdownTracing } from '../platform/tracing.js';
 import { createWorkerSet, type WorkerSet } from '../temporal/worker.js';
 import { COMPONENTS, openComponents, type ComponentSet } from '../main/components.js';
+import { startEventRelay, type EventRelay } from '../platform/event-relay.js';
 
 export interface Stack {
   temporal: ZincTemporalClient;
@@ -44,6 +45,7 @@ export async function openStack(
   let components: ComponentSet | undefined;
   let workers: WorkerSet | undefined;
   let running: Promise<void> | undefined;
+  let relay: EventRelay | undefined;
   try {
     if (server.devServer) {
       components = await openComponents(config, COMPONENTS);
@@ -54,6 +56,14 @@ export async function openStack(
         registrations: components.registrations,
       });
       running = workers.run();
+      // This process serves the core for now, so it relays the events its work records.
+      relay = startEventRelay({
+        db: components.platform.db,
+        bus: components.platform.events,
+        intervalMs: config.events.relay.interval_ms,
+        onError: (err) =>
+          log.warn(`event relay: ${(err as Error).message} (events wait in the outbox)`),
+      });
     }
     const temporal = await connectTemporalClient(config.temporal, server.address);
     return {
@@ -66,6 +76,7 @@ export async function openStack(
         workers?.shutdown();
         await running;
         await workers?.close();
+        await relay?.stop(); // after the workers: the batch's last events go out first
         await components?.close();
         await server.release();
         await shutdownTracing(); // the command's spans, sent before the process ends
@@ -75,6 +86,7 @@ export async function openStack(
     workers?.shutdown();
     await running?.catch(() => undefined);
     await workers?.close();
+    await relay?.stop();
     await components?.close();
     await server.release();
     throw err;

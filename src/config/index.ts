@@ -15,6 +15,7 @@ import { apiSection } from '../api/config.js';
 import { cliSection } from '../cli/section.js';
 import { configServiceSection } from '../core/config-service/config.js';
 import { telemetrySection } from '../platform/telemetry-config.js';
+import { eventsSection } from '../platform/events-config.js';
 import { ConfigError } from '../failures.js';
 
 /** A section of the configuration as its owner declares it: its key, schema and env variables. */
@@ -31,6 +32,7 @@ export const CONFIG_SECTIONS = [
   workerSection,
   databaseSection,
   storageSection,
+  eventsSection,
   submissionSection,
   pipelineSection,
   gradingSection,
@@ -55,6 +57,7 @@ export const zincConfigSchema = z.strictObject({
   worker: workerSection.schema.default(defaults(workerSection.schema)),
   database: databaseSection.schema.default({}),
   storage: storageSection.schema.default(defaults(storageSection.schema)),
+  events: eventsSection.schema.default(defaults(eventsSection.schema)),
   submission: submissionSection.schema.default(defaults(submissionSection.schema)),
   pipeline: pipelineSection.schema.default(defaults(pipelineSection.schema)),
   grading: gradingSection.schema.default(defaults(gradingSection.schema)),

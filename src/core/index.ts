@@ -44,11 +44,11 @@ export const coreComponent = defineExtension({
     const configs = links.pipeline.configs;
     const bookkeeping = () =>
       createBookkeepingActivities({
+        db: platform.db,
         batches,
         reports: links.pipeline.reports,
         submissions: links.submissions,
         objects: platform.objects,
-        events: platform.events,
         courseCodeOf: async (collectionId) =>
           (await links.submissions.getCollection(collectionId))?.course.code ?? null,
       });

@@ -5,6 +5,7 @@ import type { ZincConfig } from '../config/index.js';
 import { coreComponent, type Core } from '../core/index.js';
 import { pipelineExtension, type PipelineExtension } from '../extensions/pipeline/index.js';
 import { submissionExtension, type SubmissionExtension } from '../extensions/submission/index.js';
+import { migrateEventsSchema } from '../platform/event-outbox.js';
 import { migrate } from '../platform/migrations.js';
 import { openPlatform, type OpenPlatformOptions, type Platform } from '../platform/platform.js';
 
@@ -57,11 +58,15 @@ export function createZinc(
   return { config, platform, submission, pipeline, core };
 }
 
-/** Brings the named components' schemas up to date (each applies only its own migrations). */
+/**
+ * Brings the event outbox's and the named components' schemas up to date (each applies only its
+ * own migrations; every component records events).
+ */
 export async function migrateComponents(
   platform: Pick<Platform, 'db'>,
   components: readonly Component[] = COMPONENTS,
 ): Promise<void> {
+  await migrateEventsSchema(platform.db);
   for (const component of components) {
     const { migrations } = DESCRIPTORS[component];
     await migrate(platform.db, migrations.component, migrations.dir);

@@ -1,21 +1,20 @@
 // The embedded default event bus: handlers in the same process, called after publish returns.
-import { randomUUID } from 'node:crypto';
-import type { EventBus, EventHandler, EventSubject, ZincEvent } from './events.js';
+import type { EventBus, EventHandler, EventSubject } from './events.js';
 
 /** An in-process bus; a failing handler is reported to `onError` and never fails the publisher. */
 export function createInProcessEventBus(
-  onError: (err: unknown, event: ZincEvent) => void = (err, event) =>
-    console.error(`event handler for ${event.subject} failed:`, err),
+  onError: (err: unknown, subject: EventSubject) => void = (err, subject) =>
+    console.error(`event handler for ${subject} failed:`, err),
 ): EventBus {
   const handlers = new Map<EventSubject, Set<EventHandler>>();
   return {
-    publish(subject, data) {
-      const event: ZincEvent = { subject, id: randomUUID(), time: new Date().toISOString(), data };
-      for (const handler of handlers.get(subject) ?? []) {
+    describe: 'in-process (heard only inside the process that relays them)',
+    publish(event) {
+      for (const handler of handlers.get(event.subject) ?? []) {
         queueMicrotask(() => {
           Promise.resolve()
             .then(() => handler(event))
-            .catch((err: unknown) => onError(err, event));
+            .catch((err: unknown) => onError(err, event.subject));
         });
       }
       return Promise.resolve();

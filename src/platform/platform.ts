@@ -2,7 +2,7 @@
 import type { DatabaseConfig } from './database-config.js';
 import type { Database } from './database.js';
 import type { EventBus } from './events.js';
-import { createInProcessEventBus } from './in-process-events.js';
+import { openEventBus, type EventsConfig } from './events-config.js';
 import { openObjectStore, type StorageConfig } from './object-store-config.js';
 import type { ObjectStore } from './object-store.js';
 import { openDatabase } from './open-database.js';
@@ -20,6 +20,7 @@ export interface PlatformConfig {
   data_dir: string;
   database: DatabaseConfig;
   storage: StorageConfig;
+  events: EventsConfig;
 }
 
 export interface OpenPlatformOptions {
@@ -27,7 +28,10 @@ export interface OpenPlatformOptions {
   serveDatabase?: boolean;
 }
 
-/** Opens the database, the object store and the event bus the configuration names. */
+/**
+ * Opens the database, the object store and the event bus the configuration names. The bus is
+ * where the core's relay hands the outbox's events (nothing else publishes to it).
+ */
 export async function openPlatform(
   config: PlatformConfig,
   options: OpenPlatformOptions = {},
@@ -49,7 +53,7 @@ export async function openPlatform(
     await db.close();
     throw err;
   }
-  const events = createInProcessEventBus();
+  const events = openEventBus(config.events);
   return {
     db,
     objects,

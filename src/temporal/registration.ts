@@ -1,6 +1,5 @@
 // The RFD's AsActivity/AsWorkflow: how extensions and workflow bundles declare what a worker serves.
 import type { Database } from '../platform/database.js';
-import type { EventBus } from '../platform/events.js';
 import type { ObjectStore } from '../platform/object-store.js';
 
 // Activities take and return serialisable values; `any` keeps each activity's own signature.
@@ -12,7 +11,6 @@ export type ActivityFunctions = Record<string, ActivityFunction>;
 export interface PlatformServices {
   db: Database;
   objects: ObjectStore;
-  events: EventBus;
 }
 
 /** What a created extension gives its process: its services, and its activities on demand. */

@@ -2,6 +2,7 @@
 // temporary data dir and disk object storage, with every component's workers.
 import { loadConfig, type ZincConfig } from '../../src/config/index.js';
 import type { Platform } from '../../src/platform/platform.js';
+import { startEventRelay, type EventRelay } from '../../src/platform/event-relay.js';
 import { openPlatform } from '../../src/platform/platform.js';
 import { COMPONENTS, openComponents } from '../../src/main/components.js';
 import { createZinc, migrateComponents, type Zinc } from '../../src/main/zinc.js';
@@ -19,6 +20,10 @@ export interface TestStack {
   /** zinc's components over `platform`, built by the composition root. */
   zinc: Zinc;
   temporal: ZincTemporalClient;
+  /** The outbox relay to `platform.events`, as the core's process runs it. */
+  relay: EventRelay;
+  /** Hands every event recorded so far to `platform.events`' in-process subscribers. */
+  flushEvents(): Promise<void>;
   /** Starts workers for `registrations` (default: every component); stop them with the result. */
   startWorkers(registrations?: Registration[]): Promise<{ stop(): Promise<void> }>;
   stop(): Promise<void>;
@@ -37,6 +42,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   const platform = await openPlatform(config);
   await migrateComponents(platform);
   const temporal = await connectTemporalClient(config.temporal, server.address);
+  const relay = startEventRelay({ db: platform.db, bus: platform.events, intervalMs: 50 });
   const running: Array<{ workers: WorkerSet; done: Promise<void> }> = [];
   return {
     config,
@@ -44,6 +50,11 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     platform,
     zinc: createZinc(config, platform),
     temporal,
+    relay,
+    async flushEvents() {
+      await relay.flush();
+      await new Promise((resolve) => setImmediate(resolve));
+    },
     async startWorkers(registrations) {
       const regs =
         registrations ?? (await openComponents(config, COMPONENTS, { platform })).registrations;
@@ -70,6 +81,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
         await done;
         await workers.close();
       }
+      await relay.stop();
       await temporal.close();
       await platform.close();
       await server.stop();

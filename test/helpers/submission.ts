@@ -6,6 +6,8 @@ import type { Database } from '../../src/platform/database.js';
 import { createDiskObjectStore } from '../../src/platform/disk-object-store.js';
 import type { ZincEvent } from '../../src/platform/events.js';
 import { createInProcessEventBus } from '../../src/platform/in-process-events.js';
+import { migrateEventsSchema } from '../../src/platform/event-outbox.js';
+import { startEventRelay } from '../../src/platform/event-relay.js';
 import type { ObjectStore } from '../../src/platform/object-store.js';
 import { createS3ObjectStore } from '../../src/platform/s3-object-store.js';
 import type { DeliveryLimits } from '../../src/extensions/submission/delivery-files.js';
@@ -31,7 +33,9 @@ export interface SubmissionStack {
   service: SubmissionService;
   db: Database;
   objects: ObjectStore;
+  /** The `submission.received` events relayed so far (`flushEvents` relays the rest). */
   events: ZincEvent[];
+  flushEvents(): Promise<void>;
   engine: TestEngine;
   stop(): Promise<void>;
 }
@@ -61,8 +65,10 @@ export async function startSubmissionStack(
     objects = createDiskObjectStore(mkdtempSync(join(tmpdir(), 'zinc-objects-')));
   }
   const db = await engine.open();
+  await migrateEventsSchema(db);
   await migrateSubmissionSchema(db);
   const bus = createInProcessEventBus();
+  const relay = startEventRelay({ db, bus, intervalMs: 50 });
   const events: ZincEvent[] = [];
   bus.subscribe('submission.received', (e) => {
     events.push(e);
@@ -70,7 +76,6 @@ export async function startSubmissionStack(
   const service = createSubmissionService({
     db,
     objects,
-    events: bus,
     limits,
     ...(now ? { now } : {}),
   });
@@ -79,8 +84,13 @@ export async function startSubmissionStack(
     db,
     objects,
     events,
+    async flushEvents() {
+      await relay.flush();
+      await new Promise((resolve) => setImmediate(resolve));
+    },
     engine,
     async stop() {
+      await relay.stop();
       await objects.close();
       await engine.stop();
       await s3?.stop();

@@ -107,6 +107,7 @@ async function serve(
             `  task queues: ${workers.taskQueues.join(', ')}`,
             ...(tracing ? [`  traces:      OTLP to ${tracing.endpoint}`] : []),
             ...(loops ? [`  batches:     ${loops.describe}`] : []),
+            ...(loops ? [`  events:      ${loops.events}`] : []),
             ...(components.includes('pipeline')
               ? [
                   `  sandbox:     ${describeContainment(detectContainment(config.pipeline.sandbox.containment))}`,

@@ -2,7 +2,8 @@
 // summary document and `batch.completed` event, and the audit log.
 import type { ReportStore } from '../../extensions/pipeline/index.js';
 import type { SubmissionStore } from '../../extensions/submission/index.js';
-import type { EventBus } from '../../platform/events.js';
+import type { Database } from '../../platform/database.js';
+import { eventId, recordEvent } from '../../platform/event-outbox.js';
 import { objectKey } from '../../platform/object-keys.js';
 import type { ObjectStore } from '../../platform/object-store.js';
 import type {
@@ -12,17 +13,18 @@ import type {
   BatchSummary,
 } from '../../workflows/grading/types.js';
 import { batchTally } from '../batch-results.js';
-import type { AuditEntry, BatchStore } from '../batch-store.js';
+import { createBatchStore, type AuditEntry, type BatchStore } from '../batch-store.js';
 import { batchDuration, deliveriesErrored } from '../metrics.js';
 
 export interface BookkeepingDeps {
+  /** The database `batches` is over: FinishBatch records its event in the record's transaction. */
+  db: Database;
   batches: BatchStore;
   /** The pipeline extension's reports, read for a batch's summary. */
   reports: ReportStore;
   /** The submission extension's deliveries, read for the summary's identical deliveries. */
   submissions: Pick<SubmissionStore, 'getDeliveries'>;
   objects: ObjectStore;
-  events: EventBus;
   /** The code of a collection's course (a metrics label); null when unknown. */
   courseCodeOf?: (collectionId: string) => Promise<string | null>;
 }
@@ -119,8 +121,8 @@ export function createBookkeepingActivities(deps: BookkeepingDeps) {
     },
 
     /**
-     * Ends the batch: writes the summary document, completes the record, publishes
-     * `batch.completed` and audits the outcome. Retried calls rewrite the same document. The
+     * Ends the batch: writes the summary document, completes the record, records the
+     * `batch.completed` event (the outbox's relay publishes it) and audits the outcome. Retried calls rewrite the same document. The
      * counters are those of the batch's result rows (a delivery with a stored report is graded,
      * even if the workflow counted it ERRORED), so the summary and the results always agree.
      */
@@ -134,42 +136,53 @@ export function createBookkeepingActivities(deps: BookkeepingDeps) {
         ...tally,
         failures: counted.failures.filter((f) => !graded.has(f.deliveryId)),
       };
-      // A batch refused before it was recorded (unknown collection...) still gets a record.
-      await batches.recordStart({
-        id: input.batchId,
-        collectionId: input.collectionId,
-        configVersion: input.configVersion,
-        requestedBy: input.requestedBy,
-        sourceBatchId: null,
-        concurrency: 0,
-        includeTest: false,
-        total: input.total,
-        startedAt: new Date().toISOString(),
-      });
-      const record = await batches.recordFinish(
-        input.batchId,
-        input.status,
-        input,
-        key,
-        input.reason,
-      );
-      const summary: BatchSummary = {
-        ...input,
-        summaryKey: key,
-        startedAt: record.startedAt,
-        finishedAt: record.finishedAt ?? record.updatedAt,
-      };
-      await deps.objects.put(key, JSON.stringify(summary, null, 2), {
-        contentType: 'application/json',
-      });
-      await deps.events.publish('batch.completed', {
-        batchId: input.batchId,
-        collectionId: input.collectionId,
-        status: input.status,
-        total: input.total,
-        done: input.done,
-        errored: input.errored,
-        counts: input.counts,
+      // The record, its summary document and the `batch.completed` event commit together. A
+      // retry rewrites the document and records no second event: there is one per batch.
+      const summary = await deps.db.transaction(async (tx) => {
+        const store = createBatchStore(tx);
+        // A batch refused before it was recorded (unknown collection...) still gets a record.
+        await store.recordStart({
+          id: input.batchId,
+          collectionId: input.collectionId,
+          configVersion: input.configVersion,
+          requestedBy: input.requestedBy,
+          sourceBatchId: null,
+          concurrency: 0,
+          includeTest: false,
+          total: input.total,
+          startedAt: new Date().toISOString(),
+        });
+        const record = await store.recordFinish(
+          input.batchId,
+          input.status,
+          input,
+          key,
+          input.reason,
+        );
+        const ended: BatchSummary = {
+          ...input,
+          summaryKey: key,
+          startedAt: record.startedAt,
+          finishedAt: record.finishedAt ?? record.updatedAt,
+        };
+        await deps.objects.put(key, JSON.stringify(ended, null, 2), {
+          contentType: 'application/json',
+        });
+        await recordEvent(tx, {
+          subject: 'batch.completed',
+          id: eventId('batch.completed', input.batchId),
+          data: {
+            batchId: input.batchId,
+            collectionId: input.collectionId,
+            status: input.status,
+            total: input.total,
+            done: input.done,
+            errored: input.errored,
+            counts: input.counts,
+            summaryKey: key,
+          },
+        });
+        return ended;
       });
       // A retry after a lost completion must not audit the end twice.
       if (await batches.hasAudit(input.batchId, 'batch.finish')) return summary;

@@ -15,8 +15,8 @@ const COMMON: readonly SectionName[] = ['temporal', 'worker', 'database', 'stora
  * allowed) besides only when the served storage is on disk.
  */
 export const COMPONENT_SECTIONS: Record<WorkerComponent, readonly SectionName[]> = {
-  // Batch defaults are the core's (src/core/grading-config.ts).
-  core: [...COMMON, 'grading'],
+  // Batch defaults are the core's (src/core/grading-config.ts); it relays the event outbox.
+  core: [...COMMON, 'grading', 'events'],
   submission: [...COMMON, 'submission'],
   // Its own: the sandbox settings.
   pipeline: [...COMMON, 'pipeline'],

@@ -44,6 +44,7 @@ export const SERVED_SECTIONS = {
   worker: topLevel('worker'),
   database: topLevel('database'),
   storage: topLevel('storage'),
+  events: topLevel('events'),
   submission: topLevel('submission'),
   pipeline: topLevel('pipeline'),
   grading: topLevel('grading'),

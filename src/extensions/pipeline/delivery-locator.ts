@@ -6,6 +6,8 @@
 /** Where a stored delivery is: its collection, and the object-key prefix of its files. */
 export interface DeliveryLocation {
   collectionId: string;
+  /** The student (or staff member) who handed it in: `grading.completed` names them. */
+  userId: string;
   filesPrefix: string;
   /** The code of the collection's course (a metrics label); absent when not known. */
   courseCode?: string;

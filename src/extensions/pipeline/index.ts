@@ -33,7 +33,6 @@ export const pipelineExtension = defineExtension({
           configs: service.configs,
           reports: service.reports,
           objects: platform.objects,
-          events: platform.events,
           deliveries: links.deliveries,
           sandboxOptions: sandboxOptionsFrom(section),
           ...(links.heartbeatIntervalMs !== undefined

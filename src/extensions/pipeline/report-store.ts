@@ -109,12 +109,14 @@ export function createReportStore(deps: { db: Queryable; objects: ObjectStore })
      * that one stands and is returned with `stored: false`. Savers of one pair take turns (an
      * advisory lock), so two overlapping attempts (a worker that lost touch with Temporal and
      * the retry that replaced it) never leave the row of one beside the document of the other.
+     * `announce` runs in the row's transaction when this call stores it (it records the event).
      */
     save(
       batchId: string,
       deliveryId: string,
       configId: string,
       report: ReportSummary,
+      announce?: (tx: Queryable, record: ReportRecord) => Promise<void>,
     ): Promise<SavedReport> {
       const key = reportKey(batchId, deliveryId);
       if (!isDatabase(db)) {
@@ -146,7 +148,9 @@ export function createReportStore(deps: { db: Queryable; objects: ObjectStore })
             key,
           ],
         );
-        return { record: toRecord(rows[0]!), stored: true };
+        const record = toRecord(rows[0]!);
+        await announce?.(tx, record);
+        return { record, stored: true };
       });
     },
 

@@ -19,14 +19,18 @@ export function createDeliveryLocator(
   };
   return {
     /** The delivery's collection, course code and files prefix; null when no delivery has this ID. */
-    async locate(
-      deliveryId: string,
-    ): Promise<{ collectionId: string; filesPrefix: string; courseCode?: string } | null> {
+    async locate(deliveryId: string): Promise<{
+      collectionId: string;
+      userId: string;
+      filesPrefix: string;
+      courseCode?: string;
+    } | null> {
       const delivery = await store.getDelivery(deliveryId);
       if (!delivery) return null;
       const courseCode = await courseCodeOf(delivery.collectionId);
       return {
         collectionId: delivery.collectionId,
+        userId: delivery.userId,
         filesPrefix: deliveryPrefix(delivery.collectionId, delivery.id),
         ...(courseCode !== undefined ? { courseCode } : {}),
       };

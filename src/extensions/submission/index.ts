@@ -25,7 +25,6 @@ export const submissionExtension = defineExtension({
     const service = createSubmissionService({
       db: platform.db,
       objects: platform.objects,
-      events: platform.events,
       limits,
       ...(links.now ? { now: links.now } : {}),
     });

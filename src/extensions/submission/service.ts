@@ -2,7 +2,7 @@
 // not at all (files stored first, then the row; a refused or duplicate delivery leaves nothing).
 import { CollectionNotFoundError, DeliveryRejectedError } from '../../failures.js';
 import type { Database } from '../../platform/database.js';
-import type { EventBus } from '../../platform/events.js';
+import { eventId, recordEvent } from '../../platform/event-outbox.js';
 import { newId } from '../../platform/ids.js';
 import { objectKey } from '../../platform/object-keys.js';
 import type { ObjectStore } from '../../platform/object-store.js';
@@ -20,7 +20,6 @@ import { createSubmissionStore, type CollectionDetails, type Delivery } from './
 export interface SubmissionServiceDeps {
   db: Database;
   objects: ObjectStore;
-  events: EventBus;
   limits: DeliveryLimits;
   /** The clock for deliveries made now (tests may fix it). */
   now?: () => Date;
@@ -50,7 +49,7 @@ export function deliveryPrefix(collectionId: string, deliveryId: string): string
   return `${objectKey('deliveries', collectionId, deliveryId)}/`;
 }
 
-/** Builds the submission service over its database, object store and event bus. */
+/** Builds the submission service over its database (events go to its outbox) and object store. */
 export function createSubmissionService(deps: SubmissionServiceDeps) {
   const store = createSubmissionStore(deps.db);
   const now = deps.now ?? (() => new Date());
@@ -156,30 +155,35 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
           isTest: staff,
           objectKey: prefix,
         };
-        result = quota
-          ? await deps.db.transaction(async (tx) => {
-              await lockQuota(tx, collection.id, input.userId);
-              await checkQuota(tx, deps.limits, quota);
-              return createSubmissionStore(tx).insertDelivery(row);
-            })
-          : await store.insertDelivery(row);
+        // The row and its `submission.received` event commit together, or neither does.
+        result = await deps.db.transaction(async (tx) => {
+          if (quota) {
+            await lockQuota(tx, collection.id, input.userId);
+            await checkQuota(tx, deps.limits, quota);
+          }
+          const inserted = await createSubmissionStore(tx).insertDelivery(row);
+          if (inserted.inserted) {
+            await recordEvent(tx, {
+              subject: 'submission.received',
+              id: eventId('submission.received', id),
+              data: {
+                deliveryId: id,
+                collectionId: collection.id,
+                userId: input.userId,
+                submittedAt: inserted.delivery.submittedAt,
+                late,
+                isTest: staff,
+                totalSize,
+              },
+            });
+          }
+          return inserted;
+        });
       } catch (err) {
         await deps.objects.deletePrefix(prefix).catch(() => undefined);
         throw err;
       }
-      if (!result.inserted) {
-        await deps.objects.deletePrefix(prefix);
-        return result;
-      }
-      await deps.events.publish('submission.received', {
-        deliveryId: id,
-        collectionId: collection.id,
-        userId: input.userId,
-        submittedAt: result.delivery.submittedAt,
-        late,
-        isTest: staff,
-        totalSize,
-      });
+      if (!result.inserted) await deps.objects.deletePrefix(prefix);
       return result;
     },
 

@@ -9,8 +9,9 @@ import { isFailure, SandboxUnavailableError } from '../../../failures.js';
 import { activityFailure, isConfigFailure } from '../../../temporal/failures.js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, TemporalFailure } from '@temporalio/common';
-import type { EventBus } from '../../../platform/events.js';
+import { eventId, recordEvent } from '../../../platform/event-outbox.js';
 import type { ObjectStore } from '../../../platform/object-store.js';
+import type { Queryable } from '../../../platform/database.js';
 import {
   createToolchainCheck,
   parseGradingConfig,
@@ -37,7 +38,6 @@ export interface PipelineActivityDeps {
   configs: ConfigStore;
   reports: ReportStore;
   objects: ObjectStore;
-  events: EventBus;
   /** Where deliveries are (the submission extension's answer, wired in by the process). */
   deliveries: DeliveryLocator;
   sandboxOptions?: SandboxOptions;
@@ -117,7 +117,7 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
    */
   async function checkedLocation(
     input: ExecutePipelineInput,
-  ): Promise<{ filesPrefix: string; course: string }> {
+  ): Promise<{ filesPrefix: string; course: string; collectionId: string; userId: string }> {
     const location = await deps.deliveries.locate(input.deliveryId);
     if (!location) {
       throw activityFailure('DeliveryNotFound', `delivery ${input.deliveryId} does not exist`);
@@ -135,11 +135,16 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       }
       throw err;
     });
-    return { filesPrefix: location.filesPrefix, course: location.courseCode ?? 'unknown' };
+    return {
+      filesPrefix: location.filesPrefix,
+      course: location.courseCode ?? 'unknown',
+      collectionId,
+      userId: location.userId,
+    };
   }
 
   async function execute(input: ExecutePipelineInput): Promise<PipelineOutcome> {
-    const { filesPrefix: prefix, course } = await checkedLocation(input);
+    const { filesPrefix: prefix, course, collectionId, userId } = await checkedLocation(input);
     const existing = await deps.reports.get(input.batchId, input.deliveryId);
     if (existing) {
       reportSaveRetries.inc({ reason: 'already_stored' });
@@ -187,8 +192,27 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       clearInterval(beat);
     }
     observeDurations(report, (performance.now() - started) / 1000);
+    // The report's row and its `grading.completed` event commit together, once per (batch,
+    // delivery): an attempt that finds the report stored records nothing.
+    const announce = (tx: Queryable, saved: ReportRecord) =>
+      recordEvent(tx, {
+        subject: 'grading.completed',
+        id: eventId('grading.completed', input.batchId, input.deliveryId),
+        data: {
+          batchId: input.batchId,
+          deliveryId: input.deliveryId,
+          collectionId,
+          userId,
+          configVersion: input.configVersion,
+          score: saved.score,
+          maxScore: saved.maxScore,
+          verdict: headlineVerdict(saved.verdicts),
+          verdicts: saved.verdicts,
+          reportKey: saved.reportKey,
+        },
+      });
     const { record, stored } = await deps.reports
-      .save(input.batchId, input.deliveryId, input.configVersion, report)
+      .save(input.batchId, input.deliveryId, input.configVersion, report, announce)
       .catch((err: unknown) => {
         reportSaveRetries.inc({ reason: 'save_failed' });
         throw err;
@@ -209,13 +233,6 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       return outcome(record, true);
     }
     countGraded(course, headlineVerdict(record.verdicts));
-    await deps.events.publish('grading.completed', {
-      batchId: input.batchId,
-      deliveryId: input.deliveryId,
-      score: record.score,
-      maxScore: record.maxScore,
-      reportKey: record.reportKey,
-    });
     return outcome(record, false);
   }
 
