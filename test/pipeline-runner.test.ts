@@ -580,6 +580,35 @@ score:
     // The staff report was not changed by making the views.
     expect(JSON.stringify(report)).toBe(staff);
   });
+
+  it('never shows a stage as succeeded that failed for staff, nor tells a hidden result', async () => {
+    const twoStages = `${pythonSettings('echo.py')}stdioTest:
+  testCases:
+    - { id: 1, file: echo.py, stdin: "a", expected: "a", score: 1 }
+stdioTest:hidden:
+  testCases:
+    - { id: 2, file: echo.py, stdin: "b", expected: "WRONG", score: 1, visibility: ALWAYS_HIDDEN }
+`;
+    const config = configOf(twoStages);
+    const statusOf = (view: ReturnType<typeof studentView>, key: string) =>
+      view.stageReports[key]?.status;
+    // The visible test passes and the hidden one fails: hidden, not succeeded (nor failed).
+    const report = await grade(config, files);
+    expect(report.stageReports['stdioTest:hidden']?.status).toBe('failed');
+    const view = studentView(report, config, { gradingReleased: false });
+    expect([statusOf(view, 'stdioTest'), statusOf(view, 'stdioTest:hidden')]).toEqual([
+      'succeeded',
+      'hidden',
+    ]);
+    // A program that cannot run at all: every stage failed for staff; the student sees the
+    // visible stage failed and the hidden one as hidden.
+    const broken = await grade(config, filesOf({ 'echo.py': 'this is not python\n' }));
+    const brokenView = studentView(broken, config, { gradingReleased: false });
+    expect([statusOf(brokenView, 'stdioTest'), statusOf(brokenView, 'stdioTest:hidden')]).toEqual([
+      'failed',
+      'hidden',
+    ]);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

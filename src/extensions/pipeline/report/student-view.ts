@@ -17,8 +17,13 @@ export interface HiddenTestReport {
   hidden: true;
 }
 
-export interface StudentStdioTestStageReport extends Omit<StdioTestStageReport, 'tests'> {
+export interface StudentStdioTestStageReport extends Omit<StdioTestStageReport, 'tests' | 'status'> {
   tests: Array<TestReport | HiddenTestReport>;
+  /**
+   * `hidden` when every test the student sees passed but some are hidden: neither succeeded
+   * (it may have failed for staff) nor failed (that would tell a hidden test's result).
+   */
+  status: StdioTestStageReport['status'] | 'hidden';
 }
 
 export type StudentStageReport =
@@ -166,13 +171,18 @@ function withoutHiddenItems(test: TestReport, hidden: readonly HiddenItem[]): Te
 }
 
 /** A stage's status as far as its visible tests tell: a hidden failure is not given away. */
+/**
+ * A stdioTest stage's status as a student sees it, never contradicting the staff view: failed
+ * when a visible test failed (then the stage failed for staff too), the staff's status when
+ * nothing is hidden, and `hidden` otherwise.
+ */
 function visibleStatus(
   stage: StdioTestStageReport,
   tests: Array<TestReport | HiddenTestReport>,
-): StdioTestStageReport['status'] {
+): StudentStdioTestStageReport['status'] {
   if (stage.status === 'skipped') return 'skipped';
-  const failed = tests.some((test) => !('hidden' in test) && test.verdict !== 'PASSED');
-  return failed ? 'failed' : 'succeeded';
+  if (tests.some((test) => !('hidden' in test) && test.verdict !== 'PASSED')) return 'failed';
+  return tests.some((test) => 'hidden' in test) ? 'hidden' : stage.status;
 }
 
 function testRules(config: GradingConfig): Map<string, TestCase> {

@@ -1,0 +1,11 @@
+import { readFileSync } from 'node:fs';
+import path from 'path';
+import { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { Context } from '@temporalio/activity';
+import { createSubmissionService } from '../extensions/submission/service.js';
+import { formatTaskQueue } from '../temporal/task-queue.js';
+import { openPlatform } from '../platform/platform.js';
+import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
+import { trace } from '@opentelemetry/api';
+export const used = [readFileSync, path, Client, Worker, Context, createSubmissionService, formatTaskQueue, openPlatform, makeWorkflowExporter, trace];
