@@ -67,7 +67,14 @@ async function status(config: ZincConfig, batchId: string, json: boolean): Promi
     return;
   }
   const record = found.record;
-  if (!record) throw new BatchNotFoundError(`batch ${batchId} does not exist`);
+  if (!record) {
+    // Its workflow alone may know it (started with --no-wait while no zinc up ran): say so
+    // rather than start a Temporal server to ask.
+    throw new BatchNotFoundError(
+      `batch ${batchId} is not recorded in the database, and no Temporal server runs to ask; ` +
+        `a batch started while no zinc up ran is recorded once zinc up (or zinc batch watch ${batchId}) runs`,
+    );
+  }
   const answer = {
     batchId,
     collectionId: record.collectionId,
