@@ -4,7 +4,8 @@
 // (they then open the embedded database themselves; opening it alone is measured as the floor).
 // Each figure is the median of several runs, the commands of one round run one after another so
 // that a busy machine slows them alike; the targets are printed next to them.
-// Run: npm run bench:cli [-- rounds]   (builds dist/ first; default 5 rounds)
+// Run: npm run bench:cli [-- rounds [checkout]]   (builds dist/ first; default 5 rounds; another
+// built zinc checkout, such as an older commit's worktree, to measure it the same way)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { projectRoot } from '../src/platform/paths.js';
 
 const rounds = Number(process.argv[2] ?? 5);
-const root = projectRoot();
+const root = process.argv[3] ?? projectRoot();
 const bin = join(root, 'bin', 'zinc.js');
 const work = mkdtempSync(join(tmpdir(), 'zinc-bench-cli-'));
 const dataDir = join(work, 'data');
@@ -110,13 +111,14 @@ const alone = measure({
 // The same reads beside a running `zinc up` (it serves the embedded database and Temporal).
 const up = spawn(process.execPath, [bin, '--data-dir', dataDir, 'up'], {
   cwd: root,
-  stdio: ['ignore', 'pipe', 'inherit'],
+  stdio: ['ignore', 'pipe', 'pipe'],
   env: { ...process.env, ZINC_API_PORT: '0', ZINC_METRICS_ADDRESS: '127.0.0.1:0' },
 });
 let beside: Record<string, number>;
 try {
   let out = '';
   up.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  up.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const deadline = Date.now() + 180_000;
   while (!out.includes('Press Ctrl-C')) {
     if (up.exitCode !== null || Date.now() > deadline)
