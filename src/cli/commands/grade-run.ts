@@ -63,6 +63,19 @@ async function existingHandle(stack: Stack, batchId: string): Promise<BatchHandl
   return (await findBatch(stack.temporal, batchId)).handle;
 }
 
+/**
+ * With the stack in this process (no zinc up runs), waits until the batch's workflow has
+ * recorded it (it then stops with this process): the commands that read the records find it.
+ */
+async function untilRecorded(stack: Stack, batchId: string): Promise<void> {
+  if (!stack.inProcess) return;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (await stack.inProcess.zinc.core.batches.get(batchId)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 function noWaitNote(stack: Stack, batchId: string): string {
   return stack.inProcess
     ? `Batch ${batchId} is recorded; no zinc up is running, so it goes on the next time zinc up (or zinc batch watch ${batchId}) runs.\n`
@@ -117,6 +130,7 @@ export async function grade(
       );
     }
     if (!opts.wait) {
+      await untilRecorded(stack, batchId);
       process.stdout.write(
         opts.json ? `${JSON.stringify({ batchId, existing })}\n` : noWaitNote(stack, batchId),
       );
@@ -234,6 +248,7 @@ export async function regradeFailed(
         `Batch ${batchId} ${existing ? 'is already running' : 'started'}: ${source.errored} ERRORED deliveries of ${sourceId}.\n`,
       );
     if (!opts.wait) {
+      await untilRecorded(stack, batchId);
       process.stdout.write(
         opts.json ? `${JSON.stringify({ batchId, existing })}\n` : noWaitNote(stack, batchId),
       );
