@@ -34,6 +34,26 @@ describe('zinc', () => {
     expect(bin.stdout.trim()).toBe(version);
   });
 
+  it("lists every command for help from the modules' table, which says what the modules register", async () => {
+    // `zinc --help` loads no command module: the table stands in for them, word for word.
+    const listed = await buildProgram(['--help']);
+    const loaded = await buildProgram(['--help'], { loadAll: true });
+    expect(listed.helpInformation()).toBe(loaded.helpInformation());
+    const help = loaded.createHelp();
+    expect(COMMAND_MODULES.flatMap((m) => m.commands)).toEqual(
+      loaded.commands.map((c) => ({ term: help.subcommandTerm(c), description: c.description() })),
+    );
+    // A mistyped word is still suggested, and `help <command>` shows the real command's help.
+    const typo = zinc(['colections']);
+    expect(typo.status).toBe(1);
+    expect(typo.stderr).toContain(
+      "error: unknown command 'colections'\n(Did you mean collections?)",
+    );
+    const batchHelp = zinc(['help', 'batch']).stdout;
+    expect(batchHelp).toContain('Usage: zinc batch [options] [command]');
+    expect(batchHelp).toMatch(/\n {2}status \[options\] <batchId> +a batch's progress/);
+  });
+
   it('loads only the command module a command needs, and every one for help or an unknown word', async () => {
     const commands = async (...args: string[]) =>
       (await buildProgram(args)).commands.map((c) => c.name());

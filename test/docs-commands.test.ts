@@ -34,7 +34,7 @@ function allCommands(program: Command, path: string[] = []): Array<[string[], Co
 
 /** The program with every command module loaded; actions only record that they would run. */
 async function parsingProgram(): Promise<{ program: Command; ran: string[][] }> {
-  const program = await buildProgram([]); // no command word: every module loads
+  const program = await buildProgram([], { loadAll: true }); // every module, for real
   expect(program.commands.map((c) => c.name())).toEqual(COMMAND_MODULES.flatMap((m) => m.words));
   const ran: string[][] = [];
   const silent = { writeOut: () => {}, writeErr: () => {}, outputError: () => {} };

@@ -6,6 +6,7 @@ import { progressQuery } from '../workflows/grading/batch-grading.js';
 import type { BatchProgress, BatchSummary } from '../workflows/grading/types.js';
 
 export { batchResult } from '../core/batch-status.js';
+export { formatSummary } from './summary-text.js';
 
 function formatDuration(secs: number): string {
   if (!Number.isFinite(secs) || secs < 0) return '--:--';
@@ -113,43 +114,4 @@ export async function watchBatch(
   }
   if (tty && !options.quiet) out.write('\n');
   return result;
-}
-
-/** The summary as a TA reads it. */
-export function formatSummary(s: BatchSummary): string {
-  const lines = [
-    `Batch ${s.batchId}: ${s.status}${s.reason ? ` (${s.reason})` : ''}`,
-    `  collection ${s.collectionId}, config ${s.configVersion ?? '-'}, requested by ${s.requestedBy}`,
-    `  ${s.done} of ${s.total} deliveries graded, ${s.errored} errored; ${s.startedAt} to ${s.finishedAt}`,
-    '',
-    '  VERDICT                  DELIVERIES',
-    ...Object.entries(s.counts)
-      .sort(([, a], [, b]) => b - a)
-      .map(([verdict, n]) => `  ${verdict.padEnd(24)} ${String(n).padStart(10)}`),
-  ];
-  if (s.stats && s.stats.reports > 0) {
-    lines.push(
-      '',
-      `  Scores: mean ${s.stats.meanPercent?.toFixed(1)}%, median ${s.stats.medianPercent?.toFixed(1)}% over ${s.stats.reports} reports`,
-    );
-    const max = Math.max(...s.stats.histogram, 1);
-    s.stats.histogram.forEach((n, i) => {
-      const label = `${i * 10}-${i === 9 ? 100 : i * 10 + 9}%`.padStart(8);
-      lines.push(`  ${label} ${'#'.repeat(Math.round((n / max) * 30)).padEnd(30)} ${n}`);
-    });
-  }
-  if (s.failures.length > 0) {
-    lines.push(
-      '',
-      `  ERRORED (${s.errored}${s.errored > s.failures.length ? `, last ${s.failures.length} shown` : ''}):`,
-    );
-    for (const f of s.failures) lines.push(`    ${f.userId} ${f.deliveryId}: ${f.reason}`);
-    lines.push(`  Grade them again with: zinc batch regrade-failed ${s.batchId}`);
-  }
-  if (s.identical && s.identical.length > 0) {
-    lines.push('', '  IDENTICAL DELIVERIES (byte for byte; a hint for staff, not a verdict):');
-    for (const g of s.identical) lines.push(`    group ${g.group}: ${g.students.join(', ')}`);
-  }
-  if (s.summaryKey) lines.push('', `  Summary document: ${s.summaryKey}`);
-  return `${lines.join('\n')}\n`;
 }

@@ -13,7 +13,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ZincTemporalClient } from '../temporal/client.js';
 import { cancelSignal, pauseSignal, resumeSignal } from '../workflows/grading/batch-grading.js';
 import type { batchGradingWorkflow } from '../workflows/grading/batch-grading.js';
-import type { BatchStatus, BatchSummary, SteeringRequest } from '../workflows/grading/types.js';
+import type {
+  BatchStatus,
+  BatchSummary,
+  SteeringAction,
+  SteeringRequest,
+} from '../workflows/grading/types.js';
 import type { BatchHandle } from './batch-client.js';
 
 // gRPC status codes (grpc/status.proto) of a server that could not be reached in time.
@@ -145,8 +150,7 @@ export async function listBatches(
   return rows;
 }
 
-export const STEERING_ACTIONS = ['pause', 'resume', 'cancel'] as const;
-export type SteeringAction = (typeof STEERING_ACTIONS)[number];
+export { STEERING_ACTIONS, type SteeringAction } from '../workflows/grading/types.js';
 
 const SIGNALS = { pause: pauseSignal, resume: resumeSignal, cancel: cancelSignal } as const;
 

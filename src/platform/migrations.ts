@@ -106,7 +106,7 @@ export async function migrate(
   dir: string,
 ): Promise<{ applied: string[] }> {
   const files = readMigrations(dir);
-  await db.transaction(async (tx) => {
+  const upToDate = await db.transaction(async (tx) => {
     await tx.query(MIGRATION_LOCK);
     await tx.query(CREATE_TABLE);
     const applied = await appliedRows(tx, component);
@@ -114,7 +114,10 @@ export async function migrate(
       const row = applied.get(file.version);
       if (row) checkUnchanged(file, row, component);
     }
+    return files.every((file) => applied.has(file.version));
   });
+  // The usual case once any process has migrated: no file to apply, no further round trip.
+  if (upToDate) return { applied: [] };
 
   const appliedNow: string[] = [];
   for (const file of files) {

@@ -1,14 +1,13 @@
 // Chooses the database: PostgreSQL when a URL is configured; else the embedded PGlite of the
 // data dir, through the process that serves it when one does, or opened in this process.
+// Each driver loads only when it is used (PGlite alone takes a while to load).
 import { processAlive } from './process-alive.js';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from './database.js';
 import { dataPaths } from './paths.js';
 import { DatabaseInUseError } from '../failures.js';
-import { openPgliteDatabase } from './pglite-database.js';
 import type { PgliteServerState } from './pglite-server.js';
-import { openPostgresDatabase } from './postgres-database.js';
 
 export interface OpenDatabaseOptions {
   /** A PostgreSQL connection URL (`DATABASE_URL`); empty or absent means the embedded database. */
@@ -67,6 +66,7 @@ async function connectServed(stateFile: string): Promise<Database | undefined> {
   const state = servingState(stateFile);
   if (!state) return undefined;
   const url = socketUrl(state);
+  const { openPostgresDatabase } = await import('./postgres-database.js');
   try {
     return await openPostgresDatabase(url, {
       describe: `the embedded database served by process ${state.pid} (${state.socketDir})`,
@@ -85,6 +85,7 @@ async function connectServed(stateFile: string): Promise<Database | undefined> {
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.url !== undefined && options.url.trim() !== '') {
+    const { openPostgresDatabase } = await import('./postgres-database.js');
     return openPostgresDatabase(options.url.trim());
   }
   const paths = dataPaths(options.dataDir);
@@ -93,6 +94,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   for (;;) {
     const served = await connectServed(paths.databaseServer);
     if (served) return served;
+    const { openPgliteDatabase } = await import('./pglite-database.js');
     try {
       return await openPgliteDatabase(paths.database, {
         serve: options.serve

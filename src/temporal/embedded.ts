@@ -1,13 +1,14 @@
 // Which Temporal server a zinc command talks to: the configured one, a running `zinc up`'s
 // dev server in the same data dir, or a dev server started for as long as the command needs it.
+// The Temporal SDK loads only once it is needed (a live server to check, one to start): a
+// command that merely asks whether a server runs stays quick.
 import { processAlive } from '../platform/process-alive.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
 import type { ZincConfig } from '../config/index.js';
 import { dataPaths, prepareDataDir } from '../platform/paths.js';
 import { findTemporalCli } from './cli-binary.js';
-import { startDevServer, type DevServer } from './dev-server.js';
+import type { DevServer } from './dev-server.js';
 
 export interface TemporalServerHandle {
   address: string;
@@ -31,6 +32,7 @@ export async function runningDevServer(
     return undefined;
   }
   if (!state.pid || !state.address || !processAlive(state.pid)) return undefined;
+  const { Connection } = await import('@temporalio/client');
   try {
     const connection = await Connection.connect({ address: state.address, connectTimeout: '2s' });
     try {
@@ -64,6 +66,7 @@ export async function acquireTemporalServer(
   if (running) return { ...running, devServer: undefined, release: async () => {} };
   const dev = config.temporal.dev_server;
   prepareDataDir(config.data_dir);
+  const { startDevServer } = await import('./dev-server.js');
   const devServer = await startDevServer({
     cliPath: findTemporalCli(),
     stateDir: dataPaths(config.data_dir).temporal,

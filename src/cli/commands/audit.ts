@@ -2,7 +2,7 @@
 // (who, what, when, outcome) and what batches did.
 import type { Command } from 'commander';
 import { configFrom } from '../context.js';
-import { withZinc } from '../../main/zinc.js';
+import { withRecords } from '../records.js';
 import { printTable } from '../table.js';
 import { parseTimeSpec } from '../time-spec.js';
 
@@ -17,8 +17,9 @@ export function registerAudit(program: Command): void {
     .action(
       async (opts: { since?: string; collection?: string; json?: boolean }, command: Command) => {
         const since = opts.since ? parseTimeSpec(opts.since, '--since', -1) : undefined;
-        const rows = await withZinc(configFrom(command), ({ core }) =>
-          core.batches.listAudit({
+        // The database alone answers: no Temporal server, no component is started.
+        const rows = await withRecords(configFrom(command), ({ batches }) =>
+          batches.listAudit({
             since: since?.toISOString(),
             ...(opts.collection ? { collectionIds: [opts.collection], courseIds: [] } : {}),
           }),

@@ -1,19 +1,10 @@
 // `zinc batch terminate <batchId> --reason <text>`: staff of the course end a batch at once
 // (src/core/batch-termination.ts), audited accepted or refused.
+// What it needs loads when it runs (`zinc batch --help` loads none of it).
 import { BatchEndedError, failureSpec } from '../../failures.js';
 import type { Command } from 'commander';
-import { checkTerminationThroughCore } from '../../core/batch-client.js';
-import { reconcileBatch } from '../../core/batch-reconciler.js';
-import { findBatch } from '../../core/batch-status.js';
-import {
-  checkTerminationOrRefusal,
-  terminateBatch,
-  type TerminationRequest,
-} from '../../core/batch-termination.js';
+import type { TerminationRequest } from '../../core/batch-termination.js';
 import { actor } from '../actor.js';
-import { configFrom } from '../context.js';
-import { withCore } from '../core-reach.js';
-import { withStack } from '../stack.js';
 
 /** Registers `zinc batch terminate` under `batch`. */
 export function registerBatchTerminate(batch: Command): void {
@@ -25,9 +16,26 @@ export function registerBatchTerminate(batch: Command): void {
     .requiredOption('--reason <text>', 'why (recorded in the audit log and the batch summary)')
     .option('--as <user>', 'who asks (must be staff of the course; recorded in the audit log)')
     .action(async (batchId: string, opts: { as?: string; reason: string }, command: Command) => {
-      const config = configFrom(command);
       const reason = opts.reason.trim();
       if (reason === '') command.error('zinc batch terminate: --reason must not be empty');
+      const [
+        { configFrom },
+        { withStack },
+        { withCore },
+        { findBatch },
+        { checkTerminationThroughCore },
+        { checkTerminationOrRefusal, terminateBatch },
+        { reconcileBatch },
+      ] = await Promise.all([
+        import('../context.js'),
+        import('../stack.js'),
+        import('../core-reach.js'),
+        import('../../core/batch-status.js'),
+        import('../../core/batch-client.js'),
+        import('../../core/batch-termination.js'),
+        import('../../core/batch-reconciler.js'),
+      ]);
+      const config = configFrom(command);
       await withStack(config, async (stack) => {
         const by = actor(opts, config);
         const location = await findBatch(stack.temporal, batchId);

@@ -1,69 +1,119 @@
-// `zinc grade` and `zinc batch ...`: start, watch, steer and read batches.
-import { BatchEndedError } from '../../failures.js';
+// `zinc grade` and `zinc batch ...`: start, watch, steer and read batches. This module only
+// defines the commands; what they do loads when one runs (grade-run.ts, and records.ts for
+// the reads that the database answers alone), so that `zinc batch --help` is quick.
+import { BatchNotFoundError } from '../../failures.js';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { startBatch, type BatchHandle } from '../../core/batch-client.js';
-import { findBatch, listBatches, steerBatch, STEERING_ACTIONS } from '../../core/batch-status.js';
-import { progressQuery } from '../../workflows/grading/batch-grading.js';
-import type { BatchProgress, BatchSummary } from '../../workflows/grading/types.js';
 import type { ZincConfig } from '../../config/index.js';
-import { actor } from '../actor.js';
-import { configFrom } from '../context.js';
-import { withStack, type Stack } from '../stack.js';
-import { admitFromCli, reportRefusal } from '../admission.js';
-import { withSpan } from '../../platform/tracing.js';
-import { batchResult, formatSummary, watchBatch } from '../watch.js';
-import { endedOutsideSummary, reconcileRunningBatches } from '../../core/batch-reconciler.js';
-import { whyBatchWaits } from '../../core/queue-health.js';
-import { withCore } from '../core-reach.js';
+import type { BatchListing } from '../../core/batch-status.js';
+import {
+  STEERING_ACTIONS,
+  type BatchFailure,
+  type BatchSummary,
+} from '../../workflows/grading/types.js';
+import type { BatchRecord } from '../../core/batch-store.js';
 import { registerBatchTerminate } from './batch-terminate.js';
 
 /** A grading-config version ID (`cfg_` and 16 hex digits). */
 const CONFIG_VERSION_ID = /^cfg_[0-9a-f]{16}$/;
 
-function exitCodeOf(summary: BatchSummary): number {
-  return summary.status === 'completed' ? 0 : 1;
+const run = () => import('./grade-run.js');
+
+async function configOf(command: Command): Promise<ZincConfig> {
+  return (await import('../context.js')).configFrom(command);
 }
 
-/** Why the batch waits (src/core/queue-health.ts), for the progress line and status. */
-function stuckCheck(stack: Stack, config: ZincConfig, handle: BatchHandle) {
-  return () => whyBatchWaits(stack.temporal, handle, config.grading.schedule_to_start_secs);
+/**
+ * `zinc batch status`: an ended batch's stored summary, and a running one's record when no
+ * Temporal server runs (it makes no progress then); live progress from the workflow when one
+ * runs. No Temporal server is started to answer.
+ */
+async function status(config: ZincConfig, batchId: string, json: boolean): Promise<void> {
+  const records = await import('../records.js');
+  const found = await records.withRecords(
+    config,
+    async (
+      r,
+    ): Promise<
+      { summary: BatchSummary } | { record: BatchRecord | null; failures: BatchFailure[] }
+    > => {
+      const record = await r.batches.get(batchId);
+      if (record && !records.unfinished(record)) {
+        return {
+          summary:
+            (await records.storedSummary(r, record)) ?? (await records.summaryOfRecord(r, record)),
+        };
+      }
+      const failures = record ? await r.batches.listFailures(batchId, null, 50) : [];
+      return {
+        record,
+        failures: failures.map(({ deliveryId, userId, reason }) => ({
+          deliveryId,
+          userId,
+          reason,
+        })),
+      };
+    },
+  );
+  if ('summary' in found) {
+    const { formatSummary } = await import('../summary-text.js');
+    process.stdout.write(
+      json ? `${JSON.stringify(found.summary, null, 2)}\n` : formatSummary(found.summary),
+    );
+    return;
+  }
+  if (await records.temporalRunning(config)) {
+    await (await run()).statusThroughTemporal(config, batchId, json);
+    return;
+  }
+  const record = found.record;
+  if (!record) {
+    // Its workflow alone may know it (started with --no-wait while no zinc up ran): say so
+    // rather than start a Temporal server to ask.
+    throw new BatchNotFoundError(
+      `batch ${batchId} is not recorded in the database, and no Temporal server runs to ask; ` +
+        `a batch started while no zinc up ran is recorded once zinc up (or zinc batch watch ${batchId}) runs`,
+    );
+  }
+  const answer = {
+    batchId,
+    collectionId: record.collectionId,
+    configVersion: record.configVersion,
+    status: record.status,
+    total: record.total,
+    done: record.done,
+    errored: record.errored,
+    inFlight: 0,
+    counts: record.counts,
+    failures: found.failures,
+    queuePosition: null,
+    stuck: null,
+    live: false,
+    updatedAt: record.updatedAt,
+  };
+  if (json) {
+    process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
+    return;
+  }
+  const { formatProgress } = await import('../summary-text.js');
+  process.stdout.write(
+    formatProgress(answer, null) +
+      `  (as recorded at ${record.updatedAt}: no Temporal server runs, so the batch makes no progress; it goes on the next time zinc up, or zinc batch watch ${batchId}, runs)\n`,
+  );
 }
 
-/** The summary of a batch terminated or timed out, reconciled first when the core is at hand. */
-function outsideSummary(stack: Stack, config: ZincConfig, batchId: string) {
-  return async () =>
-    (await withCore(stack, config, (zinc) =>
-      endedOutsideSummary(stack.temporal, batchId, {
-        ...zinc.core,
-        objects: zinc.platform.objects,
-      }),
-    )) ?? (await endedOutsideSummary(stack.temporal, batchId));
-}
-
-async function finish(
-  stack: Stack,
-  config: ZincConfig,
-  handle: BatchHandle,
-  json: boolean,
-): Promise<void> {
-  const summary = await watchBatch(handle, {
-    quiet: json,
-    stuck: stuckCheck(stack, config, handle),
-    outside: outsideSummary(stack, config, handle.workflowId),
-  });
-  process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
-  process.exitCode = exitCodeOf(summary);
-}
-
-async function existingHandle(stack: Stack, batchId: string): Promise<BatchHandle> {
-  return (await findBatch(stack.temporal, batchId)).handle;
-}
-
-function noWaitNote(stack: Stack, batchId: string): string {
-  return stack.inProcess
-    ? `Batch ${batchId} is recorded; no zinc up is running, so it goes on the next time zinc up (or zinc batch watch ${batchId}) runs.\n`
-    : `Batch ${batchId} started; follow it with: zinc batch watch ${batchId}\n`;
+/**
+ * `zinc batch list`: the batch records, newest first. While some batch runs and a Temporal
+ * server runs, Temporal's visibility store answers as it always has (records of batches ended
+ * outside zinc are reconciled there); no Temporal server is started to answer.
+ */
+async function list(config: ZincConfig, collectionId: string | undefined): Promise<BatchListing[]> {
+  const records = await import('../records.js');
+  const rows = await records.withRecords(config, (r) => r.batches.list(collectionId));
+  if (rows.some(records.unfinished) && (await records.temporalRunning(config))) {
+    return (await run()).listThroughTemporal(config, collectionId);
+  }
+  return rows.map(records.listingOf);
 }
 
 /** Registers `zinc grade` and `zinc batch ...`; returns the `batch` command. */
@@ -104,53 +154,14 @@ export function registerGradeCommands(program: Command): Command {
             `zinc grade: --config names zinc's configuration file; give a grading-config version with --config-version ${file}`,
           );
         }
-        const config: ZincConfig = configFrom(command);
+        const config = await configOf(command);
         if (
           opts.concurrency !== undefined &&
           (!Number.isInteger(opts.concurrency) || opts.concurrency < 1)
         ) {
           command.error('zinc grade: --concurrency must be a whole number of at least 1');
         }
-        await withStack(config, async (stack) => {
-          const requestedBy = actor(opts, config);
-          // The core decides before any workflow starts; a refusal starts nothing.
-          const decision = await admitFromCli(stack, config, {
-            collectionId,
-            configVersion: opts.configVersion,
-            requestedBy,
-          });
-          if (!decision.admitted) {
-            reportRefusal('zinc grade', decision.refusal);
-            return;
-          }
-          // The batch's trace starts with this span; its workflow and activities continue it.
-          const { batchId, handle, existing } = await withSpan(
-            'zinc grade',
-            { 'zinc.collection_id': collectionId },
-            () =>
-              startBatch(stack.temporal, config.grading, {
-                collectionId,
-                configVersion: opts.configVersion,
-                concurrency: opts.concurrency,
-                includeTest: opts.includeTest,
-                requestedBy,
-              }),
-          );
-          if (!opts.json) {
-            process.stderr.write(
-              existing
-                ? `Batch ${batchId} is already running for this request; following it.\n`
-                : `Batch ${batchId} started.\n`,
-            );
-          }
-          if (!opts.wait) {
-            process.stdout.write(
-              opts.json ? `${JSON.stringify({ batchId, existing })}\n` : noWaitNote(stack, batchId),
-            );
-            return;
-          }
-          await finish(stack, config, handle, opts.json ?? false);
-        });
+        await (await run()).grade(config, collectionId, opts);
       },
     );
 
@@ -163,10 +174,7 @@ export function registerGradeCommands(program: Command): Command {
     .description('follow a batch until it ends')
     .option('--json', 'print the final summary as JSON')
     .action(async (batchId: string, opts: { json?: boolean }, command: Command) => {
-      const config = configFrom(command);
-      await withStack(config, async (stack) => {
-        await finish(stack, config, await existingHandle(stack, batchId), opts.json ?? false);
-      });
+      await (await run()).watch(await configOf(command), batchId, opts.json ?? false);
     });
 
   batch
@@ -174,28 +182,7 @@ export function registerGradeCommands(program: Command): Command {
     .description("a batch's progress (running) or summary (ended)")
     .option('--json', 'print JSON')
     .action(async (batchId: string, opts: { json?: boolean }, command: Command) => {
-      const config = configFrom(command);
-      await withStack(config, async (stack) => {
-        const handle = await existingHandle(stack, batchId);
-        const running = (await handle.describe()).status.name === 'RUNNING';
-        const answer = running
-          ? {
-              ...(await handle.query(progressQuery)),
-              stuck: await stuckCheck(stack, config, handle)(),
-            }
-          : await batchResult(handle, undefined, outsideSummary(stack, config, batchId));
-        if (opts.json) process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
-        else if (running) {
-          const p = answer as BatchProgress & { stuck: string | null };
-          process.stdout.write(
-            `Batch ${batchId}: ${p.status}${p.queuePosition ? ` (#${p.queuePosition} in line for a running slot)` : ''}, ${p.done}/${p.total} done, ${p.inFlight} in flight, ${p.errored} errored\n` +
-              (p.stuck ? `  WAITING: ${p.stuck}\n` : '') +
-              Object.entries(p.counts)
-                .map(([k, v]) => `  ${k.padEnd(24)} ${v}\n`)
-                .join(''),
-          );
-        } else process.stdout.write(formatSummary(answer as BatchSummary));
-      });
+      await status(await configOf(command), batchId, opts.json ?? false);
     });
 
   batch
@@ -204,33 +191,26 @@ export function registerGradeCommands(program: Command): Command {
     .option('--collection <id>', 'only batches of this collection')
     .option('--json', 'print JSON')
     .action(async (opts: { collection?: string; json?: boolean }, command: Command) => {
-      const config = configFrom(command);
-      await withStack(config, async (stack) => {
-        // Records of batches that ended outside zinc say so from this first read on.
-        await withCore(stack, config, (zinc) => reconcileRunningBatches(zinc.core, stack.temporal));
-        const rows = await listBatches(stack.temporal, { collectionId: opts.collection });
-        if (opts.json) {
-          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-          return;
-        }
-        const { printTable } = await import('../table.js');
-        printTable(
-          ['BATCH', 'STATUS', 'COLLECTION', 'CONFIG', 'BY', 'STARTED'],
-          rows.map((r) => [
-            r.batchId,
-            r.status,
-            r.collectionId,
-            r.config,
-            r.requestedBy,
-            r.startedAt,
-          ]),
-        );
-      });
+      const rows = await list(await configOf(command), opts.collection);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        return;
+      }
+      const { printTable } = await import('../table.js');
+      printTable(
+        ['BATCH', 'STATUS', 'COLLECTION', 'CONFIG', 'BY', 'STARTED'],
+        rows.map((r) => [
+          r.batchId,
+          r.status,
+          r.collectionId,
+          r.config,
+          r.requestedBy,
+          r.startedAt,
+        ]),
+      );
     });
 
-  const verbs = { pause: 'paused', resume: 'resumed', cancel: 'cancelled' } as const;
   for (const name of STEERING_ACTIONS) {
-    const verb = verbs[name];
     batch
       .command(`${name} <batchId>`)
       .description(
@@ -239,19 +219,7 @@ export function registerGradeCommands(program: Command): Command {
       .option('--as <user>', 'who asks (recorded in the audit log)')
       .option('--reason <text>', 'why (recorded in the audit log)')
       .action(async (batchId: string, opts: { as?: string; reason?: string }, command: Command) => {
-        const config = configFrom(command);
-        await withStack(config, async (stack) => {
-          try {
-            await steerBatch(stack.temporal, batchId, name, {
-              by: actor(opts, config),
-              ...(opts.reason ? { reason: opts.reason } : {}),
-            });
-          } catch (err) {
-            if (!(err instanceof BatchEndedError)) throw err;
-            command.error(`zinc batch ${name}: batch ${batchId} has already ended`);
-          }
-          process.stdout.write(`Batch ${batchId}: ${name} requested (it will be ${verb}).\n`);
-        });
+        await (await run()).steer(await configOf(command), command, batchId, name, opts);
       });
   }
 
@@ -269,51 +237,7 @@ export function registerGradeCommands(program: Command): Command {
         opts: { as?: string; wait: boolean; json?: boolean },
         command: Command,
       ) => {
-        const config = configFrom(command);
-        await withStack(config, async (stack) => {
-          const source = await batchResult(
-            await existingHandle(stack, sourceId),
-            undefined,
-            outsideSummary(stack, config, sourceId),
-          );
-          const request = {
-            collectionId: source.collectionId,
-            configVersion: source.configVersion ?? undefined,
-            requestedBy: actor(opts, config),
-          };
-          const decision = await admitFromCli(stack, config, {
-            ...request,
-            sourceBatchId: sourceId,
-          });
-          if (!decision.admitted) {
-            reportRefusal('zinc batch regrade-failed', decision.refusal);
-            return;
-          }
-          if (source.errored === 0) {
-            // Nothing to grade again: start no batch (an empty one would only add noise).
-            process.stdout.write(
-              opts.json
-                ? `${JSON.stringify({ batchId: null, existing: false, errored: 0 })}\n`
-                : `Batch ${sourceId} has no ERRORED deliveries: nothing to regrade.\n`,
-            );
-            return;
-          }
-          const { batchId, handle, existing } = await startBatch(stack.temporal, config.grading, {
-            ...request,
-            source: { kind: 'errored', batchId: sourceId },
-          });
-          if (!opts.json)
-            process.stderr.write(
-              `Batch ${batchId} ${existing ? 'is already running' : 'started'}: ${source.errored} ERRORED deliveries of ${sourceId}.\n`,
-            );
-          if (!opts.wait) {
-            process.stdout.write(
-              opts.json ? `${JSON.stringify({ batchId, existing })}\n` : noWaitNote(stack, batchId),
-            );
-            return;
-          }
-          await finish(stack, config, handle, opts.json ?? false);
-        });
+        await (await run()).regradeFailed(await configOf(command), sourceId, opts);
       },
     );
   return batch;

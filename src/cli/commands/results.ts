@@ -1,10 +1,8 @@
 // `zinc batch results <batchId>` and `zinc collections gradebook <collectionId>`, as CSV or as
 // the JSON the API answers: a batch's rows (partial while it runs), a collection's gradebook.
+// The stack's modules load when the command runs (`zinc --help` loads none of them).
 import type { Command } from 'commander';
 import { toCsv } from '../../core/results-csv.js';
-import { configFrom } from '../context.js';
-import { withZinc } from '../../main/zinc.js';
-import { actor } from '../actor.js';
 
 export type { ResultRow } from '../../core/batch-results.js';
 export { toCsv } from '../../core/results-csv.js';
@@ -26,6 +24,10 @@ export function registerResults(batch: Command): void {
     .option('--format <format>', 'csv or json', 'csv')
     .action(async (batchId: string, opts: { format: string }, command: Command) => {
       const format = formatOf('batch results', opts.format, command);
+      const [{ configFrom }, { withZinc }] = await Promise.all([
+        import('../context.js'),
+        import('../../main/zinc.js'),
+      ]);
       const results = await withZinc(configFrom(command), ({ core }) => core.results(batchId));
       process.stdout.write(
         format === 'json' ? `${JSON.stringify(results, null, 2)}\n` : toCsv(results.rows),
@@ -50,6 +52,11 @@ export function registerGradebook(collections: Command): void {
     .action(
       async (collectionId: string, opts: { format: string; as?: string }, command: Command) => {
         const format = formatOf('collections gradebook', opts.format, command);
+        const [{ configFrom }, { withZinc }, { actor }] = await Promise.all([
+          import('../context.js'),
+          import('../../main/zinc.js'),
+          import('../actor.js'),
+        ]);
         const config = configFrom(command);
         const gradebook = await withZinc(config, async ({ core }) => {
           await core.access.collection(actor(opts, config), collectionId, 'batch.read');

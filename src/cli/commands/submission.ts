@@ -1,13 +1,17 @@
 // `zinc import`, `zinc collections list|set-window|gradebook`, `zinc deliveries list`: the
-// submission extension's CLI (the gradebook reads the core's batches too).
+// submission extension's CLI (the gradebook reads the core's batches too). The listings read the
+// database alone (src/cli/records.ts); the commands that write build zinc, loaded when they run.
 import { CollectionNotFoundError, ImportError, failureSpec } from '../../failures.js';
 import type { Command } from 'commander';
-import { importDeliveries, isOpenStop } from '../../extensions/submission/index.js';
+import { isOpenStop } from '../../extensions/submission/constants.js';
 import { configFrom } from '../context.js';
-import { withZinc } from '../../main/zinc.js';
 import { actor } from '../actor.js';
+import { withRecords } from '../records.js';
 import { printTable } from '../table.js';
 import { registerGradebook } from './results.js';
+
+const zincModules = () =>
+  Promise.all([import('../../main/zinc.js'), import('../../extensions/submission/index.js')]);
 
 function parseTime(value: string, flag: string): Date {
   const date = new Date(value);
@@ -62,6 +66,7 @@ export function registerSubmissionCommands(program: Command): void {
       ) => {
         const config = configFrom(command);
         const importer = actor(opts, config);
+        const [{ withZinc }, { importDeliveries }] = await zincModules();
         const summary = await withZinc(config, async ({ submission: { service, store } }) => {
           const existed = (await store.getCourseByCode(opts.course)) !== null;
           const result = await importDeliveries(service, dir, {
@@ -126,6 +131,7 @@ export function registerSubmissionCommands(program: Command): void {
         if (opts.role !== 'student' && opts.role !== 'staff') {
           command.error(`zinc user add: --role must be student or staff, not "${opts.role}"`);
         }
+        const [{ withZinc }] = await zincModules();
         await withZinc(configFrom(command), async ({ submission: { store } }) => {
           const course = await store.getCourseByCode(opts.course);
           if (!course)
@@ -215,7 +221,7 @@ export function registerSubmissionCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const config = configFrom(command);
-      const listed = await withZinc(config, ({ submission }) => submission.store.listCollections());
+      const listed = await withRecords(config, ({ submissions }) => submissions.listCollections());
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
         return;
@@ -249,8 +255,8 @@ export function registerSubmissionCommands(program: Command): void {
         command: Command,
       ) => {
         const config = configFrom(command);
-        const deliveries = await withZinc(config, ({ submission }) =>
-          submission.store.listDeliveries(collectionId, {
+        const deliveries = await withRecords(config, ({ submissions }) =>
+          submissions.listDeliveries(collectionId, {
             latestOnly: opts.latest ?? false,
             includeTest: opts.includeTest ?? false,
           }),

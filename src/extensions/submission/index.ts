@@ -1,6 +1,6 @@
 // The submission extension's front door: its descriptor (task queue, configuration section,
 // migrations, `create`) and its public types. Nothing outside the extension imports anything
-// else of it but constants.ts and section.ts (lint keeps it so).
+// else of it but constants.ts, section.ts and the read-only records.ts (lint keeps it so).
 import { defineExtension, type PlatformServices } from '../../temporal/registration.js';
 import { createDeliveryActivities } from './activities/deliveries.js';
 import { SUBMISSION_TASK_QUEUE } from './constants.js';

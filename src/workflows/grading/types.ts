@@ -120,6 +120,10 @@ export interface BatchProgress extends BatchCounters {
   runs: number;
 }
 
+/** How staff steer a running batch (signals; `zinc batch <action>`, the API). */
+export const STEERING_ACTIONS = ['pause', 'resume', 'cancel'] as const;
+export type SteeringAction = (typeof STEERING_ACTIONS)[number];
+
 /** Who asked for a pause, resume or cancel (for the audit log). */
 export interface SteeringRequest {
   by: string;

@@ -17,7 +17,10 @@ export interface HiddenTestReport {
   hidden: true;
 }
 
-export interface StudentStdioTestStageReport extends Omit<StdioTestStageReport, 'tests' | 'status'> {
+export interface StudentStdioTestStageReport extends Omit<
+  StdioTestStageReport,
+  'tests' | 'status'
+> {
   tests: Array<TestReport | HiddenTestReport>;
   /**
    * `hidden` when every test the student sees passed but some are hidden: neither succeeded
