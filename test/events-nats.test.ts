@@ -21,7 +21,7 @@ import { startEventRelay, type EventRelay } from '../src/platform/event-relay.js
 import type { ZincEvent } from '../src/platform/events.js';
 import { createNatsEventBus, readNatsEvents } from '../src/platform/nats-events.js';
 import type { ObjectStore } from '../src/platform/object-store.js';
-import { seedCourse, type SeededCourse } from './helpers/course.js';
+import { deliverProgram, seedCourse, type SeededCourse } from './helpers/course.js';
 import { startNatsServer, type NatsServer } from './helpers/nats-server.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 import { exitOf, tempDir } from './helpers/temporal.js';
@@ -48,16 +48,8 @@ const PROGRAMS = {
 };
 
 /** Makes `userId` a student of the course and hands in `program` as main.py. */
-async function deliverProgram(course: SeededCourse, userId: string, program: string) {
-  await course.store.ensureUser({ id: userId });
-  await course.store.setMember(course.courseId, userId, 'student');
-  await course.service.deliver({
-    collectionId: course.collectionId,
-    userId,
-    submittedAt: new Date('2026-06-01T00:00:00Z'),
-    files: [{ path: 'main.py', content: Buffer.from(program) }],
-  });
-}
+const deliverPython = (course: SeededCourse, userId: string, program: string) =>
+  deliverProgram(course, userId, program, 'main.py');
 
 let nats: NatsServer;
 let stack: TestStack;
@@ -110,8 +102,8 @@ beforeAll(async () => {
   nats = await startNatsServer();
   stack = await startTestStack({ ZINC_NATS_URL: nats.url });
   course = await seedCourse(stack, 'COMP3111', CONFIG);
-  await deliverProgram(course, 's1', PROGRAMS.correct);
-  await deliverProgram(course, 's2', PROGRAMS.wrong);
+  await deliverPython(course, 's1', PROGRAMS.correct);
+  await deliverPython(course, 's2', PROGRAMS.wrong);
   await stack.startWorkers();
 }, 180_000);
 
@@ -238,7 +230,7 @@ describe('events on NATS', () => {
   it('changes made while nats-server is down arrive once each after it is back', async () => {
     const before = await streamMessages();
     await nats.stop();
-    for (const user of ['s3', 's4', 's5']) await deliverProgram(course, user, PROGRAMS.correct);
+    for (const user of ['s3', 's4', 's5']) await deliverPython(course, user, PROGRAMS.correct);
     // The relay tries, fails, and keeps the events.
     await expect(stack.relay.flush()).rejects.toThrow();
     expect(await countPending(stack.platform.db)).toBe(3);
@@ -258,7 +250,7 @@ describe('events on NATS', () => {
 
   it('a relay that died after publishing but before marking sent: the next one adds no duplicate', async () => {
     await stack.relay.stop();
-    await deliverProgram(course, 's6', PROGRAMS.correct);
+    await deliverPython(course, 's6', PROGRAMS.correct);
     const pending = await pendingEvents(stack.platform.db, 100);
     expect(pending.map((e) => e.data.userId)).toEqual(['s6']);
     // What the dead relay did: published the rows, then died before it could mark them sent.
@@ -344,7 +336,7 @@ describe('zinc events tail', () => {
     const child = startTail(['--subject', 'submission.received', '--count', '1']);
     // It reads only what arrives after it started: wait until it reads, then deliver.
     await child.ready;
-    await deliverProgram(course, 's7', PROGRAMS.correct);
+    await deliverPython(course, 's7', PROGRAMS.correct);
     const run = await child.done;
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain('userId=s7');

@@ -34,11 +34,12 @@ export async function seedCourse(
   return { service, store, courseId: course.id, collectionId: collection.id, configVersion: id };
 }
 
-/** Makes `userId` a student of the course and hands in `program` as main.cpp. */
+/** Makes `userId` a student of the course and hands in `program` (as main.cpp unless named). */
 export async function deliverProgram(
   course: SeededCourse,
   userId: string,
   program: string,
+  fileName = 'main.cpp',
 ): Promise<void> {
   await course.store.ensureUser({ id: userId });
   await course.store.setMember(course.courseId, userId, 'student');
@@ -46,6 +47,6 @@ export async function deliverProgram(
     collectionId: course.collectionId,
     userId,
     submittedAt: new Date('2026-06-01T00:00:00Z'),
-    files: [{ path: 'main.cpp', content: Buffer.from(program) }],
+    files: [{ path: fileName, content: Buffer.from(program) }],
   });
 }
