@@ -89,6 +89,7 @@ export const FAILURES = {
 
   // This installation or command line.
   ConfigError: { kind: 'setup' },
+  PayloadDecryption: { kind: 'setup', http: [422, 'payload_not_decryptable'] },
   TemporalCliNotFoundError: { kind: 'setup' },
   DevServerError: { kind: 'setup' },
   WorkerSetupError: { kind: 'setup' },
@@ -273,6 +274,8 @@ export class DatabaseUnavailableError extends failure('DatabaseUnavailable') {}
 export class ObjectStoreUnavailableError extends failure('ObjectStoreUnavailable') {}
 /** The Temporal server could not be reached. */
 export class TemporalConnectionError extends failure('TemporalConnectionError') {}
+/** A payload that cannot be decrypted: its key is not configured, or it was tampered with. */
+export class PayloadDecryptionError extends failure('PayloadDecryption') {}
 /** NATS (the event bus) could not be reached or refused the stream; events wait in the outbox. */
 export class EventsUnavailableError extends failure('EventsUnavailable') {}
 /** The sandbox could not be set up on this machine (bubblewrap, cgroups, the launcher). */

@@ -34,6 +34,16 @@ export const apiConfigSchema = z.strictObject({
       per_minute: perMinute.default(100),
     })
     .default({ per_address_per_minute: 10, per_minute: 100 }),
+  /** The codec endpoint (/api/codec) for Temporal's Web UI, served when temporal.encryption is set. */
+  codec: z
+    .strictObject({
+      /** Origins (scheme://host:port) whose pages may call it: a Temporal Web UI's. `zinc up`
+       * adds the embedded dev server's Web UI itself. */
+      cors_origins: z
+        .array(z.url({ error: 'expected an origin such as https://temporal-ui.example.edu' }))
+        .default([]),
+    })
+    .default({ cors_origins: [] }),
 });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

@@ -24,6 +24,9 @@ async function authenticate(ctx: ApiContext, request: FastifyRequest): Promise<v
   request.principal = null;
   request.zincAudit = {};
   if (request.routeOptions.url === undefined || request.routeOptions.config.public) return;
+  // A CORS preflight (the codec endpoint's, for a Web UI) carries no credentials by design; the
+  // CORS plugin answers it with headers only.
+  if (request.method === 'OPTIONS') return;
   const header = request.headers.authorization;
   if (header === undefined || header === '') {
     throw new UnauthorizedError(

@@ -20,6 +20,8 @@ import { installHooks, type ApiLog } from './hooks.js';
 import { installRequestMetrics } from './metrics.js';
 import { registerRateLimiter } from './rate-limit.js';
 import { registerAuditRoutes } from './routes/audit.js';
+import { registerCodecRoutes } from './routes/codec.js';
+import { configuredCodec } from '../temporal/codec.js';
 import { registerBatchRoutes } from './routes/batches.js';
 import { registerDeliveryRoutes } from './routes/deliveries.js';
 import { registerGradebookRoute } from './routes/gradebook.js';
@@ -33,6 +35,9 @@ import { createLogger } from '../platform/logger.js';
 export interface ApiServerOptions extends ApiDeps {
   /** Where unexpected errors go, with their stack (never to the client); default: JSON on stderr. */
   log?: ApiLog;
+  /** Origins allowed to call the codec endpoint besides api.codec.cors_origins (the embedded
+   * Web UI's, when this process runs it). */
+  codecOrigins?: readonly string[];
 }
 
 function version(): string {
@@ -125,6 +130,11 @@ export async function createApiServer(options: ApiServerOptions): Promise<ZodApp
   registerReportRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  const codec = configuredCodec(options.config.temporal.encryption);
+  if (codec) {
+    const origins = [...options.config.api.codec.cors_origins, ...(options.codecOrigins ?? [])];
+    await registerCodecRoutes(app, ctx, codec, origins);
+  }
   return app;
 }
 

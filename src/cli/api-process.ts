@@ -37,10 +37,11 @@ export async function startApi(
   address: string,
   zinc: Zinc,
   log: ZincLogger,
+  options: { codecOrigins?: readonly string[] } = {},
 ): Promise<RunningApi> {
   const temporal = await connectTemporalClient(config.temporal, address);
   try {
-    const app = await createApiServer({ config, temporal, zinc, log });
+    const app = await createApiServer({ config, temporal, zinc, log, ...options });
     try {
       const url = await listenApi(app, config.api);
       return {

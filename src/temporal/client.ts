@@ -8,6 +8,7 @@ import type { TemporalConfig } from './config.js';
 import { formatTaskQueue } from './task-queue.js';
 import { activeTracing } from '../platform/tracing.js';
 import { clientTracingInterceptors } from './tracing.js';
+import { clientDataConverter } from './codec.js';
 
 /** What both the client `Connection` and the worker `NativeConnection` take to reach a server. */
 export interface ConnectionTarget {
@@ -104,9 +105,11 @@ export async function connectTemporalClient(
         { cause },
       ),
   );
+  const dataConverter = clientDataConverter(config.encryption);
   const client = new Client({
     connection,
     namespace: config.namespace,
+    ...(dataConverter ? { dataConverter } : {}),
     interceptors: clientTracingInterceptors(activeTracing()),
   });
   return {

@@ -28,6 +28,32 @@ export const temporalTlsSchema = z.strictObject({
   server_name: z.string().min(1).optional(),
 });
 
+/** One payload-encryption key: 32 bytes, base64, inline or in a file (`openssl rand -base64 32`). */
+const encryptionKeySchema = z
+  .strictObject({
+    /** Written into every payload it encrypts; never reuse an ID for other key material. */
+    id: name,
+    key: z.string().min(1).optional(),
+    file: z.string().min(1).optional(),
+  })
+  .refine((k) => (k.key === undefined) !== (k.file === undefined), {
+    message: 'give either key (base64) or file (a file holding it), not both',
+  });
+
+/**
+ * Payload encryption (AES-256-GCM) for everything zinc's clients and workers send to Temporal.
+ * The first key encrypts; every listed key decrypts. Rotate by putting a new key first and
+ * keeping the old ones until no history that needs them is retained.
+ */
+export const encryptionSchema = z
+  .strictObject({ keys: z.array(encryptionKeySchema).min(1, 'expected at least one key') })
+  .refine((e) => new Set(e.keys.map((k) => k.id)).size === e.keys.length, {
+    message: 'key ids must be unique',
+    path: ['keys'],
+  });
+
+export type EncryptionConfig = z.infer<typeof encryptionSchema>;
+
 /** The embedded dev server's ports; free ones are picked when unset. */
 export const devServerSchema = z.strictObject({
   port: port.optional(),
@@ -44,6 +70,8 @@ export const temporalConfigSchema = z.strictObject({
   task_queue_prefix: name.default('zinc'),
   tls: temporalTlsSchema.optional(),
   api_key: z.string().min(1).optional(),
+  /** Absent: payloads go to Temporal in clear (JSON). */
+  encryption: encryptionSchema.optional(),
   connect_attempts: z.coerce.number().int().min(1).max(100).default(8),
   dev_server: devServerSchema.default(devServerSchema.parse({})),
 });

@@ -32,6 +32,8 @@ export interface DevServerOptions {
   uiPort?: number | undefined;
   ui?: boolean;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** The codec endpoint the Web UI decodes payloads with (zinc's /api/codec), when encrypted. */
+  uiCodecEndpoint?: string | undefined;
   /** How long to wait for readiness before giving up; a slow start is normal. */
   startTimeoutMs?: number;
   /** Stops the server and rejects with the signal's reason when it aborts before it is ready. */
@@ -169,6 +171,9 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
     options.logLevel ?? 'warn',
     ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
     ...(uiEnabled ? ['--ui-port', String(uiPort)] : ['--headless']),
+    ...(uiEnabled && options.uiCodecEndpoint
+      ? ['--ui-codec-endpoint', options.uiCodecEndpoint]
+      : []),
   ];
   const logFd = openSync(logFile, 'a');
   let child: ChildProcess;

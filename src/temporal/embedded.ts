@@ -52,7 +52,7 @@ export async function runningDevServer(
  */
 export async function acquireTemporalServer(
   config: ZincConfig,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; uiCodecEndpoint?: string } = {},
 ): Promise<TemporalServerHandle> {
   if (config.temporal.host_port !== undefined) {
     return {
@@ -77,6 +77,7 @@ export async function acquireTemporalServer(
     logLevel: dev.log_level,
     startTimeoutMs: dev.start_timeout_secs * 1000,
     signal: options.signal,
+    uiCodecEndpoint: options.uiCodecEndpoint,
   });
   return {
     address: devServer.address,

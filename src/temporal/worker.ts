@@ -9,6 +9,7 @@ import { formatTaskQueue } from './task-queue.js';
 import { WORKER_INFO_ACTIVITY, type WorkerInfo } from './constants.js';
 import { activeTracing } from '../platform/tracing.js';
 import { workerTracingOptions, workflowTracingModule } from './tracing.js';
+import { workerDataConverter } from './codec.js';
 
 /** What one task queue's worker serves, after validation. */
 export interface QueuePlan {
@@ -114,6 +115,9 @@ export async function createWorkerSet(options: WorkerSetOptions): Promise<Worker
   // Traces, when this process exports them (installTracing): interceptors, sinks, and the
   // workflow-side interceptors bundled into the workflow code.
   const tracing = activeTracing();
+  // Payload encryption, when configured: the codec, and failure messages encrypted too (the
+  // workflow code encodes its failures with the same converter, so it is bundled in).
+  const dataConverter = workerDataConverter(options.temporal.encryption);
   const bundles = new Map<string, Awaited<ReturnType<typeof bundleWorkflowCode>>>();
   const workers: Worker[] = [];
   try {
@@ -125,6 +129,9 @@ export async function createWorkerSet(options: WorkerSetOptions): Promise<Worker
           workflowBundle = await bundleWorkflowCode({
             workflowsPath: plan.workflowsPath,
             ...(tracing ? { workflowInterceptorModules: [workflowTracingModule()] } : {}),
+            ...(dataConverter?.failureConverterPath
+              ? { failureConverterPath: dataConverter.failureConverterPath }
+              : {}),
             logger: quietBundlerLogger,
           });
           bundles.set(plan.workflowsPath, workflowBundle);
@@ -147,6 +154,7 @@ export async function createWorkerSet(options: WorkerSetOptions): Promise<Worker
             ? { maxTaskQueueActivitiesPerSecond: cfg.max_task_queue_activities_per_second }
             : {}),
           shutdownGraceTime: cfg.shutdown_grace_secs * 1000,
+          ...(dataConverter ? { dataConverter } : {}),
           ...workerTracingOptions(tracing),
         }),
       );

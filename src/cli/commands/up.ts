@@ -2,6 +2,7 @@
 // component alone, configured by zinc.yaml or, with --core, by the core's configuration service.
 import type { Command } from 'commander';
 import { acquireTemporalServer } from '../../temporal/embedded.js';
+import { freeLoopbackAddress } from '../../platform/free-port.js';
 import { installRuntime } from '../../temporal/runtime.js';
 import { reportRunningBatches, startProcessMetrics } from '../metrics-process.js';
 import { installTracing, shutdownTracing } from '../../platform/tracing.js';
@@ -61,7 +62,21 @@ async function serve(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const server = await acquireTemporalServer(config, { signal: stopping.signal });
+    // With payloads encrypted, the embedded Web UI decodes them through this process's API.
+    let uiCodecEndpoint: string | undefined;
+    if (options.api && config.temporal.encryption) {
+      const port =
+        config.api.port === 0
+          ? Number((await freeLoopbackAddress()).split(':')[1])
+          : config.api.port;
+      config = { ...config, api: { ...config.api, port } };
+      const host = ['0.0.0.0', '::'].includes(config.api.host) ? '127.0.0.1' : config.api.host;
+      uiCodecEndpoint = `http://${host.includes(':') ? `[${host}]` : host}:${port}/api/codec`;
+    }
+    const server = await acquireTemporalServer(config, {
+      signal: stopping.signal,
+      ...(uiCodecEndpoint ? { uiCodecEndpoint } : {}),
+    });
     try {
       stopping.signal.throwIfAborted();
       const set = await openComponents(config, components);
@@ -73,7 +88,11 @@ async function serve(
           configService = await startConfigService(config, server.address, set.platform);
         }
         stopping.signal.throwIfAborted();
-        if (options.api) api = await startApi(config, server.address, set.zinc, log);
+        if (options.api) {
+          api = await startApi(config, server.address, set.zinc, log, {
+            codecOrigins: server.uiUrl ? [new URL(server.uiUrl).origin] : [],
+          });
+        }
         stopping.signal.throwIfAborted();
         const workers = await createWorkerSet({
           temporal: config.temporal,

@@ -1,0 +1,105 @@
+// POST /api/codec/encode and /api/codec/decode: the codec server of Temporal's Web UI and CLI
+// (`temporal workflow show --codec-endpoint <api>/api/codec --codec-auth "Bearer <token>"`).
+// Served only when payloads are encrypted (temporal.encryption). Decoding shows student data,
+// so it takes a staff token; the origins of the Web UIs that may call it from a browser are
+// api.codec.cors_origins (plus the embedded dev server's, added by `zinc up`).
+import { BadRequestError, ForbiddenError } from '../../failures.js';
+import fastifyCors from '@fastify/cors';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { userOf, type ApiContext, type ZodApp } from '../context.js';
+import { errorResponses, SECURITY } from '../schemas.js';
+
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64');
+
+const payloadSchema = z.object({
+  metadata: z.record(z.string(), base64).optional(),
+  data: base64.optional(),
+});
+
+const payloadsSchema = z.object({ payloads: z.array(payloadSchema).max(10_000) });
+
+type JsonPayload = z.infer<typeof payloadSchema>;
+
+/** The largest request body: a page of history's payloads. */
+const BODY_LIMIT = 16 * 1024 * 1024;
+
+function fromJson(p: JsonPayload): Payload {
+  return {
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+    ),
+    data: Buffer.from(p.data ?? '', 'base64'),
+  };
+}
+
+function toJson(p: Payload): JsonPayload {
+  return {
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+    ),
+    data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+  };
+}
+
+/** Registers the codec routes under /api/codec (with CORS for the given origins). */
+export async function registerCodecRoutes(
+  app: ZodApp,
+  ctx: ApiContext,
+  codec: PayloadCodec,
+  corsOrigins: readonly string[],
+): Promise<void> {
+  await app.register(
+    async (scope) => {
+      await scope.register(fastifyCors, {
+        origin: [...corsOrigins],
+        methods: ['POST'],
+        allowedHeaders: ['Authorization', 'Content-Type', 'X-Namespace'],
+        credentials: true,
+        maxAge: 600,
+      });
+      const routes = scope.withTypeProvider<ZodTypeProvider>();
+      for (const direction of ['encode', 'decode'] as const) {
+        routes.post(
+          `/${direction}`,
+          {
+            bodyLimit: BODY_LIMIT,
+            schema: {
+              summary:
+                direction === 'decode'
+                  ? 'Decrypt payloads (the Temporal Web UI and CLI codec protocol)'
+                  : 'Encrypt payloads (the Temporal Web UI and CLI codec protocol)',
+              description:
+                "Staff only. The body and the answer are {payloads: [{metadata: {name: base64}, data: base64}]}; X-Namespace, when sent, must be zinc's namespace.",
+              tags: ['temporal'],
+              security: SECURITY,
+              body: payloadsSchema,
+              response: { 200: payloadsSchema, ...errorResponses(400, 401, 403, 422) },
+            },
+          },
+          async (request) => {
+            const user = userOf(request);
+            const namespace = request.headers['x-namespace'];
+            if (typeof namespace === 'string' && namespace !== ctx.config.temporal.namespace) {
+              throw new BadRequestError(
+                `X-Namespace: this codec serves namespace ${ctx.config.temporal.namespace}, not ${namespace}`,
+              );
+            }
+            const scopeOf = await ctx.access.staffScope(user);
+            if (scopeOf.courseIds.length === 0) {
+              throw new ForbiddenError(
+                `${user} is not staff of any course, so may not ${direction} Temporal payloads`,
+              );
+            }
+            const payloads = request.body.payloads.map(fromJson);
+            const out =
+              direction === 'decode' ? await codec.decode(payloads) : await codec.encode(payloads);
+            return { payloads: out.map(toJson) };
+          },
+        );
+      }
+    },
+    { prefix: '/api/codec' },
+  );
+}
