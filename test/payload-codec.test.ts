@@ -10,7 +10,7 @@ import {
   ENCRYPTED_ENCODING,
   loadEncryptionKeys,
 } from '../src/temporal/codec.js';
-import { tempDir } from './helpers/temporal.js';
+import { repoRoot, tempDir } from './helpers/temporal.js';
 
 const utf8 = new TextEncoder();
 const text = new TextDecoder();
@@ -128,5 +128,14 @@ describe('the payload codec', () => {
         env: {},
       }),
     ).toThrow(/give either key \(base64\) or file/);
+  });
+});
+
+describe('the production example configuration', () => {
+  it('validates, and turns on mTLS and payload encryption', () => {
+    const config = loadConfig({ file: join(repoRoot, 'ops', 'zinc.production.yaml'), env: {} });
+    expect(config.temporal.tls?.cert).toBeDefined();
+    expect(config.temporal.encryption?.keys.map((k) => k.id)).toEqual(['2026-11']);
+    expect(config.storage.kind).toBe('s3');
   });
 });

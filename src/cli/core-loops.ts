@@ -7,6 +7,12 @@ import { RECONCILE_INTERVAL_MS, startBatchReconciler } from '../core/batch-recon
 import { watchQueueHealth } from '../core/queue-health.js';
 import { startEventRelay } from '../platform/event-relay.js';
 import type { Zinc } from '../main/zinc.js';
+import {
+  ensureSearchAttributes,
+  missingSearchAttributes,
+  searchAttributeCommand,
+} from '../temporal/search-attributes.js';
+import { SEARCH_ATTRIBUTES } from '../temporal/constants.js';
 import { connectTemporalClient } from '../temporal/client.js';
 
 /** How often the core refreshes zinc_task_queue_pollers and zinc_task_queue_backlog. */
@@ -27,6 +33,20 @@ export async function startCoreLoops(
   zinc: Zinc,
 ): Promise<CoreLoops> {
   const temporal = await connectTemporalClient(config.temporal, address);
+  // On a Temporal zinc did not start, zinc's search attributes are added when it may; when it
+  // may not, the operator is told the command that adds them (zinc doctor says so too).
+  try {
+    await ensureSearchAttributes(temporal.connection, temporal.namespace);
+  } catch (err) {
+    const missing = await missingSearchAttributes(temporal.connection, temporal.namespace).catch(
+      () => [...SEARCH_ATTRIBUTES],
+    );
+    if (missing.length > 0) {
+      process.stderr.write(
+        `zinc cannot add its search attributes to namespace ${temporal.namespace} (${(err as Error).message}); batches will not start until an operator runs:\n  ${searchAttributeCommand(temporal.namespace, missing)}\n`,
+      );
+    }
+  }
   let lastError = '';
   const reconciler = startBatchReconciler(zinc.core, temporal, {
     onError: (err) => {

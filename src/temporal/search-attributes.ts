@@ -26,3 +26,8 @@ export async function ensureSearchAttributes(
     searchAttributes: Object.fromEntries(missing.map((name) => [name, KEYWORD])),
   });
 }
+
+/** The Temporal CLI command an operator runs to add `missing` to `namespace`. */
+export function searchAttributeCommand(namespace: string, missing: readonly string[]): string {
+  return `temporal operator search-attribute create --namespace ${namespace} --type Keyword ${missing.map((name) => `--name ${name}`).join(' ')}`;
+}

@@ -2,7 +2,10 @@
 // and says what the telemetry exporters do.
 import type { Command } from 'commander';
 import { CORE_TASK_QUEUE } from '../../temporal/constants.js';
-import { missingSearchAttributes } from '../../temporal/search-attributes.js';
+import {
+  missingSearchAttributes,
+  searchAttributeCommand,
+} from '../../temporal/search-attributes.js';
 import { formatTaskQueue } from '../../temporal/task-queue.js';
 import type { healthCheckWorkflow } from '../../workflows/health/health-check.js';
 import { SUBMISSION_TASK_QUEUE } from '../../extensions/submission/constants.js';
@@ -72,7 +75,7 @@ export function registerDoctor(program: Command): void {
           const out = [
             `Temporal     ${server.address} (namespace ${temporal.namespace}${server.devServer ? ', embedded dev server' : ''}): healthy`,
             ...(server.uiUrl ? [`Web UI       ${server.uiUrl}`] : []),
-            `Search attrs ${missing.length === 0 ? 'all registered' : `missing: ${missing.join(', ')}`}`,
+            `Search attrs ${missing.length === 0 ? 'all registered' : `missing: ${missing.join(', ')}; add them with: ${searchAttributeCommand(temporal.namespace, missing)}`}`,
             `Sandbox      this machine: ${describeContainment(containment)}`,
             `Metrics      ${metrics.detail}`,
             `Traces       ${traces.detail}`,
