@@ -118,18 +118,15 @@ export async function startLiveGrading(
     priorityKey,
   };
   try {
-    await temporal.client.workflow.start<typeof liveGradingWorkflow>(
-      'liveGradingWorkflow',
-      {
-        workflowId,
-        taskQueue: temporal.formatTaskQueue(CORE_TASK_QUEUE),
-        args: [input],
-        // One live grading per delivery, ever: a running or finished one is not started again.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        priority: { priorityKey },
-        searchAttributes: { ZincCollectionId: [delivery.collectionId] },
-      },
-    );
+    await temporal.client.workflow.start<typeof liveGradingWorkflow>('liveGradingWorkflow', {
+      workflowId,
+      taskQueue: temporal.formatTaskQueue(CORE_TASK_QUEUE),
+      args: [input],
+      // One live grading per delivery, ever: a running or finished one is not started again.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      priority: { priorityKey },
+      searchAttributes: { ZincCollectionId: [delivery.collectionId] },
+    });
     return { workflowId, started: true };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, started: false };

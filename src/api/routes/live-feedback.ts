@@ -46,7 +46,7 @@ export function registerLiveFeedbackRoutes(app: ZodApp, ctx: ApiContext): void {
       schema: {
         summary: 'Turn live feedback on or off for a collection',
         description:
-          'Staff of the course only. While on, each delivery uploaded through POST /api/collections/:id/deliveries is graded at once with the collection\'s newest config, ahead of batch work, and its feedback is read at GET /api/deliveries/:id/feedback. Live gradings never count as a batch\'s results.',
+          "Staff of the course only. While on, each delivery uploaded through POST /api/collections/:id/deliveries is graded at once with the collection's newest config, ahead of batch work, and its feedback is read at GET /api/deliveries/:id/feedback. Live gradings never count as a batch's results.",
         tags: ['collections'],
         security: SECURITY,
         params: idParamsSchema,

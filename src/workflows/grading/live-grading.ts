@@ -6,7 +6,10 @@
 // other, under the batch ID `live`, which no batch has: a live grading never counts as a batch
 // result. No patches yet: this is its first version.
 import { proxyActivities } from '@temporalio/workflow';
-import type { BatchSupportActivities, PipelineActivities } from '../../extensions/pipeline/index.js';
+import type {
+  BatchSupportActivities,
+  PipelineActivities,
+} from '../../extensions/pipeline/index.js';
 import { NON_RETRYABLE_FAILURES } from '../../failures.js';
 import { LIVE_BATCH_ID, type LiveGradingInput, type LiveGradingResult } from './live-types.js';
 import { headlineVerdict } from './verdicts.js';
