@@ -3,7 +3,7 @@
 // through the API is graded at once by the LiveGrading workflow, ahead of batch work on the
 // pipeline queue, and its student reads the student view of the report (GET
 // /api/deliveries/:id/feedback, polled or with `?wait=`). The workflow ID is fixed by the
-// delivery, so a retried upload finds the grading already started.
+// delivery (and never reused), so one delivery is graded live at most once.
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   WorkflowExecutionAlreadyStartedError,

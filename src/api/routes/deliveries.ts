@@ -86,7 +86,7 @@ export function registerDeliveryRoutes(app: ZodApp, ctx: ApiContext): void {
         late: delivery.late,
         isTest: delivery.isTest,
       };
-      // Live feedback: graded at once; a retried upload (the same delivery) starts nothing more.
+      // Live feedback: graded at once; the same delivery recorded again starts no second grading.
       if (await ctx.submissions.store.getLiveFeedback(collectionId)) {
         const live = await startLiveGrading(ctx.temporal, ctx.config.grading, delivery);
         request.zincAudit.details.liveFeedback = live.started ? 'started' : 'already started';

@@ -1,6 +1,6 @@
 // LiveGrading: grades one delivery at once, for a collection with live feedback on (issue 12,
-// point 3). Started by the API's upload route with the workflow ID `live-<deliveryId>`, so a
-// retried upload (the same delivery) cannot start a second one. It resolves the collection's
+// point 3). Started by the API's upload route with the workflow ID `live-<deliveryId>`, never
+// reused, so one delivery cannot start two. It resolves the collection's
 // active config and runs ExecutePipeline on the pipeline queue with a task-queue priority key
 // ahead of batch work (1; batches use the server's default, 3). The report is stored like any
 // other, under the batch ID `live`, which no batch has: a live grading never counts as a batch
