@@ -6,10 +6,12 @@
 //     to the stored live report, with priority (key 1, ahead of the batch) and without (key 3,
 //     the batch's own), each on its own batch of the same size; the median ratio.
 //   fairness [n=500] [slots=2]: two courses' batches of n do-nothing deliveries started
-//     together; each course's completed count every second, and the ratio of their finish
-//     times (1.0 = the same pace). A fourth argument, `head-start`, starts the second course's
-//     batch only once the first has all its deliveries waiting in the queue.
-// Run: node --import tsx bench/live.ts <priority|fairness> [n] [slots] [head-start]
+//     together, each with 200 deliveries in flight (two windows of 500 in one worker make
+//     workflow tasks of several seconds under load); each course's completed count every second,
+//     and the ratio of their finish times (1.0 = the same pace). A fourth argument, `uneven`,
+//     gives the second course's batch a window of 50: first come, first served would then give
+//     the first course four times the share; fairness gives each the same.
+// Run: node --import tsx bench/live.ts <priority|fairness> [n] [slots] [uneven]
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadavg } from 'node:os';
@@ -56,9 +58,13 @@ async function seedDeliveries(stack: TestStack, course: SeededCourse, prefix: st
   );
 }
 
-/** Starts a batch of the whole collection with every delivery in flight at once. */
-async function startWholeBatch(stack: TestStack, collectionId: string): Promise<BatchHandle> {
-  const defaults = { ...stack.config.grading, concurrency: n, page_size: 1000 };
+/** Starts a batch of the whole collection with `window` deliveries in flight (default: all). */
+async function startWholeBatch(
+  stack: TestStack,
+  collectionId: string,
+  window = n,
+): Promise<BatchHandle> {
+  const defaults = { ...stack.config.grading, concurrency: window, page_size: 1000 };
   const { handle } = await startBatch(stack.temporal, defaults, {
     collectionId,
     requestedBy: 'ta',
@@ -128,27 +134,25 @@ async function priority(stack: TestStack): Promise<void> {
   console.log(`  ratio without/with: ${(withoutP / withP).toFixed(1)}`);
 }
 
-async function fairness(stack: TestStack, headStart: boolean): Promise<void> {
+async function fairness(stack: TestStack, uneven: boolean): Promise<void> {
   const a = await seedCourse(stack, 'COURSEA', NOOP_CONFIG);
   const b = await seedCourse(stack, 'COURSEB', NOOP_CONFIG);
   await seedDeliveries(stack, a, 'a', n);
   await seedDeliveries(stack, b, 'b', n);
   const workers = await stack.startWorkers();
+  const windowA = Math.min(n, 200);
+  const windowB = uneven ? Math.min(n, 50) : windowA;
   const start = performance.now();
   const secs = () => (performance.now() - start) / 1000;
-  const batchA = await startWholeBatch(stack, a.collectionId);
-  if (headStart) {
-    // The first course's whole batch waits in the queue before the second's starts.
-    while ((await batchA.query<{ inFlight: number }>('progress')).inFlight < n - slots * 4) {
-      await sleep(20);
-    }
-  }
-  const batchB = await startWholeBatch(stack, b.collectionId);
+  const [batchA, batchB] = await Promise.all([
+    startWholeBatch(stack, a.collectionId, windowA),
+    startWholeBatch(stack, b.collectionId, windowB),
+  ]);
   const finished: Record<string, number> = {};
   void batchA.result().then(() => (finished.A = secs()));
   void batchB.result().then(() => (finished.B = secs()));
   console.log(
-    `fairness: two courses' batches of ${n} do-nothing deliveries, ${slots} pipeline slots${headStart ? ', B started once all of A waited in the queue' : ', started together'}`,
+    `fairness: two courses' batches of ${n} do-nothing deliveries started together, ${slots} pipeline slots, in flight A ${windowA}, B ${windowB}`,
   );
   console.log('  second  A done  B done');
   for (let t = 1; finished.A === undefined || finished.B === undefined; t++) {
@@ -177,7 +181,7 @@ console.log(
 const stack = await startTestStack({ ZINC_WORKER_MAX_CONCURRENT_ACTIVITIES: String(slots) });
 try {
   if (mode === 'priority') await priority(stack);
-  else await fairness(stack, variant === 'head-start');
+  else await fairness(stack, variant === 'uneven');
 } finally {
   await stack.stop();
 }
