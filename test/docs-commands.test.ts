@@ -128,7 +128,14 @@ describe('the command lines in the README and docs/', () => {
  */
 const STEPS: readonly (readonly string[])[] = [
   ['--version', '--help', 'import', 'config validate', 'try'],
-  ['user add', 'collections list', 'deliveries list', 'config add', 'collections set-window'],
+  [
+    'user add',
+    'collections list',
+    'deliveries list',
+    'config add',
+    'collections set-window',
+    'collections set-live',
+  ],
   ['worker', 'token create', 'schedule grade'],
   ['token list', 'token revoke', 'schedule list'],
   ['grade', 'schedule pause'],

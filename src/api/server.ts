@@ -26,6 +26,7 @@ import { registerBatchRoutes } from './routes/batches.js';
 import { registerDeliveryRoutes } from './routes/deliveries.js';
 import { registerGradebookRoute } from './routes/gradebook.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerLiveFeedbackRoutes } from './routes/live-feedback.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
 import { registerSteeringRoutes, registerTerminateRoute } from './routes/steering.js';
@@ -126,6 +127,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ZodApp
   registerSteeringRoutes(app, ctx);
   registerTerminateRoute(app, ctx);
   registerDeliveryRoutes(app, ctx);
+  registerLiveFeedbackRoutes(app, ctx);
   registerGradebookRoute(app, ctx);
   registerReportRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);

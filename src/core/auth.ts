@@ -19,6 +19,7 @@ export type Action =
   | 'batch.steer'
   | 'schedule.manage'
   | 'collection.window'
+  | 'collection.live'
   | 'delivery.create'
   | 'delivery.list'
   | 'report.read'
@@ -31,6 +32,7 @@ const DOING: Record<Action, string> = {
   'batch.steer': 'pause, resume, cancel or terminate batches of its collections',
   'schedule.manage': 'schedule, pause or delete the gradings of its collections',
   'collection.window': 'change the windows of its collections',
+  'collection.live': 'turn live feedback on or off for its collections',
   'delivery.create': 'upload deliveries to its collections',
   'delivery.list': "list its collections' deliveries",
   'report.read': "read its deliveries' reports",

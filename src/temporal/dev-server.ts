@@ -22,6 +22,13 @@ import { ensureSearchAttributes, missingSearchAttributes } from './search-attrib
 
 const SERVING = proto.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
 
+/**
+ * Server settings the embedded server starts with: task-queue priority (live feedback goes ahead
+ * of batch work) needs the new matcher, and fairness between courses' batches needs
+ * `enableFairness` (server 1.29: both off by default). A Temporal cluster needs the same two.
+ */
+export const DYNAMIC_CONFIG = ['matching.useNewMatcher=true', 'matching.enableFairness=true'];
+
 export interface DevServerOptions {
   /** The Temporal CLI binary (see findTemporalCli). */
   cliPath: string;
@@ -170,6 +177,7 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
     '--log-level',
     options.logLevel ?? 'warn',
     ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+    ...DYNAMIC_CONFIG.flatMap((setting) => ['--dynamic-config-value', setting]),
     ...(uiEnabled ? ['--ui-port', String(uiPort)] : ['--headless']),
     ...(uiEnabled && options.uiCodecEndpoint
       ? ['--ui-codec-endpoint', options.uiCodecEndpoint]

@@ -4,3 +4,4 @@ export { batchGradingWorkflow } from './grading/batch-grading.js';
 export { batchAdmissionWorkflow } from './grading/batch-admission.js';
 export { terminationCheckWorkflow } from './grading/termination-check.js';
 export { scheduledGradingWorkflow } from './grading/scheduled-grading.js';
+export { liveGradingWorkflow } from './grading/live-grading.js';

@@ -8,6 +8,7 @@ import { userOf, type ApiContext, type ZodApp } from '../context.js';
 import { booleanQuery, errorResponses, idParamsSchema, SECURITY } from '../schemas.js';
 import { readUpload } from '../upload.js';
 import { auditCollection } from './batches.js';
+import { startLiveGrading } from '../../core/live-feedback.js';
 
 const deliverySchema = z.object({
   id: z.string(),
@@ -47,13 +48,20 @@ export function registerDeliveryRoutes(app: ZodApp, ctx: ApiContext): void {
       schema: {
         summary: 'Upload a delivery (multipart: files parts, or one archive part)',
         description:
-          "A student may upload to an open collection of a course they take; staff uploads are test deliveries. Each `files` part's file name is its path in the delivery; an `archive` part holds a zip, tar or tar.gz. The limits are submission.limits: 413 over them, 400 for a refused delivery (unsafe path, archive bomb...), 403 quota_exceeded past the student's upload quota in the collection (max_deliveries_per_student, max_mb_per_student); a refusal stores nothing.",
+          "A student may upload to an open collection of a course they take; staff uploads are test deliveries. Each `files` part's file name is its path in the delivery; an `archive` part holds a zip, tar or tar.gz. The limits are submission.limits: 413 over them, 400 for a refused delivery (unsafe path, archive bomb...), 403 quota_exceeded past the student's upload quota in the collection (max_deliveries_per_student, max_mb_per_student); a refusal stores nothing. When the collection has live feedback on, the delivery is graded at once and `liveFeedback.feedback` says where to read it.",
         tags: ['deliveries'],
         security: SECURITY,
         consumes: ['multipart/form-data'],
         params: idParamsSchema,
         response: {
-          201: z.object({ delivery: deliverySchema, inserted: z.boolean() }),
+          201: z.object({
+            delivery: deliverySchema,
+            inserted: z.boolean(),
+            liveFeedback: z
+              .object({ feedback: z.string().describe('where to read it (poll, or ?wait=)') })
+              .optional()
+              .describe('present when the collection has live feedback on: it is being graded'),
+          }),
           ...errorResponses(400, 401, 403, 404, 413, 415),
         },
       },
@@ -78,6 +86,16 @@ export function registerDeliveryRoutes(app: ZodApp, ctx: ApiContext): void {
         late: delivery.late,
         isTest: delivery.isTest,
       };
+      // Live feedback: graded at once; the same delivery recorded again starts no second grading.
+      if (await ctx.submissions.store.getLiveFeedback(collectionId)) {
+        const live = await startLiveGrading(ctx.temporal, ctx.config.grading, delivery);
+        request.zincAudit.details.liveFeedback = live.started ? 'started' : 'already started';
+        return reply.code(201).send({
+          delivery: publicDelivery(delivery),
+          inserted,
+          liveFeedback: { feedback: `/api/deliveries/${delivery.id}/feedback` },
+        });
+      }
       return reply.code(201).send({ delivery: publicDelivery(delivery), inserted });
     },
   );

@@ -1,4 +1,4 @@
-// `zinc import`, `zinc collections list|set-window|gradebook`, `zinc deliveries list`: the
+// `zinc import`, `zinc collections list|set-window|set-live|gradebook`, `zinc deliveries list`: the
 // submission extension's CLI (the gradebook reads the core's batches too). The listings read the
 // database alone (src/cli/records.ts); the commands that write build zinc, loaded when they run.
 import { CollectionNotFoundError, ImportError, failureSpec } from '../../failures.js';
@@ -210,6 +210,60 @@ export function registerSubmissionCommands(program: Command): void {
           const spec = failureSpec((err as Error).name);
           if (spec?.kind !== 'request') throw err;
           process.stderr.write(`zinc collections set-window: ${(err as Error).message}\n`);
+          process.exitCode = spec.exit ?? 1;
+        }
+      },
+    );
+
+  collections
+    .command('set-live <collectionId> <onOff>')
+    .description(
+      'turn live feedback on or off (staff of the course; audited): while on, each delivery uploaded through the API is graded at once, ahead of batch work',
+    )
+    .option(
+      '--as <user>',
+      'who asks (must be staff of the course; default ZINC_USER or your login)',
+    )
+    .option('--json', 'print the change as JSON')
+    .action(
+      async (
+        collectionId: string,
+        onOff: string,
+        opts: { as?: string; json?: boolean },
+        command: Command,
+      ) => {
+        if (onOff !== 'on' && onOff !== 'off') {
+          command.error(`zinc collections set-live: say on or off, not ${JSON.stringify(onOff)}`);
+        }
+        const config = configFrom(command);
+        const [{ withZinc }, { setLiveFeedback }] = await Promise.all([
+          import('../../main/zinc.js'),
+          import('../../core/live-feedback.js'),
+        ]);
+        try {
+          // The setting is in the database alone: no Temporal needed.
+          const change = await withZinc(config, (zinc) =>
+            setLiveFeedback(
+              {
+                access: zinc.core.access,
+                submissions: zinc.submission.store,
+                audit: (entry) => zinc.core.batches.audit(entry),
+              },
+              { collectionId, on: onOff === 'on', requestedBy: actor(opts, config) },
+            ),
+          );
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify(change, null, 2)}\n`);
+            return;
+          }
+          const word = (on: boolean) => (on ? 'on' : 'off');
+          process.stdout.write(
+            `Live feedback for collection ${collectionId} is ${word(change.after)} (was ${word(change.before)}).\n`,
+          );
+        } catch (err) {
+          const spec = failureSpec((err as Error).name);
+          if (spec?.kind !== 'request') throw err;
+          process.stderr.write(`zinc collections set-live: ${(err as Error).message}\n`);
           process.exitCode = spec.exit ?? 1;
         }
       },

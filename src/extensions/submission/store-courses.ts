@@ -243,6 +243,29 @@ export function createCourseStore(db: Queryable) {
       return { before, after: toCollection(row!) };
     },
 
+    /** Whether live feedback is on for the collection; null when there is no such ID. */
+    async getLiveFeedback(id: string): Promise<boolean | null> {
+      const row = await one<{ live_feedback: boolean }>(
+        'SELECT live_feedback FROM collections WHERE id = $1',
+        [id],
+      );
+      return row ? row.live_feedback : null;
+    },
+
+    /** Turns live feedback on or off; the setting before and after, or null (no such ID). */
+    async setLiveFeedback(
+      id: string,
+      on: boolean,
+    ): Promise<{ before: boolean; after: boolean } | null> {
+      const row = await one<{ before: boolean }>(
+        `UPDATE collections c SET live_feedback = $2
+           FROM (SELECT live_feedback FROM collections WHERE id = $1 FOR UPDATE) old
+          WHERE c.id = $1 RETURNING old.live_feedback AS before`,
+        [id, on],
+      );
+      return row ? { before: row.before, after: on } : null;
+    },
+
     /** The collection with its activity and course, or null when there is no such ID. */
     async getCollection(id: string): Promise<CollectionDetails | null> {
       const row = await one<CollectionDetailsRow>(`${COLLECTION_DETAILS_SQL} WHERE c.id = $1`, [

@@ -16,6 +16,9 @@
 // gives it back at its end; 'pipeline-schedule-to-start' (ExecutePipeline gets a
 // schedule-to-start timeout from the input's `scheduleToStart`, is scheduled again after each
 // such timeout, and the delivery is ERRORED with the wait in words when the tries are spent).
+// Fairness (issue 12): ExecutePipeline carries `priority.fairnessKey` = the course ID. No patch:
+// priority is not part of what replay compares (an activity's type and ID), which
+// test/workflow-replay.test.ts shows on the recorded histories.
 // The `terminate` signal needs no patch: it adds commands only to histories that received it,
 // which older code never did.
 import {
@@ -167,7 +170,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
   let terminate: SteeringRequest | undefined;
   let fatal: string | undefined;
   let inFlight = 0;
-  let courseId: string | undefined;
+  let courseId: string | undefined = carried?.courseId;
   // Non-null while the batch waits for a running slot (v4).
   let queuePosition: number | null = null;
   const steering: Array<{ action: string; request: SteeringRequest }> = [];
@@ -274,6 +277,9 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
         maximumAttempts: input.retry.maxAttempts,
         nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES],
       },
+      // Batches of different courses share the pipeline queue fairly (server fairness); live
+      // gradings (LiveGrading, priority key 1) go ahead of them all (batches keep the default 3).
+      ...(courseId !== undefined ? { priority: { fairnessKey: courseId } } : {}),
     };
     const pipeline = proxyActivities<PipelineActivities>(pipelineOptions);
     const waitLimit = scheduleToStartOf(input);
@@ -379,6 +385,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
               failures,
               paused,
               runs: (carried?.runs ?? 0) + 1,
+              ...(courseId !== undefined ? { courseId } : {}),
             },
           });
         }

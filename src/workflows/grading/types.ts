@@ -103,6 +103,8 @@ export interface CarriedState extends BatchCounters {
   failures: BatchFailure[];
   paused: boolean;
   runs: number;
+  /** The batch's course: the fairness key of its pipeline work (absent from older runs). */
+  courseId?: string;
 }
 
 /** The progress query's answer. */
