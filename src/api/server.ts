@@ -25,6 +25,7 @@ import { registerDeliveryRoutes } from './routes/deliveries.js';
 import { registerGradebookRoute } from './routes/gradebook.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerReportRoutes } from './routes/reports.js';
+import { registerReleaseRoutes } from './routes/releases.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
 import { registerSteeringRoutes, registerTerminateRoute } from './routes/steering.js';
 import { projectRoot } from '../platform/paths.js';
@@ -123,6 +124,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ZodApp
   registerDeliveryRoutes(app, ctx);
   registerGradebookRoute(app, ctx);
   registerReportRoutes(app, ctx);
+  registerReleaseRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
   return app;
