@@ -150,7 +150,8 @@ describe('before release', () => {
     expect(started.status).toBe(202);
     const slow: string = started.body.batchId;
     const read = () => api.call('GET', `/api/batches/${slow}`, staff());
-    await until(read, (a) => a.body.live === true, 'the slow batch to run');
+    // A first result: its record is written (a batch not recorded yet is not found).
+    await until(read, (a) => a.body.live === true && a.body.done >= 1, 'the first result');
     expect((await api.call('POST', `/api/batches/${slow}/pause`, staff())).status).toBe(202);
     await until(read, (a) => a.body.status === 'paused', 'the pause');
     const refused = await api.call('POST', `/api/batches/${slow}/release`, staff());
@@ -274,6 +275,10 @@ describe('after release', () => {
     const released = await api.call('POST', `/api/batches/${second}/release`, staff());
     expect(released.status).toBe(200);
     expect(released.body.superseded).toMatchObject({ batchId: first, supersededBy: second });
+    const views = await Promise.all(
+      [first, second].map((id) => api.call('GET', `/api/batches/${id}`, staff())),
+    );
+    expect(views.map((v) => v.body.released as string | null)).toEqual(['superseded', 'released']);
     const after = await myReport('s2');
     expect(after.body).toMatchObject({ batchId: second, deliveryId: fixed, score: 100 });
     // The superseded release's report is no longer the student's to read.
