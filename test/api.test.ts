@@ -57,13 +57,16 @@ describe('zinc HTTP API', () => {
       '/api/batches',
       '/api/batches/{id}',
       '/api/batches/{id}/cancel',
+      '/api/batches/{id}/diff',
       '/api/batches/{id}/pause',
+      '/api/batches/{id}/release',
       '/api/batches/{id}/results',
       '/api/batches/{id}/resume',
       '/api/batches/{id}/terminate',
       '/api/collections/{id}/deliveries',
       '/api/collections/{id}/gradebook',
       '/api/collections/{id}/live-feedback',
+      '/api/collections/{id}/my-report',
       '/api/collections/{id}/window',
       '/api/deliveries/{id}/feedback',
       '/api/reports/{batchId}/{deliveryId}',
@@ -226,7 +229,7 @@ describe('zinc HTTP API', () => {
     expect(theirs.body.batches).toEqual([]); // tb is staff of COMP2012 only
   });
 
-  it('gives staff the whole report and a student only the redacted view of their own', async () => {
+  it('gives staff the whole report and a student, once released, only the redacted view of their own', async () => {
     const deliveries = await api.call('GET', `/api/collections/${api.ids.quick}/deliveries`, {
       token: api.tokens.ta,
     });
@@ -239,9 +242,15 @@ describe('zinc HTTP API', () => {
     const staffTests = staff.body.report.stageReports.stdioTest.tests;
     expect(staffTests[1]).toMatchObject({ id: 2, verdict: 'PASSED', stdin: { text: '40 2\n' } });
 
+    // Not released yet: the student gets nothing of it; once staff release the batch, the view.
+    const early = await api.call('GET', path, { token: api.tokens.s1 });
+    expect(early.status).toBe(403);
+    expect(early.text).not.toContain('40 2');
+    const release = `/api/batches/${quickBatch}/release`;
+    expect((await api.call('POST', release, { token: api.tokens.ta })).status).toBe(200);
     const student = await api.call('GET', path, { token: api.tokens.s1 });
     expect(student.status).toBe(200);
-    expect(student.body).toMatchObject({ view: 'student', userId: 's1', score: null });
+    expect(student.body).toMatchObject({ view: 'student', userId: 's1', score: 100 });
     const tests = student.body.report.stageReports.stdioTest.tests;
     expect(tests[0]).toMatchObject({ id: 1, verdict: 'PASSED' });
     expect(tests[1]).toEqual({ id: 2, hidden: true });

@@ -143,7 +143,15 @@ const STEPS: readonly (readonly string[])[] = [
   ['batch resume', 'schedule delete'],
   ['batch cancel'],
   ['batch terminate'],
-  ['batch watch', 'batch list', 'batch status', 'batch results', 'collections gradebook'],
+  [
+    'batch watch',
+    'batch list',
+    'batch status',
+    'batch results',
+    'collections gradebook',
+    'batch diff',
+    'batch release',
+  ],
   ['batch regrade-failed', 'audit', 'doctor'],
   ['api', 'up'],
   ['demo', 'events tail'],
@@ -346,6 +354,9 @@ describe('the command table in docs/commands.md', () => {
           return '2';
         case 'user':
           return 'ta';
+        case 'oldBatchId':
+        case 'newBatchId':
+          return need('fastBatch');
         case 'batchId':
           if (key === 'batch terminate') return need('terminateBatch');
           return ['batch pause', 'batch resume', 'batch cancel'].includes(key)

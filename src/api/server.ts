@@ -28,6 +28,7 @@ import { registerGradebookRoute } from './routes/gradebook.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerLiveFeedbackRoutes } from './routes/live-feedback.js';
 import { registerReportRoutes } from './routes/reports.js';
+import { registerReleaseRoutes } from './routes/releases.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
 import { registerSteeringRoutes, registerTerminateRoute } from './routes/steering.js';
 import { projectRoot } from '../platform/paths.js';
@@ -130,6 +131,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ZodApp
   registerLiveFeedbackRoutes(app, ctx);
   registerGradebookRoute(app, ctx);
   registerReportRoutes(app, ctx);
+  registerReleaseRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
   const codec = configuredCodec(options.config.temporal.encryption);

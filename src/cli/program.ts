@@ -92,15 +92,22 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
       },
       {
         term: 'batch',
-        description: 'batches: list, status, watch, pause, resume, cancel, terminate, results',
+        description:
+          'batches: list, status, watch, pause, resume, cancel, terminate, results, diff, release',
       },
     ],
     async () => {
-      const [{ registerGradeCommands }, { registerResults }] = await Promise.all([
-        import('./commands/grade.js'),
-        import('./commands/results.js'),
-      ]);
-      return (program) => registerResults(registerGradeCommands(program));
+      const [{ registerGradeCommands }, { registerResults }, { registerReleaseCommands }] =
+        await Promise.all([
+          import('./commands/grade.js'),
+          import('./commands/results.js'),
+          import('./commands/release.js'),
+        ]);
+      return (program) => {
+        const batch = registerGradeCommands(program);
+        registerResults(batch);
+        registerReleaseCommands(batch);
+      };
     },
   ),
   commandModule(

@@ -17,6 +17,7 @@ export type Action =
   | 'batch.start'
   | 'batch.read'
   | 'batch.steer'
+  | 'batch.release'
   | 'schedule.manage'
   | 'collection.window'
   | 'collection.live'
@@ -30,6 +31,7 @@ const DOING: Record<Action, string> = {
   'batch.start': 'start batches of its collections',
   'batch.read': 'read batches of its collections',
   'batch.steer': 'pause, resume, cancel or terminate batches of its collections',
+  'batch.release': "release its batches' grades to students",
   'schedule.manage': 'schedule, pause or delete the gradings of its collections',
   'collection.window': 'change the windows of its collections',
   'collection.live': 'turn live feedback on or off for its collections',
@@ -85,7 +87,8 @@ export function authorize(
     case 'delivery.list':
       return 'student'; // the caller keeps only the student's own deliveries
     case 'report.read':
-      if (resource.ownerId !== userId) {
+      // Without an owner (a collection's released report) the caller reads their own.
+      if (resource.ownerId !== undefined && resource.ownerId !== userId) {
         throw new ForbiddenError(
           `${userId} may read only their own reports, not those of another student's delivery`,
         );

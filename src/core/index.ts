@@ -15,6 +15,9 @@ import { createAccessControl } from './auth.js';
 import { admitOrRecordRefusal, type BatchRequest } from './batch-admission.js';
 import { batchResults } from './batch-results.js';
 import { collectionGradebook } from './gradebook.js';
+import { diffBatches } from './batch-diff.js';
+import { releaseBatch, releasedReportOf, type ReleaseRequest } from './grade-release.js';
+import { createReleaseStore } from './release-store.js';
 import { createBatchSlots } from './batch-slots.js';
 import type { OutsideEnding } from './batch-reconciler.js';
 import { createBatchStore, type BatchRecord } from './batch-store.js';
@@ -41,6 +44,7 @@ export const coreComponent = defineExtension({
     const batches = createBatchStore(platform.db);
     const slots = createBatchSlots(platform.db);
     const access = createAccessControl(links.submissions, now);
+    const releases = createReleaseStore(platform.db);
     const configs = links.pipeline.configs;
     const bookkeeping = () =>
       createBookkeepingActivities({
@@ -58,6 +62,23 @@ export const coreComponent = defineExtension({
       slots,
       access,
       tokens: createTokenStore(platform.db, now),
+      releases,
+      /** Releases a completed batch's grades to students (staff; audited, refusals too). */
+      release: (request: ReleaseRequest) => releaseBatch({ access, batches, releases }, request),
+      /** Where a student's released report of a collection is; ReportNotFound saying why not. */
+      releasedReport: (collectionId: string, userId: string) =>
+        releasedReportOf(
+          { releases, reports: links.pipeline.reports, submissions: links.submissions },
+          collectionId,
+          userId,
+        ),
+      /** The students whose score or headline verdict differs between two batches of a collection. */
+      diff: (oldBatchId: string, newBatchId: string) =>
+        diffBatches(
+          { batches, reports: links.pipeline.reports, submissions: links.submissions },
+          oldBatchId,
+          newBatchId,
+        ),
       /** Admits or refuses a batch request; a refusal is audited and returned. */
       admit: (request: BatchRequest) => admitOrRecordRefusal({ access, configs, batches }, request),
       /** One row per delivery of a recorded batch, marked partial while it runs. */

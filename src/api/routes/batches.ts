@@ -150,13 +150,24 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
         tags: ['batches'],
         security: SECURITY,
         params: idParamsSchema,
-        response: { 200: batchViewSchema, ...errorResponses(400, 401, 403, 404) },
+        response: {
+          200: batchViewSchema.extend({
+            released: z
+              .enum(['released', 'superseded'])
+              .nullable()
+              .describe(
+                "released: students see this batch's grades (POST /api/batches/{id}/release); superseded: released once, then another batch of the collection was; null: never released",
+              ),
+          }),
+          ...errorResponses(400, 401, 403, 404),
+        },
       },
     },
     async (request) => {
       const batch = await locateBatch(ctx, request.params.id);
       await ctx.access.collection(userOf(request), batch.collectionId, 'batch.read');
-      return describeBatch(ctx, batch);
+      const states = await ctx.zinc.core.releases.statesOf([batch.batchId]);
+      return { ...(await describeBatch(ctx, batch)), released: states.get(batch.batchId) ?? null };
     },
   );
 

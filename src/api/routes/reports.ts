@@ -1,6 +1,7 @@
 // GET /api/reports/:batchId/:deliveryId: the whole report for staff of the course, the
-// student view (hidden tests and hidden outputs removed) for the student whose delivery it is.
-import { ReportNotFoundError } from '../../failures.js';
+// student view (hidden tests and hidden outputs removed) for the student whose delivery it is,
+// of a batch's report only once staff have released it (src/core/grade-release.ts).
+import { ForbiddenError, isFailure, ReportNotFoundError } from '../../failures.js';
 import { z } from 'zod';
 import { userOf, type ApiContext, type ZodApp } from '../context.js';
 import { errorResponses, idSchema, SECURITY } from '../schemas.js';
@@ -13,7 +14,7 @@ export function registerReportRoutes(app: ZodApp, ctx: ApiContext): void {
       schema: {
         summary: 'The report of one delivery in one batch',
         description:
-          "Staff of the course get the whole report (view: staff); the delivery's own student gets the student view (view: student), without what visibility and hide_from_report hide. Grading is not released through the API yet, so VISIBLE_AFTER_GRADING tests stay hidden from students.",
+          "Staff of the course get the whole report (view: staff); the delivery's own student gets the student view (view: student), without what visibility and hide_from_report hide, of a batch's report only once its grades are released (zinc batch release) and only the report GET /api/collections/{id}/my-report shows them (403 otherwise); VISIBLE_AFTER_GRADING tests then show. A report made outside a batch record is shown as before, VISIBLE_AFTER_GRADING tests hidden.",
         tags: ['reports'],
         security: SECURITY,
         params: z.strictObject({ batchId: idSchema, deliveryId: idSchema }),
@@ -40,7 +41,13 @@ export function registerReportRoutes(app: ZodApp, ctx: ApiContext): void {
         deliveryId,
         'report.read',
       );
-      const shown = await ctx.pipeline.reportView(batchId, deliveryId, view);
+      const released =
+        view === 'student' && (await ctx.batches.get(batchId)) !== null
+          ? await requireReleased(ctx, delivery.collectionId, delivery.userId, batchId, deliveryId)
+          : false;
+      const shown = await ctx.pipeline.reportView(batchId, deliveryId, view, {
+        gradingReleased: released,
+      });
       if (!shown) {
         throw new ReportNotFoundError(`batch ${batchId} has no report of delivery ${deliveryId}`);
       }
@@ -56,5 +63,27 @@ export function registerReportRoutes(app: ZodApp, ctx: ApiContext): void {
         report: shown.report as unknown as Record<string, unknown>,
       };
     },
+  );
+}
+
+/**
+ * For a student reading a batch's report: true when it is their released report of the
+ * collection; ForbiddenError saying so otherwise (not released yet, or not the released one).
+ */
+async function requireReleased(
+  ctx: ApiContext,
+  collectionId: string,
+  userId: string,
+  batchId: string,
+  deliveryId: string,
+): Promise<true> {
+  try {
+    const found = await ctx.zinc.core.releasedReport(collectionId, userId);
+    if (found.batchId === batchId && found.deliveryId === deliveryId) return true;
+  } catch (err) {
+    if (!isFailure(err, 'ReportNotFound')) throw err;
+  }
+  throw new ForbiddenError(
+    `the grades of batch ${batchId} are not released to students; read your released report with GET /api/collections/${collectionId}/my-report`,
   );
 }

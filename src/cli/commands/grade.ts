@@ -12,6 +12,7 @@ import {
   type BatchSummary,
 } from '../../workflows/grading/types.js';
 import type { BatchRecord } from '../../core/batch-store.js';
+import type { GradeRelease, ReleaseState } from '../../core/release-store.js';
 import { registerBatchTerminate } from './batch-terminate.js';
 
 /** A grading-config version ID (`cfg_` and 16 hex digits). */
@@ -35,13 +36,16 @@ async function status(config: ZincConfig, batchId: string, json: boolean): Promi
     async (
       r,
     ): Promise<
-      { summary: BatchSummary } | { record: BatchRecord | null; failures: BatchFailure[] }
+      | { summary: BatchSummary; release: GradeRelease | null }
+      | { record: BatchRecord | null; failures: BatchFailure[] }
     > => {
       const record = await r.batches.get(batchId);
       if (record && !records.unfinished(record)) {
+        const { createReleaseStore } = await import('../../core/release-store.js');
         return {
           summary:
             (await records.storedSummary(r, record)) ?? (await records.summaryOfRecord(r, record)),
+          release: (await createReleaseStore(r.platform.db).ofBatch(batchId))[0] ?? null,
         };
       }
       const failures = record ? await r.batches.listFailures(batchId, null, 50) : [];
@@ -58,7 +62,9 @@ async function status(config: ZincConfig, batchId: string, json: boolean): Promi
   if ('summary' in found) {
     const { formatSummary } = await import('../summary-text.js');
     process.stdout.write(
-      json ? `${JSON.stringify(found.summary, null, 2)}\n` : formatSummary(found.summary),
+      json
+        ? `${JSON.stringify({ ...found.summary, release: found.release }, null, 2)}\n`
+        : formatSummary(found.summary) + releaseLine(found.release),
     );
     return;
   }
@@ -102,18 +108,38 @@ async function status(config: ZincConfig, batchId: string, json: boolean): Promi
   );
 }
 
+/** The release state of an ended batch in words, after its summary. */
+function releaseLine(release: GradeRelease | null): string {
+  if (!release) return '\n  Grades not released to students (zinc batch release)\n';
+  const released = `released to students by ${release.releasedBy} at ${release.releasedAt}`;
+  return release.supersededBy
+    ? `\n  Grades ${released}; superseded by batch ${release.supersededBy} at ${release.supersededAt}\n`
+    : `\n  Grades ${released}\n`;
+}
+
+/** A line of `zinc batch list`: the listing and whether students see the batch's grades. */
+type ListedBatch = BatchListing & { released: ReleaseState };
+
 /**
  * `zinc batch list`: the batch records, newest first. While some batch runs and a Temporal
  * server runs, Temporal's visibility store answers as it always has (records of batches ended
  * outside zinc are reconciled there); no Temporal server is started to answer.
  */
-async function list(config: ZincConfig, collectionId: string | undefined): Promise<BatchListing[]> {
-  const records = await import('../records.js');
-  const rows = await records.withRecords(config, (r) => r.batches.list(collectionId));
-  if (rows.some(records.unfinished) && (await records.temporalRunning(config))) {
-    return (await run()).listThroughTemporal(config, collectionId);
-  }
-  return rows.map(records.listingOf);
+async function list(config: ZincConfig, collectionId: string | undefined): Promise<ListedBatch[]> {
+  const [records, { createReleaseStore }] = await Promise.all([
+    import('../records.js'),
+    import('../../core/release-store.js'),
+  ]);
+  const { rows, released } = await records.withRecords(config, async (r) => {
+    const rows = await r.batches.list(collectionId);
+    const released = await createReleaseStore(r.platform.db).statesOf(rows.map((b) => b.id));
+    return { rows, released };
+  });
+  const listing =
+    rows.some(records.unfinished) && (await records.temporalRunning(config))
+      ? await (await run()).listThroughTemporal(config, collectionId)
+      : rows.map(records.listingOf);
+  return listing.map((b) => ({ ...b, released: released.get(b.batchId) ?? null }));
 }
 
 /** Registers `zinc grade` and `zinc batch ...`; returns the `batch` command. */
@@ -167,7 +193,9 @@ export function registerGradeCommands(program: Command): Command {
 
   const batch = program
     .command('batch')
-    .description('batches: list, status, watch, pause, resume, cancel, terminate, results');
+    .description(
+      'batches: list, status, watch, pause, resume, cancel, terminate, results, diff, release',
+    );
 
   batch
     .command('watch <batchId>')
@@ -187,7 +215,7 @@ export function registerGradeCommands(program: Command): Command {
 
   batch
     .command('list')
-    .description('batches, newest first')
+    .description('batches, newest first, with whether their grades are released to students')
     .option('--collection <id>', 'only batches of this collection')
     .option('--json', 'print JSON')
     .action(async (opts: { collection?: string; json?: boolean }, command: Command) => {
@@ -198,7 +226,7 @@ export function registerGradeCommands(program: Command): Command {
       }
       const { printTable } = await import('../table.js');
       printTable(
-        ['BATCH', 'STATUS', 'COLLECTION', 'CONFIG', 'BY', 'STARTED'],
+        ['BATCH', 'STATUS', 'COLLECTION', 'CONFIG', 'BY', 'STARTED', 'RELEASED'],
         rows.map((r) => [
           r.batchId,
           r.status,
@@ -206,6 +234,7 @@ export function registerGradeCommands(program: Command): Command {
           r.config,
           r.requestedBy,
           r.startedAt,
+          r.released ?? '-',
         ]),
       );
     });

@@ -28,13 +28,14 @@ export function createPipelineService(deps: { db: Queryable; objects: ObjectStor
 
     /**
      * The report of a delivery in a batch: whole for staff, the student view (without what
-     * visibility and hide_from_report hide; grades are not released yet) for its student.
-     * Null when the batch has no report of the delivery.
+     * visibility and hide_from_report hide) for its student, VISIBLE_AFTER_GRADING tests
+     * shown only when `gradingReleased`. Null when the batch has no report of the delivery.
      */
     async reportView(
       batchId: string,
       deliveryId: string,
       view: 'staff' | 'student',
+      options: { gradingReleased?: boolean } = {},
     ): Promise<ReportView | null> {
       const record = await reports.get(batchId, deliveryId);
       if (!record) return null;
@@ -49,7 +50,9 @@ export function createPipelineService(deps: { db: Queryable; objects: ObjectStor
       if (!parsed.ok) {
         throw new Error(`grading config ${record.configId} no longer parses; cannot redact report`);
       }
-      const redacted = studentView(document, parsed.config, { gradingReleased: false });
+      const redacted = studentView(document, parsed.config, {
+        gradingReleased: options.gradingReleased ?? false,
+      });
       return { record, view, score: redacted.score, maxScore: redacted.maxScore, report: redacted };
     },
 
