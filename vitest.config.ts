@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The production-shape test has its own command (npm run test:deployment).
+    exclude: ['test/deployment/**', '**/node_modules/**'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',

@@ -62,7 +62,9 @@ function exited(child: ChildProcess): boolean {
 }
 
 /** Starts a fresh PostgreSQL server on a free loopback port with one database, and waits for it. */
-export async function startPostgres(): Promise<TestPostgres> {
+export async function startPostgres(
+  options: { maxConnections?: number } = {},
+): Promise<TestPostgres> {
   const bin = postgresBinDir();
   const user = runAs();
   const root = mkdtempSync(join(tmpdir(), 'zinc-pg-'));
@@ -113,7 +115,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       '-c',
       'full_page_writes=off',
       '-c',
-      'max_connections=50',
+      `max_connections=${options.maxConnections ?? 50}`,
     ],
     { ...user, cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
   );
