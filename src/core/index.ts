@@ -59,7 +59,8 @@ export const coreComponent = defineExtension({
       access,
       tokens: createTokenStore(platform.db, now),
       /** Admits or refuses a batch request; a refusal is audited and returned. */
-      admit: (request: BatchRequest) => admitOrRecordRefusal({ access, configs, batches }, request),
+      admit: (request: BatchRequest) =>
+        admitOrRecordRefusal({ access, configs, batches, students: links.submissions }, request),
       /** One row per delivery of a recorded batch, marked partial while it runs. */
       results: (batchId: string) =>
         batchResults(
@@ -100,7 +101,12 @@ export const coreComponent = defineExtension({
       },
       activities: () => ({
         ...bookkeeping(),
-        ...createAdmissionActivities({ access, configs, batches }),
+        ...createAdmissionActivities({
+          access,
+          configs,
+          batches,
+          students: links.submissions,
+        }),
         ...createSlotActivities({ slots }),
         ...createScheduleActivities({
           access,
