@@ -117,7 +117,8 @@ export async function admitBatch(
   await requireGradingConfig(deps.configs, collection.id, request.configVersion);
   let deliveries: BatchDelivery[] | undefined;
   if (request.studentIds !== undefined) {
-    if (!deps.students) throw new Error('admitBatch: a request naming students needs deps.students');
+    if (!deps.students)
+      throw new Error('admitBatch: a request naming students needs deps.students');
     deliveries = await studentDeliveries(deps.students, collection, request.studentIds);
   }
   return {

@@ -485,14 +485,14 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
       input.source.kind === 'deliveries'
         ? input.source.deliveries.length
         : input.source.kind === 'errored'
-        ? (
-            await core.ListErroredDeliveries({
-              batchId: input.source.batchId,
-              after: null,
-              limit: 1,
-            })
-          ).total
-        : collection.latestCount;
+          ? (
+              await core.ListErroredDeliveries({
+                batchId: input.source.batchId,
+                after: null,
+                limit: 1,
+              })
+            ).total
+          : collection.latestCount;
     await core.RecordBatchStart({
       batchId: input.batchId,
       collectionId: input.collectionId,
