@@ -129,7 +129,7 @@ describe('the command lines in the README and docs/', () => {
 const STEPS: readonly (readonly string[])[] = [
   ['--version', '--help', 'import', 'config validate', 'try'],
   ['user add', 'collections list', 'deliveries list', 'config add', 'collections set-window'],
-  ['worker', 'token create', 'schedule grade'],
+  ['worker', 'token create', 'schedule grade', 'user list'],
   ['token list', 'token revoke', 'schedule list'],
   ['grade', 'schedule pause'],
   ['batch pause', 'schedule unpause'],
@@ -137,7 +137,7 @@ const STEPS: readonly (readonly string[])[] = [
   ['batch cancel'],
   ['batch terminate'],
   ['batch watch', 'batch list', 'batch status', 'batch results', 'collections gradebook'],
-  ['batch regrade-failed', 'audit', 'doctor'],
+  ['batch regrade-failed', 'audit', 'doctor', 'report show', 'user remove'],
   ['api', 'up'],
   ['demo', 'events tail'],
 ];
@@ -326,7 +326,10 @@ describe('the command table in docs/commands.md', () => {
         case 'collectionId':
           return need('collectionId');
         case 'userId':
+          if (key === 'user remove') return 's3';
           return key === 'user add' && words.includes('student') ? 's3' : 'ta';
+        case 'studentId':
+          return 's1';
         case 'displayName':
           return 'A Docs Reader';
         case 'config.yaml':

@@ -207,7 +207,6 @@ export async function steer(
   await withStack(config, async (stack) => {
     const by = actor(opts, config);
     const location = await findBatch(stack.temporal, batchId);
-    if (!location.running) command.error(`zinc batch ${name}: batch ${batchId} has already ended`);
     // As for zinc grade and the API: staff of the course only; a refusal is audited and changes
     // nothing.
     const request: TerminationRequest = {
@@ -225,6 +224,7 @@ export async function steer(
       process.exitCode = failureSpec(decision.refusal.failure)?.exit ?? 1;
       return;
     }
+    if (!location.running) command.error(`zinc batch ${name}: batch ${batchId} has already ended`);
     try {
       await steerBatch(stack.temporal, batchId, name, {
         by,

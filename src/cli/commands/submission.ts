@@ -209,7 +209,7 @@ export function registerSubmissionCommands(program: Command): void {
       if (opts.role !== undefined && opts.role !== 'student' && opts.role !== 'staff') {
         command.error(`zinc user list: --role must be student or staff, not "${opts.role}"`);
       }
-      const role = opts.role as 'student' | 'staff' | undefined;
+      const role = opts.role;
       const members = await withRecords(configFrom(command), async ({ submissions }) => {
         let courseId: string | undefined;
         if (opts.course !== undefined) {
