@@ -10,6 +10,7 @@
 //   starts nothing and audits nothing;
 // - `zinc user list`; `zinc token create --course --role student` prints one token per student
 //   as CSV, and such a token reads its own student's report through the API, nobody else's;
+//   POST /api/batches with studentIds names a student who is not enrolled;
 // - `zinc audit` shows user, token, import and config rows (IDs, never a token).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -283,6 +284,17 @@ describe('class commands', () => {
     expect(await own.json()).toMatchObject({ userId: 's1', view: 'student' });
     expect((await call(`/api/reports/${batchId}/${deliveries.s2}`, s1Token)).status).toBe(403);
     expect((await call(`/api/batches/${batchId}/pause`, s1Token, 'POST')).status).toBe(403);
+    // Staff name students through the API too: one not enrolled is named, and nothing starts.
+    const taToken = zinc(['token', 'create', '--user', 'ta']).stdout.trim().split(/\s+/).pop()!;
+    const ghost = await fetch(`${served.url}/api/batches`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${taToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ collectionId, studentIds: ['ghost'] }),
+    });
+    expect(ghost.status).toBe(404);
+    expect(((await ghost.json()) as { message: string }).message).toContain(
+      'ghost is not a student of course C1',
+    );
     const revoked = zinc(['token', 'revoke', rows[0]![1]!]);
     expect(revoked.status, revoked.stderr).toBe(0);
     expect((await call(`/api/reports/${batchId}/${deliveries.s1}`, s1Token)).status).toBe(401);
