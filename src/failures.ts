@@ -44,6 +44,7 @@ export const FAILURES = {
   BatchNotFound: { kind: 'request', http: [404, 'not_found'], exit: EXIT_NOT_FOUND },
   ScheduleNotFound: { kind: 'request', http: [404, 'not_found'], exit: EXIT_NOT_FOUND },
   DeliveryNotFound: { kind: 'request', http: [404, 'not_found'], exit: EXIT_NOT_FOUND },
+  NotEnrolled: { kind: 'request', http: [404, 'not_found'], exit: EXIT_NOT_FOUND },
   ReportNotFound: { kind: 'request', http: [404, 'not_found'], exit: EXIT_NOT_FOUND },
   ConfigNotFound: {
     kind: 'config',
@@ -195,6 +196,8 @@ export class BatchNotFoundError extends failure('BatchNotFound') {}
 export class ScheduleNotFoundError extends failure('ScheduleNotFound') {}
 
 export class DeliveryNotFoundError extends failure('DeliveryNotFound') {}
+/** A student named by a request is not a student of the course. */
+export class NotEnrolledError extends failure('NotEnrolled') {}
 /** No report for this (batch, delivery). */
 export class ReportNotFoundError extends failure('ReportNotFound') {}
 /** No config version has this ID. */

@@ -136,7 +136,7 @@ const STEPS: readonly (readonly string[])[] = [
     'collections set-window',
     'collections set-live',
   ],
-  ['worker', 'token create', 'schedule grade'],
+  ['worker', 'token create', 'schedule grade', 'user list'],
   ['token list', 'token revoke', 'schedule list'],
   ['grade', 'schedule pause'],
   ['batch pause', 'schedule unpause'],
@@ -152,7 +152,7 @@ const STEPS: readonly (readonly string[])[] = [
     'batch diff',
     'batch release',
   ],
-  ['batch regrade-failed', 'audit', 'doctor'],
+  ['batch regrade-failed', 'audit', 'doctor', 'report show', 'user remove'],
   ['api', 'up'],
   ['demo', 'events tail'],
 ];
@@ -341,7 +341,10 @@ describe('the command table in docs/commands.md', () => {
         case 'collectionId':
           return need('collectionId');
         case 'userId':
+          if (key === 'user remove') return 's3';
           return key === 'user add' && words.includes('student') ? 's3' : 'ta';
+        case 'studentId':
+          return 's1';
         case 'displayName':
           return 'A Docs Reader';
         case 'config.yaml':

@@ -140,6 +140,10 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     async () => (await import('./commands/try.js')).registerTry,
   ),
   commandModule(
+    [{ term: 'report', description: 'stored grading reports: show one as zinc try prints it' }],
+    async () => (await import('./commands/report.js')).registerReportCommands,
+  ),
+  commandModule(
     [
       {
         term: 'api [options]',

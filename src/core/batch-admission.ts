@@ -3,9 +3,15 @@
 // staff of its course, and the config version is attached to the collection (a batch may use
 // only its collection's configs; config IDs appear in other courses' student reports). A refused
 // request starts no workflow and writes no batch record: only its audit row, saying refused.
-import { NoGradingConfigError, failureSpec } from '../failures.js';
+import {
+  DeliveryNotFoundError,
+  NoGradingConfigError,
+  NotEnrolledError,
+  failureSpec,
+} from '../failures.js';
 import type { ConfigStore } from '../extensions/pipeline/index.js';
-import type { CollectionDetails } from '../extensions/submission/index.js';
+import type { CollectionDetails, SubmissionStore } from '../extensions/submission/index.js';
+import type { BatchDelivery } from '../workflows/grading/types.js';
 import type { AccessControl } from './auth.js';
 import type { BatchStore } from './batch-store.js';
 
@@ -24,6 +30,8 @@ export interface BatchRequest {
   sourceBatchId?: string | undefined;
   /** For a batch a grading schedule starts: the schedule (zinc schedule grade). */
   scheduleId?: string | undefined;
+  /** Only these students' latest deliveries (`zinc grade --student`); absent: every student's. */
+  studentIds?: string[] | undefined;
 }
 
 /** A request the core let through. */
@@ -31,11 +39,45 @@ export interface Admission {
   collectionId: string;
   courseId: string;
   courseCode: string;
+  /** With `studentIds`: each named student's latest delivery, for the batch's input. */
+  deliveries?: BatchDelivery[];
 }
 
 export interface BatchAdmissionDeps {
   access: Pick<AccessControl, 'collection'>;
   configs: Pick<ConfigStore, 'listForCollection' | 'requireAttached'>;
+  /** Needed only for requests that name students. */
+  students?: Pick<SubmissionStore, 'getMemberRole' | 'latestDeliveryOf'>;
+}
+
+/**
+ * The latest delivery of each named student of the collection: NotEnrolled for one who is not a
+ * student of its course, DeliveryNotFound for one without a delivery in it.
+ */
+export async function studentDeliveries(
+  students: NonNullable<BatchAdmissionDeps['students']>,
+  collection: CollectionDetails,
+  studentIds: readonly string[],
+): Promise<BatchDelivery[]> {
+  const deliveries: BatchDelivery[] = [];
+  for (const userId of [...new Set(studentIds)]) {
+    const role = await students.getMemberRole(collection.course.id, userId);
+    if (role !== 'student') {
+      throw new NotEnrolledError(
+        `${userId} is not a student of course ${collection.course.code}` +
+          (role === 'staff' ? ' (they are staff)' : '') +
+          `; enrol them with: zinc user add ${userId} --course ${collection.course.code} --role student`,
+      );
+    }
+    const latest = await students.latestDeliveryOf(collection.id, userId);
+    if (!latest) {
+      throw new DeliveryNotFoundError(
+        `student ${userId} has no delivery in collection ${collection.id}: nothing to grade`,
+      );
+    }
+    deliveries.push({ id: latest.id, userId, objectKey: latest.objectKey });
+  }
+  return deliveries;
 }
 
 /**
@@ -73,10 +115,17 @@ export async function admitBatch(
     seen,
   );
   await requireGradingConfig(deps.configs, collection.id, request.configVersion);
+  let deliveries: BatchDelivery[] | undefined;
+  if (request.studentIds !== undefined) {
+    if (!deps.students)
+      throw new Error('admitBatch: a request naming students needs deps.students');
+    deliveries = await studentDeliveries(deps.students, collection, request.studentIds);
+  }
   return {
     collectionId: collection.id,
     courseId: collection.course.id,
     courseCode: collection.course.code,
+    ...(deliveries ? { deliveries } : {}),
   };
 }
 
@@ -112,6 +161,7 @@ export async function admitOrRecordRefusal(
         collectionId: request.collectionId,
         configVersion: request.configVersion ?? null,
         sourceBatchId: request.sourceBatchId ?? null,
+        ...(request.studentIds ? { studentIds: request.studentIds } : {}),
         ...(request.scheduleId ? { scheduleId: request.scheduleId } : {}),
       },
       courseId: collection?.course.id ?? null,

@@ -1,6 +1,6 @@
 // Starting and steering batches from a Temporal client: the batch ID is fixed by the request,
 // so asking again while a batch runs returns that batch instead of starting a second one.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ZincTemporalClient } from '../temporal/client.js';
@@ -31,6 +31,11 @@ export interface GradeRequest {
 export function batchIdStem(request: GradeRequest): string {
   const parts = ['batch', request.collectionId, request.configVersion ?? 'default'];
   if (request.source?.kind === 'errored') parts.push('retry', request.source.batchId);
+  if (request.source?.kind === 'deliveries') {
+    // The same students asked again while their batch runs give that batch.
+    const ids = request.source.deliveries.map((d) => d.id).sort();
+    parts.push('only', createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 12));
+  }
   // objectKey checks each part, so the ID is safe in object keys and URLs.
   return objectKey(parts.join('-'));
 }

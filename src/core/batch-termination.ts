@@ -16,18 +16,22 @@ import { findBatch } from './batch-status.js';
 /** How long the workflow has to record its termination before Temporal terminates it. */
 export const TERMINATE_WAIT_MS = 10_000;
 
-/** Who asks to terminate which batch, and why. */
+/** Who asks to terminate (or pause, resume, cancel) which batch, and why. */
 export interface TerminationRequest {
   batchId: string;
   /** The batch's collection as Temporal knows it (used when the batch has no record yet). */
   collectionId?: string | undefined;
   requestedBy: string;
+  /** Required to terminate; may be empty for the other steering actions. */
   reason: string;
+  /** Absent: terminate. pause, resume and cancel are checked the same way (`zinc batch pause`). */
+  action?: 'pause' | 'resume' | 'cancel' | 'terminate' | undefined;
 }
 
 /**
- * Checks that `request.requestedBy` may terminate the batch (staff of its collection's course)
- * and writes the `batch.terminate` audit row, accepted or refused; a refusal is then thrown
+ * Checks that `request.requestedBy` may steer the batch (staff of its collection's course) and
+ * writes the `batch.<action>` audit row: a termination accepted or refused; a pause, resume or
+ * cancel only when refused (the workflow audits it when it acts on it). A refusal is then thrown
  * (Forbidden, CollectionNotFound).
  */
 export async function checkTermination(
@@ -37,13 +41,14 @@ export async function checkTermination(
   const record = await deps.batches.get(request.batchId);
   const collectionId = record?.collectionId ?? request.collectionId ?? '';
   let courseId: string | null = null;
+  const action = request.action ?? 'terminate';
   const audit = (outcome: string, details: Record<string, unknown>) =>
     deps.batches.audit({
       actor: request.requestedBy,
-      action: 'batch.terminate',
+      action: `batch.${action}`,
       target: request.batchId,
       outcome,
-      details: { ...details, reason: request.reason },
+      details: { ...details, ...(request.reason !== '' ? { reason: request.reason } : {}) },
       courseId,
     });
   try {
@@ -54,7 +59,7 @@ export async function checkTermination(
     if (isBatchRefusal(err)) await audit(`refused: ${err.message}`, { failure: err.name });
     throw err;
   }
-  await audit('accepted', {});
+  if (action === 'terminate') await audit('accepted', {});
 }
 
 /** `checkTermination` with its refusal returned rather than thrown (for the core's activity). */

@@ -80,7 +80,8 @@ export const coreComponent = defineExtension({
           newBatchId,
         ),
       /** Admits or refuses a batch request; a refusal is audited and returned. */
-      admit: (request: BatchRequest) => admitOrRecordRefusal({ access, configs, batches }, request),
+      admit: (request: BatchRequest) =>
+        admitOrRecordRefusal({ access, configs, batches, students: links.submissions }, request),
       /** One row per delivery of a recorded batch, marked partial while it runs. */
       results: (batchId: string) =>
         batchResults(
@@ -121,7 +122,12 @@ export const coreComponent = defineExtension({
       },
       activities: () => ({
         ...bookkeeping(),
-        ...createAdmissionActivities({ access, configs, batches }),
+        ...createAdmissionActivities({
+          access,
+          configs,
+          batches,
+          students: links.submissions,
+        }),
         ...createSlotActivities({ slots }),
         ...createScheduleActivities({
           access,

@@ -22,6 +22,8 @@ export interface CliCourseOptions {
   staff?: string;
   /** The collection's window (ISO times); default: what `zinc import` chooses. */
   window?: { start: string; stop: string };
+  /** The config's assets by file name (given with --assets); default none. */
+  assets?: Readonly<Record<string, string>>;
 }
 
 function ok(run: ReturnType<ZincRun>, what: string): string {
@@ -62,8 +64,16 @@ export function cliCourse(
   const { collectionId } = JSON.parse(imported) as { collectionId: string };
   const staff = options.staff ?? 'ta';
   ok(zinc(['user', 'add', staff, '--course', 'C1', '--role', 'staff']), 'zinc user add');
+  const assets: string[] = [];
+  if (options.assets) {
+    const dir = tempDir('zinc-cli-assets-');
+    for (const [name, content] of Object.entries(options.assets)) {
+      writeFileSync(join(dir, name), content);
+    }
+    assets.push('--assets', dir);
+  }
   const added = ok(
-    zinc(['config', 'add', configFile, '--collection', collectionId]),
+    zinc(['config', 'add', configFile, '--collection', collectionId, ...assets]),
     'zinc config add',
   );
   return { collectionId, configVersion: added.trim() };

@@ -27,6 +27,14 @@ const startBodySchema = z.strictObject({
     .optional()
     .describe('deliveries graded at once (default: the configured grading.concurrency)'),
   includeTest: z.boolean().optional().describe('also grade staff test deliveries'),
+  studentIds: z
+    .array(idSchema)
+    .min(1, 'expected at least one student ID')
+    .max(100, 'expected at most 100 student IDs')
+    .optional()
+    .describe(
+      "only these students' latest deliveries (404 for a student not enrolled or without a delivery)",
+    ),
 });
 
 const listingSchema = z.object({
@@ -76,11 +84,17 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
       request.zincAudit.target = body.collectionId;
       // Forbidden, ConfigNotAttached: 403; CollectionNotFound, ConfigNotFound: 404;
       // NoGradingConfig: 409. The audit hook records the refusal.
-      await admitBatch(
-        ctx,
-        { collectionId: body.collectionId, configVersion: body.configVersion, requestedBy: user },
+      const admission = await admitBatch(
+        { ...ctx, students: ctx.zinc.submission.store },
+        {
+          collectionId: body.collectionId,
+          configVersion: body.configVersion,
+          requestedBy: user,
+          studentIds: body.studentIds,
+        },
         auditCollection(request),
       );
+      const only = admission.deliveries;
       // The batch's trace starts here (in the caller's trace, given a W3C traceparent header).
       const { batchId, existing } = await withSpan(
         'POST /api/batches',
@@ -92,6 +106,7 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
             concurrency: body.concurrency,
             includeTest: body.includeTest,
             requestedBy: user,
+            ...(only ? { source: { kind: 'deliveries' as const, deliveries: only } } : {}),
           }),
         request.headers,
       );
@@ -101,6 +116,7 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
       request.zincAudit.details = {
         configVersion: body.configVersion ?? null,
         concurrency: body.concurrency ?? null,
+        ...(body.studentIds ? { studentIds: body.studentIds } : {}),
       };
       return reply
         .code(202)

@@ -12,6 +12,7 @@ import {
 import { configFrom } from '../context.js';
 import { notValid, problemLines } from './config-validate.js';
 import { withZinc } from '../../main/zinc.js';
+import { actor } from '../actor.js';
 
 export function registerConfigAdd(configCommand: Command): void {
   configCommand
@@ -21,8 +22,13 @@ export function registerConfigAdd(configCommand: Command): void {
     )
     .requiredOption('--collection <id>', 'the collection it grades')
     .option('--assets <dir>', 'provided files and test inputs/outputs')
+    .option('--as <user>', 'who adds it, for the audit log (default ZINC_USER or your login)')
     .action(
-      async (file: string, opts: { collection: string; assets?: string }, command: Command) => {
+      async (
+        file: string,
+        opts: { collection: string; assets?: string; as?: string },
+        command: Command,
+      ) => {
         const yaml = await readFile(file, 'utf8');
         const digests = opts.assets ? await readAssetDir(opts.assets) : [];
         const parsed = parseGradingConfig(yaml, {
@@ -39,13 +45,23 @@ export function registerConfigAdd(configCommand: Command): void {
             content: await readFile(join(opts.assets!, d.path)),
           })),
         );
-        const id = await withZinc(configFrom(command), async ({ submission, pipeline }) => {
-          if (!(await submission.store.getCollection(opts.collection))) {
-            throw new CollectionNotFoundError(opts.collection);
-          }
+        const config = configFrom(command);
+        const id = await withZinc(config, async ({ submission, pipeline, core }) => {
+          const collection = await submission.store.getCollection(opts.collection);
+          if (!collection) throw new CollectionNotFoundError(opts.collection);
           const { configs } = pipeline.service;
-          const { id } = await configs.addVersion(yaml, assets);
+          const { id, created } = await configs.addVersion(yaml, assets);
           await configs.attachToCollection(opts.collection, id);
+          // IDs and counts only: the config's text and assets stay out of the audit log.
+          await core.batches.audit({
+            actor: actor(opts, config),
+            action: 'config.add',
+            target: id,
+            outcome: created ? 'added and made the default' : 'made the default again',
+            details: { configVersion: id, newVersion: created, assets: assets.length },
+            courseId: collection.course.id,
+            collectionId: collection.id,
+          });
           return id;
         });
         process.stdout.write(`${id}\n`);

@@ -1,9 +1,17 @@
 // What `zinc grade` and `zinc batch ...` do once they run (src/cli/commands/grade.ts defines
 // them): start, watch and steer batches through Temporal, and read them there when their
 // records cannot answer alone (src/cli/records.ts). Loaded only by a command that runs.
-import { BatchEndedError } from '../../failures.js';
+import { BatchEndedError, failureSpec } from '../../failures.js';
 import type { Command } from 'commander';
-import { startBatch, type BatchHandle } from '../../core/batch-client.js';
+import {
+  checkTerminationThroughCore,
+  startBatch,
+  type BatchHandle,
+} from '../../core/batch-client.js';
+import {
+  checkTerminationOrRefusal,
+  type TerminationRequest,
+} from '../../core/batch-termination.js';
 import {
   findBatch,
   listBatches,
@@ -86,6 +94,8 @@ export interface GradeOptions {
   configVersion?: string;
   concurrency?: number;
   includeTest?: boolean;
+  /** Only these students' latest deliveries. */
+  student?: string[];
   as?: string;
   wait: boolean;
   json?: boolean;
@@ -104,11 +114,13 @@ export async function grade(
       collectionId,
       configVersion: opts.configVersion,
       requestedBy,
+      ...(opts.student ? { studentIds: opts.student } : {}),
     });
     if (!decision.admitted) {
       reportRefusal('zinc grade', decision.refusal);
       return;
     }
+    const only = decision.admission.deliveries;
     // The batch's trace starts with this span; its workflow and activities continue it.
     const { batchId, handle, existing } = await withSpan(
       'zinc grade',
@@ -120,6 +132,7 @@ export async function grade(
           concurrency: opts.concurrency,
           includeTest: opts.includeTest,
           requestedBy,
+          ...(only ? { source: { kind: 'deliveries' as const, deliveries: only } } : {}),
         }),
     );
     if (!opts.json) {
@@ -192,9 +205,29 @@ export async function steer(
 ): Promise<void> {
   const verbs = { pause: 'paused', resume: 'resumed', cancel: 'cancelled' } as const;
   await withStack(config, async (stack) => {
+    const by = actor(opts, config);
+    const location = await findBatch(stack.temporal, batchId);
+    // As for zinc grade and the API: staff of the course only; a refusal is audited and changes
+    // nothing.
+    const request: TerminationRequest = {
+      batchId,
+      collectionId: location.collectionId,
+      requestedBy: by,
+      reason: opts.reason ?? '',
+      action: name,
+    };
+    const decision =
+      (await withCore(stack, config, (zinc) => checkTerminationOrRefusal(zinc.core, request))) ??
+      (await checkTerminationThroughCore(stack.temporal, request));
+    if (!decision.allowed) {
+      process.stderr.write(`zinc batch ${name}: ${decision.refusal.message}\n`);
+      process.exitCode = failureSpec(decision.refusal.failure)?.exit ?? 1;
+      return;
+    }
+    if (!location.running) command.error(`zinc batch ${name}: batch ${batchId} has already ended`);
     try {
       await steerBatch(stack.temporal, batchId, name, {
-        by: actor(opts, config),
+        by,
         ...(opts.reason ? { reason: opts.reason } : {}),
       });
     } catch (err) {

@@ -154,6 +154,17 @@ export function registerGradeCommands(program: Command): Command {
     .option('--concurrency <n>', 'deliveries graded at once', (v) => Number.parseInt(v, 10))
     .option('--include-test', 'also grade staff test deliveries')
     .option(
+      '--student <ids>',
+      "grade only these students' latest deliveries (repeat it, or a comma list)",
+      (value: string, previous: string[] = []) => [
+        ...previous,
+        ...value
+          .split(',')
+          .map((id) => id.trim())
+          .filter((id) => id !== ''),
+      ],
+    )
+    .option(
       '--as <user>',
       'who asks (must be staff of the course; default ZINC_USER or your login)',
     )
@@ -166,12 +177,16 @@ export function registerGradeCommands(program: Command): Command {
           configVersion?: string;
           concurrency?: number;
           includeTest?: boolean;
+          student?: string[];
           as?: string;
           wait: boolean;
           json?: boolean;
         },
         command: Command,
       ) => {
+        if (opts.student !== undefined && opts.student.length === 0) {
+          command.error('zinc grade: --student needs a student ID (or a comma list of them)');
+        }
         // `--config` is zinc's global option (the YAML configuration file), read before this
         // command sees it: say so when it was given a config version instead.
         const file = command.optsWithGlobals<{ config?: string }>().config;
@@ -245,7 +260,10 @@ export function registerGradeCommands(program: Command): Command {
       .description(
         `${name} a running batch${name === 'cancel' ? ' (in-flight grading stops; a partial summary is written)' : ''}`,
       )
-      .option('--as <user>', 'who asks (recorded in the audit log)')
+      .option(
+        '--as <user>',
+        'who asks (must be staff of the course; default ZINC_USER or your login; recorded in the audit log)',
+      )
       .option('--reason <text>', 'why (recorded in the audit log)')
       .action(async (batchId: string, opts: { as?: string; reason?: string }, command: Command) => {
         await (await run()).steer(await configOf(command), command, batchId, name, opts);

@@ -67,7 +67,7 @@ export function registerSubmissionCommands(program: Command): void {
         const config = configFrom(command);
         const importer = actor(opts, config);
         const [{ withZinc }, { importDeliveries }] = await zincModules();
-        const summary = await withZinc(config, async ({ submission: { service, store } }) => {
+        const summary = await withZinc(config, async ({ submission: { service, store }, core }) => {
           const existed = (await store.getCourseByCode(opts.course)) !== null;
           const result = await importDeliveries(service, dir, {
             course: opts.course,
@@ -84,6 +84,20 @@ export function registerSubmissionCommands(program: Command): void {
             await store.setMember(course.id, importer, 'staff');
           }
           const collection = await store.getCollection(result.collectionId);
+          await core.batches.audit({
+            actor: importer,
+            action: 'import',
+            target: result.collectionId,
+            outcome: `imported ${result.imported}, skipped ${result.skipped}, rejected ${result.rejected.length}`,
+            details: {
+              imported: result.imported,
+              skipped: result.skipped,
+              rejected: result.rejected.length,
+              courseCreated: !existed,
+            },
+            courseId: course?.id ?? null,
+            collectionId: result.collectionId,
+          });
           return {
             ...result,
             window: { startAt: collection!.startAt, stopAt: collection!.stopAt },
@@ -114,36 +128,106 @@ export function registerSubmissionCommands(program: Command): void {
       },
     );
 
-  program
-    .command('user')
-    .description('course members')
+  const user = program.command('user').description('course members');
+
+  user
     .command('add <userId>')
-    .description('make a user a member of a course (student or staff)')
+    .description('make a user a member of a course (student or staff; audited)')
     .requiredOption('--course <code>', 'course code')
     .requiredOption('--role <role>', 'student or staff')
     .option('--name <displayName>', 'display name')
+    .option('--as <user>', 'who does it, for the audit log (default ZINC_USER or your login)')
     .action(
       async (
         userId: string,
-        opts: { course: string; role: string; name?: string },
+        opts: { course: string; role: string; name?: string; as?: string },
         command: Command,
       ) => {
         if (opts.role !== 'student' && opts.role !== 'staff') {
           command.error(`zinc user add: --role must be student or staff, not "${opts.role}"`);
         }
+        const config = configFrom(command);
         const [{ withZinc }] = await zincModules();
-        await withZinc(configFrom(command), async ({ submission: { store } }) => {
+        await withZinc(config, async ({ submission: { store }, core }) => {
           const course = await store.getCourseByCode(opts.course);
           if (!course)
             throw new ImportError(
               `course ${opts.course} does not exist (zinc import creates courses)`,
             );
+          const before = await store.getMemberRole(course.id, userId);
           await store.ensureUser({ id: userId, ...(opts.name ? { displayName: opts.name } : {}) });
           await store.setMember(course.id, userId, opts.role as 'student' | 'staff');
+          await core.batches.audit({
+            actor: actor(opts, config),
+            action: 'user.add',
+            target: userId,
+            outcome:
+              before === null ? 'added' : before === opts.role ? 'unchanged' : 'role changed',
+            details: { course: opts.course, role: opts.role, previousRole: before },
+            courseId: course.id,
+          });
         });
         process.stdout.write(`${userId} is ${opts.role} of ${opts.course}.\n`);
       },
     );
+
+  user
+    .command('remove <userId>')
+    .description('remove a user from a course (audited); their deliveries and reports are kept')
+    .requiredOption('--course <code>', 'course code')
+    .option('--as <user>', 'who does it, for the audit log (default ZINC_USER or your login)')
+    .action(async (userId: string, opts: { course: string; as?: string }, command: Command) => {
+      const config = configFrom(command);
+      const [{ withZinc }] = await zincModules();
+      await withZinc(config, async ({ submission: { store }, core }) => {
+        const course = await store.getCourseByCode(opts.course);
+        if (!course) throw new ImportError(`course ${opts.course} does not exist`);
+        const role = await store.getMemberRole(course.id, userId);
+        if (role === null) {
+          throw new ImportError(`${userId} is not a member of course ${opts.course}`);
+        }
+        await store.removeMember(course.id, userId);
+        await core.batches.audit({
+          actor: actor(opts, config),
+          action: 'user.remove',
+          target: userId,
+          outcome: 'removed',
+          details: { course: opts.course, role },
+          courseId: course.id,
+        });
+      });
+      process.stdout.write(`${userId} is no longer a member of ${opts.course}.\n`);
+    });
+
+  user
+    .command('list')
+    .description('course members: course, user, role, name')
+    .option('--course <code>', 'only this course')
+    .option('--role <role>', 'only staff or only students')
+    .option('--json', 'print JSON')
+    .action(async (opts: { course?: string; role?: string; json?: boolean }, command: Command) => {
+      if (opts.role !== undefined && opts.role !== 'student' && opts.role !== 'staff') {
+        command.error(`zinc user list: --role must be student or staff, not "${opts.role}"`);
+      }
+      const role = opts.role;
+      const members = await withRecords(configFrom(command), async ({ submissions }) => {
+        let courseId: string | undefined;
+        if (opts.course !== undefined) {
+          const course = await submissions.getCourseByCode(opts.course);
+          if (!course) throw new ImportError(`course ${opts.course} does not exist`);
+          courseId = course.id;
+        }
+        return submissions.listMemberships({ courseId, role });
+      });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(members, null, 2)}\n`);
+        return;
+      }
+      printTable(
+        ['COURSE', 'USER', 'ROLE', 'NAME'],
+        members.map((m) => [m.courseCode, m.userId, m.role, m.displayName ?? '']),
+      );
+    });
 
   const collections = program.command('collections').description('collections of deliveries');
 

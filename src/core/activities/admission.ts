@@ -3,6 +3,7 @@
 // database); it writes the refusal's audit row like the direct check does. CheckTermination does
 // the same for `zinc batch terminate`.
 import type { ConfigStore } from '../../extensions/pipeline/index.js';
+import type { SubmissionStore } from '../../extensions/submission/index.js';
 import type { AccessControl } from '../auth.js';
 import { admitOrRecordRefusal, type BatchRequest } from '../batch-admission.js';
 import type { BatchStore } from '../batch-store.js';
@@ -13,6 +14,7 @@ export function createAdmissionActivities(deps: {
   access: AccessControl;
   configs: ConfigStore;
   batches: BatchStore;
+  students: Pick<SubmissionStore, 'getMemberRole' | 'latestDeliveryOf'>;
 }) {
   return {
     /** Admits or refuses a batch request (a refusal is audited and returned, not thrown). */

@@ -4,6 +4,7 @@ import { ReportStoreReadOnlyError } from '../../failures.js';
 import type { Database, Queryable } from '../../platform/database.js';
 import { objectKey } from '../../platform/object-keys.js';
 import type { ObjectStore } from '../../platform/object-store.js';
+import { resolveSharedTexts, withSharedTexts } from './report-texts.js';
 
 /** What the database keeps of a report (the document itself is in object storage). */
 export interface ReportRecord {
@@ -133,7 +134,9 @@ export function createReportStore(deps: { db: Queryable; objects: ObjectStore })
         ]);
         const existing = await getOn(tx, batchId, deliveryId);
         if (existing) return { record: existing, stored: false };
-        await objects.put(key, JSON.stringify(report), { contentType: 'application/json' });
+        // Large test inputs and expected outputs are stored once per config version.
+        const stored = await withSharedTexts(objects, configId, report);
+        await objects.put(key, JSON.stringify(stored), { contentType: 'application/json' });
         const { rows } = await tx.query<ReportRow>(
           `INSERT INTO reports (batch_id, delivery_id, config_id, score, max_score, verdicts, pipeline_error, report_key)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
@@ -154,11 +157,12 @@ export function createReportStore(deps: { db: Queryable; objects: ObjectStore })
       });
     },
 
-    /** The whole report document of (batch, delivery), or null. */
+    /** The whole report document of (batch, delivery), its shared texts resolved, or null. */
     async loadDocument(batchId: string, deliveryId: string): Promise<unknown> {
       const row = await get(batchId, deliveryId);
       if (!row) return null;
-      return JSON.parse((await objects.get(row.reportKey)).toString('utf8')) as unknown;
+      const document = JSON.parse((await objects.get(row.reportKey)).toString('utf8')) as unknown;
+      return resolveSharedTexts(objects, document);
     },
 
     /**

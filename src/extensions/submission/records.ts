@@ -12,10 +12,10 @@ export const SUBMISSION_SCHEMA = {
   dir: SUBMISSION_MIGRATIONS_DIR,
 } as const;
 
-/** What the submission store reads: its collections and their deliveries. */
+/** What the submission store reads: its collections, their deliveries, course members. */
 export type SubmissionRecords = Pick<
   SubmissionStore,
-  'listCollections' | 'listDeliveries' | 'getCollection'
+  'listCollections' | 'listDeliveries' | 'getCollection' | 'getCourseByCode' | 'listMemberships'
 >;
 
 /** The submission store's reads over `db`. */

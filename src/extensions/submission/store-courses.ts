@@ -18,6 +18,7 @@ import type {
   CollectionDetails,
   Course,
   MemberRole,
+  Membership,
   User,
 } from './store-types.js';
 
@@ -136,6 +137,41 @@ export function createCourseStore(db: Queryable) {
         [courseId, userId],
       );
       return row?.role ?? null;
+    },
+
+    /** Removes `userId` from `courseId`; whether they were a member. */
+    async removeMember(courseId: string, userId: string): Promise<boolean> {
+      const { rows } = await db.query<{ user_id: string }>(
+        'DELETE FROM course_members WHERE course_id = $1 AND user_id = $2 RETURNING user_id',
+        [courseId, userId],
+      );
+      return rows.length > 0;
+    },
+
+    /** Every membership (of one course, of one role, if asked), by course code and user ID. */
+    async listMemberships(
+      options: { courseId?: string | undefined; role?: MemberRole | undefined } = {},
+    ): Promise<Membership[]> {
+      const { rows } = await db.query<{
+        code: string;
+        user_id: string;
+        display_name: string | null;
+        role: MemberRole;
+      }>(
+        `SELECT c.code, m.user_id, u.display_name, m.role
+           FROM course_members m
+           JOIN courses c ON c.id = m.course_id
+           JOIN users u ON u.id = m.user_id
+          WHERE ($1::text IS NULL OR m.course_id = $1) AND ($2::text IS NULL OR m.role = $2)
+          ORDER BY c.code, m.role, m.user_id`,
+        [options.courseId ?? null, options.role ?? null],
+      );
+      return rows.map((r) => ({
+        courseCode: r.code,
+        userId: r.user_id,
+        displayName: r.display_name,
+        role: r.role,
+      }));
     },
 
     /** The members of a course with `role`, by user ID, with their display names. */

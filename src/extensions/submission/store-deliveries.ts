@@ -119,6 +119,17 @@ export function createDeliveryStore(db: Queryable) {
       return rows[0] ? toDelivery(rows[0]) : null;
     },
 
+    /** The latest delivery of `userId` in the collection (test deliveries too), or null. */
+    async latestDeliveryOf(collectionId: string, userId: string): Promise<Delivery | null> {
+      const { rows } = await db.query<DeliveryRow>(
+        `SELECT ${DELIVERY_COLUMNS} FROM deliveries
+          WHERE collection_id = $1 AND user_id = $2
+          ORDER BY submitted_at DESC, id DESC LIMIT 1`,
+        [collectionId, userId],
+      );
+      return rows[0] ? toDelivery(rows[0]) : null;
+    },
+
     /** The deliveries with these IDs (those that exist), in no particular order. */
     async getDeliveries(ids: readonly string[]): Promise<Delivery[]> {
       if (ids.length === 0) return [];

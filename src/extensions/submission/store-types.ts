@@ -16,6 +16,14 @@ export interface User {
   displayName: string | null;
 }
 
+/** A user's role in a course, as `zinc user list` shows it. */
+export interface Membership {
+  courseCode: string;
+  userId: string;
+  displayName: string | null;
+  role: MemberRole;
+}
+
 export interface Activity {
   id: string;
   courseId: string;

@@ -246,6 +246,11 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
   }
 
   async function fetchPage(): Promise<Pending[]> {
+    if (input.source.kind === 'deliveries') {
+      // Named in the input (a handful, `zinc grade --student`): one page, no activity.
+      cursor = null;
+      return input.source.deliveries.map((d) => ({ ...d }));
+    }
     if (input.source.kind === 'errored') {
       const page = await core.ListErroredDeliveries({
         batchId: input.source.batchId,
@@ -484,15 +489,17 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
     courseId = collection.courseId;
     worstCaseSecs = description.worstCaseSecs;
     counters.total =
-      input.source.kind === 'errored'
-        ? (
-            await core.ListErroredDeliveries({
-              batchId: input.source.batchId,
-              after: null,
-              limit: 1,
-            })
-          ).total
-        : collection.latestCount;
+      input.source.kind === 'deliveries'
+        ? input.source.deliveries.length
+        : input.source.kind === 'errored'
+          ? (
+              await core.ListErroredDeliveries({
+                batchId: input.source.batchId,
+                after: null,
+                limit: 1,
+              })
+            ).total
+          : collection.latestCount;
     await core.RecordBatchStart({
       batchId: input.batchId,
       collectionId: input.collectionId,

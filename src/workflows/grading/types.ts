@@ -60,7 +60,21 @@ export interface BatchFailure {
 }
 
 /** What a batch grades: a collection's latest deliveries, or another batch's ERRORED ones. */
-export type BatchSource = { kind: 'collection' } | { kind: 'errored'; batchId: string };
+/** A delivery a batch grades, as the workflow pages them: IDs only. */
+export interface BatchDelivery {
+  id: string;
+  userId: string;
+  objectKey: string;
+}
+
+/**
+ * What a batch grades: the collection's latest deliveries, the ERRORED deliveries of an earlier
+ * batch (regrade-failed), or the few deliveries named in its input (`zinc grade --student`).
+ */
+export type BatchSource =
+  | { kind: 'collection' }
+  | { kind: 'errored'; batchId: string }
+  | { kind: 'deliveries'; deliveries: BatchDelivery[] };
 
 export interface BatchGradingInput {
   batchId: string;

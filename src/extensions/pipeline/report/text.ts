@@ -1,12 +1,26 @@
 // A report as plain text for a terminal: one row per stage, one per test, the score, and the
-// first lines of what explains a failure (compiler output, diff, stderr).
-import type { CommandReport, GradingReport, OutputText, StageReport, TestReport } from './types.js';
+// first lines of what explains a failure (compiler output, diff, stderr). `zinc try` prints a
+// fresh report with it, `zinc report show` a stored one (staff or student view).
+import type { HiddenTestReport, StudentReport, StudentStageReport } from './student-view.js';
+import type { CommandReport, GradingReport, OutputText, TestReport } from './types.js';
 
 /** Lines of a compiler output, diff or stderr shown under a failure. */
 const EXCERPT_LINES = 15;
 
-/** Renders `report` as aligned text (the staff view: nothing hidden). */
-export function formatReportText(report: GradingReport): string {
+/** What formatReportText shows beyond the stages, tests and failures. */
+export interface ReportTextOptions {
+  /** Under a failed test, the first lines of its input (stdin) too. */
+  inputs?: boolean;
+}
+
+/**
+ * Renders `report` as aligned text: the staff view (nothing hidden) or the student's (hidden
+ * tests shown as hidden, a withheld score said to be withheld).
+ */
+export function formatReportText(
+  report: GradingReport | StudentReport,
+  options: ReportTextOptions = {},
+): string {
   const out: string[] = [];
   out.push(`config ${report.configVersion}`);
   if (report.pipelineError !== null) out.push(`pipeline error: ${report.pipelineError}`);
@@ -44,7 +58,10 @@ export function formatReportText(report: GradingReport): string {
         ).map((l) => `  ${l}`),
       );
       for (const test of stage.tests) {
-        if (test.verdict === 'PASSED' || test.verdict === 'SKIPPED') continue;
+        if (isHidden(test) || test.verdict === 'PASSED' || test.verdict === 'SKIPPED') continue;
+        if (options.inputs && test.stdin !== null && test.stdin.text !== '') {
+          out.push(`  test ${test.id} input:`, ...excerpt(test.stdin).map((l) => `  ${l}`));
+        }
         const detail =
           test.diff !== null
             ? excerpt(test.diff)
@@ -58,8 +75,11 @@ export function formatReportText(report: GradingReport): string {
 
   const scores = report.scoreReports;
   out.push('');
-  let scoreLine = `score ${report.score} / ${report.maxScore}`;
-  if (scores.normalizedScore !== undefined) {
+  let scoreLine =
+    report.score === null
+      ? `score withheld (hidden tests; visible tests ${scores.accumulatedScore} / ${scores.totalScore})`
+      : `score ${report.score} / ${report.maxScore}`;
+  if (report.score !== null && scores.normalizedScore !== undefined) {
     scoreLine += ` (tests ${scores.accumulatedScore} / ${scores.totalScore}, normalised)`;
   }
   out.push(scoreLine);
@@ -70,7 +90,11 @@ export function formatReportText(report: GradingReport): string {
   return `${out.join('\n')}\n`;
 }
 
-function stageResult(stage: StageReport): string {
+function isHidden(test: TestReport | HiddenTestReport): test is HiddenTestReport {
+  return 'hidden' in test;
+}
+
+function stageResult(stage: StudentStageReport): string {
   if (stage.status === 'skipped') return 'SKIPPED';
   switch (stage.kind) {
     case 'fileStructureValidation':
@@ -81,15 +105,19 @@ function stageResult(stage: StageReport): string {
     case 'shellExec':
       return stage.success ? 'OK' : 'FAILED';
     case 'stdioTest': {
-      const passed = stage.tests.filter((test) => test.verdict === 'PASSED').length;
-      return `${passed}/${stage.tests.length} passed`;
+      const shown = stage.tests.filter((test) => !isHidden(test));
+      const passed = shown.filter((test) => !isHidden(test) && test.verdict === 'PASSED').length;
+      const hidden = stage.tests.length - shown.length;
+      return hidden > 0
+        ? `${passed}/${shown.length} shown passed, ${hidden} hidden`
+        : `${passed}/${stage.tests.length} passed`;
     }
     case 'score':
       return `${stage.score}`;
   }
 }
 
-function stageDetail(stage: StageReport): string {
+function stageDetail(stage: StudentStageReport): string {
   if (stage.status === 'skipped') return '';
   switch (stage.kind) {
     case 'fileStructureValidation':
@@ -108,7 +136,8 @@ function stageDetail(stage: StageReport): string {
   }
 }
 
-function testRow(test: TestReport): string[] {
+function testRow(test: TestReport | HiddenTestReport): string[] {
+  if (isHidden(test)) return [String(test.id), 'hidden', '', '', '', ''];
   const note = test.message ?? '';
   if (test.verdict === 'SKIPPED')
     return [String(test.id), test.verdict, `0/${test.maxScore}`, '', '', ''];

@@ -27,6 +27,11 @@ export interface OutputText {
   bytes: number;
   truncated: boolean;
   invalidUtf8: boolean;
+  /**
+   * Only in a stored report, for a large test input or expected output: the object key of the
+   * whole text (stored once per config version; `text` is then its head). Readers resolve it.
+   */
+  ref?: string;
 }
 
 /** `succeeded`/`failed` for a stage that ran; `skipped` after an early return or a refused delivery. */
