@@ -11,6 +11,7 @@ import { createBookkeepingActivities } from './activities/bookkeeping.js';
 import { createScheduleActivities } from './activities/schedules.js';
 import { createSlotActivities } from './activities/slots.js';
 import { createTokenStore } from './auth-tokens.js';
+import { createWebSessionStore } from './web-sessions.js';
 import { createAccessControl } from './auth.js';
 import { admitOrRecordRefusal, type BatchRequest } from './batch-admission.js';
 import { batchResults } from './batch-results.js';
@@ -42,6 +43,7 @@ export const coreComponent = defineExtension({
     const slots = createBatchSlots(platform.db);
     const access = createAccessControl(links.submissions, now);
     const configs = links.pipeline.configs;
+    const tokens = createTokenStore(platform.db, now);
     const bookkeeping = () =>
       createBookkeepingActivities({
         db: platform.db,
@@ -57,7 +59,9 @@ export const coreComponent = defineExtension({
       batches,
       slots,
       access,
-      tokens: createTokenStore(platform.db, now),
+      tokens,
+      /** Sessions of the web app, opened with an API token (src/web). */
+      webSessions: createWebSessionStore(platform.db, tokens, now),
       /** Admits or refuses a batch request; a refusal is audited and returned. */
       admit: (request: BatchRequest) => admitOrRecordRefusal({ access, configs, batches }, request),
       /** One row per delivery of a recorded batch, marked partial while it runs. */

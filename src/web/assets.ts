@@ -1,0 +1,49 @@
+// The web app's static files, all served by zinc (no CDN): its stylesheet and script from
+// src/web/assets, and htmx from node_modules at the exact version package.json pins.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { projectRoot } from '../platform/paths.js';
+import { HTMX_VERSION } from './layout.js';
+
+/** Headers of every web response: a strict CSP (no inline script or style), no framing. */
+export const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+};
+
+/** htmx's minified build, checked to be the version the pages name. */
+function readHtmx(): Buffer {
+  const require = createRequire(import.meta.url);
+  const pkg = JSON.parse(readFileSync(require.resolve('htmx.org/package.json'), 'utf8')) as {
+    version: string;
+  };
+  if (pkg.version !== HTMX_VERSION) {
+    throw new Error(
+      `node_modules holds htmx.org ${pkg.version}, but the web app is written for ${HTMX_VERSION} (npm ci)`,
+    );
+  }
+  return readFileSync(join(require.resolve('htmx.org/package.json'), '..', 'dist', 'htmx.min.js'));
+}
+
+/** Registers GET /web/assets/*: read once at start-up, cached by browsers for a day. */
+export function serveAssets(web: FastifyInstance): void {
+  const dir = join(projectRoot(), 'src', 'web', 'assets');
+  const files: Array<[string, string, Buffer]> = [
+    ['app.css', 'text/css; charset=utf-8', readFileSync(join(dir, 'app.css'))],
+    ['app.js', 'text/javascript; charset=utf-8', readFileSync(join(dir, 'app.js'))],
+    [`htmx-${HTMX_VERSION}.min.js`, 'text/javascript; charset=utf-8', readHtmx()],
+  ];
+  for (const [name, type, content] of files) {
+    web.get(
+      `/web/assets/${name}`,
+      { config: { web: true, public: true, anonymous: true }, schema: { hide: true } },
+      async (_request, reply) =>
+        reply.type(type).header('cache-control', 'public, max-age=86400').send(content),
+    );
+  }
+}
