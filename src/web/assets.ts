@@ -36,6 +36,7 @@ export function serveAssets(web: FastifyInstance): void {
   const files: Array<[string, string, Buffer]> = [
     ['app.css', 'text/css; charset=utf-8', readFileSync(join(dir, 'app.css'))],
     ['app.js', 'text/javascript; charset=utf-8', readFileSync(join(dir, 'app.js'))],
+    ['favicon.svg', 'image/svg+xml', readFileSync(join(dir, 'favicon.svg'))],
     [`htmx-${HTMX_VERSION}.min.js`, 'text/javascript; charset=utf-8', readHtmx()],
   ];
   for (const [name, type, content] of files) {

@@ -395,6 +395,10 @@ export async function registerWebApp(app: ZodApp, ctx: ApiContext, log: ApiLog):
           q.steered && q.steered in STEER_WORDS
             ? STEER_WORDS[q.steered as keyof typeof STEER_WORDS]
             : null;
+        // A filter or sort through htmx swaps only the results: send only them.
+        if (request.headers['hx-request'] === 'true' && request.headers['hx-target'] === 'results') {
+          return sendHtml(reply, resultsSection(batch.batchId, results.rows, q));
+        }
         const csv = `/batches/${encodeURIComponent(batch.batchId)}/results.csv`;
         const name = `${collection.course.code} · ${collection.activity.name} · ${collection.name}`;
         return sendHtml(

@@ -37,6 +37,7 @@ export function page(o: PageOptions): Html {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="htmx-config" content="${HTMX_CONFIG}" />
         <title>${o.title} · zinc</title>
+        <link rel="icon" href="/web/assets/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/web/assets/app.css" />
         <script src="/web/assets/htmx-${HTMX_VERSION}.min.js" defer></script>
         <script src="/web/assets/app.js" defer></script>

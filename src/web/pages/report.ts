@@ -101,9 +101,9 @@ function testBlock(stageKey: string, t: TestReport, limits: LimitsOf): Html {
   return html`<details class="test" id="test-${stageKey}-${t.id}"${t.verdict !== 'PASSED' ? html` open` : ''}>
 <summary>Test ${t.id} <span class="verdict v-${t.verdict}">${t.verdict}</span> ${t.score} / ${t.maxScore}</summary>
 <dl class="facts">
-<dt>Command</dt><dd><code>${t.command.join(' ')}</code></dd>
-<dt>Time</dt><dd${timeOver ? html` class="over"` : ''}>${t.timeMs} ms${limit ? ` of ${limit.timeSecs * 1000} ms` : ''}</dd>
-<dt>Memory</dt><dd>${mb(t.memoryBytes)}${limit ? ` of ${limit.memoryMb} MiB` : ''}</dd>
+${t.command ? html`<dt>Command</dt><dd><code>${t.command.join(' ')}</code></dd>` : ''}
+${typeof t.timeMs === 'number' ? html`<dt>Time</dt><dd${timeOver ? html` class="over"` : ''}>${t.timeMs} ms${limit ? ` of ${limit.timeSecs * 1000} ms` : ''}</dd>
+<dt>Memory</dt><dd>${mb(t.memoryBytes)}${limit ? ` of ${limit.memoryMb} MiB` : ''}</dd>` : ''}
 ${
   t.exitCode !== null
     ? html`<dt>Exit code</dt>
@@ -171,7 +171,15 @@ function stageBlock(key: string, stage: StageReport, limits: LimitsOf): Html {
       <span class="status s-${stage.status}">${stage.status}</span
       >${verdict ? html` <span class="verdict v-${verdict}">${verdict}</span>` : ''}
     </h3>
-    ${stage.kind === 'stdioTest' && 'tests' in stage ? stage.tests.map((t) => testBlock(key, t, limits)) : ''}
+    ${
+    stage.kind === 'stdioTest' && 'tests' in stage
+      ? (stage.tests as Array<TestReport | { id: number; hidden: true }>).map((t) =>
+          'hidden' in t
+            ? html`<p class="test hidden-test" id="test-${key}-${t.id}">Test ${t.id} is hidden: its result shows when grading is released.</p>`
+            : testBlock(key, t, limits),
+        )
+      : ''
+  }
     ${stage.kind === 'fileStructureValidation' && 'missingFiles' in stage && stage.missingFiles.length > 0 ? html`<p>Missing files: ${stage.missingFiles.join(', ')}</p>` : ''}
     ${'message' in stage && stage.message ? html`<p>${stage.message}</p>` : ''}
     ${'run' in stage ? runBlock(stage.run) : ''}
