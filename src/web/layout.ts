@@ -4,7 +4,11 @@ import { html, type Html } from './html.js';
 
 export const HTMX_VERSION = '2.0.11';
 
-/** htmx settings: no inline indicator styles, no eval, and swap error pages too (they explain). */
+/**
+ * htmx settings: no inline indicator styles, no eval, and swap error pages too (they explain).
+ * No history snapshots either (hx-history="false" on the body): pages hold students' results,
+ * which have no business in the browser's sessionStorage.
+ */
 const HTMX_CONFIG = JSON.stringify({
   includeIndicatorStyles: false,
   allowEval: false,
@@ -42,7 +46,7 @@ export function page(o: PageOptions): Html {
         <script src="/web/assets/htmx-${HTMX_VERSION}.min.js" defer></script>
         <script src="/web/assets/app.js" defer></script>
       </head>
-      <body hx-headers="${o.csrf ? headers : '{}'}">
+      <body hx-headers="${o.csrf ? headers : '{}'}" hx-history="false">
         <a class="skip" href="#main">Skip to content</a>
         <header class="top">
           <a class="brand" href="/">zinc</a>
