@@ -12,7 +12,7 @@
 //   page logs a console error.
 // Screenshots go to docs/screenshots/ (the README shows them); the results page's weight
 // (bytes transferred) is printed.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,7 +83,14 @@ describe('staff', () => {
     // The bar follows the event stream; when the batch ends the page loads its final state.
     await page.locator('#batch-status', { hasText: 'completed' }).waitFor({ timeout: 180_000 });
     await expect
-      .poll(() => page.locator('#batch-progress').evaluate((e) => [(e as unknown as { value: number }).value, (e as unknown as { max: number }).max]))
+      .poll(() =>
+        page
+          .locator('#batch-progress')
+          .evaluate((e) => [
+            (e as unknown as { value: number }).value,
+            (e as unknown as { max: number }).max,
+          ]),
+      )
       .toEqual([3, 3]);
     expect(await page.locator('#progress-text').textContent()).toBe('3 of 3 graded (100%)');
     expect(await page.locator('#verdict-counts').textContent()).toContain('WRONG_OUTPUT');
@@ -131,18 +138,26 @@ describe('staff', () => {
     const fresh = await browser.newContext();
     await fresh.addCookies(await context.cookies());
     const weighed = await watchedPage(fresh, errors);
-    const sizes: Array<Promise<number>> = [];
+    const sizes: Array<Promise<[string, number]>> = [];
     weighed.on('requestfinished', (request) => {
       sizes.push(
-        request.sizes().then((s) => s.responseBodySize + s.responseHeadersSize),
+        request
+          .sizes()
+          .then((s) => [
+            new URL(request.url()).pathname,
+            s.responseBodySize + s.responseHeadersSize,
+          ]),
       );
     });
     const response = await weighed.goto(batchUrl, { waitUntil: 'networkidle' });
     const csp = response!.headers()['content-security-policy'];
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
-    const bytes = (await Promise.all(sizes)).reduce((a, b) => a + b, 0);
-    console.log(`results page weight: ${bytes} bytes transferred in ${sizes.length} requests`);
+    const each = await Promise.all(sizes);
+    const bytes = each.reduce((a, [, n]) => a + n, 0);
+    console.log(
+      `results page weight: ${bytes} bytes transferred in ${each.length} requests (${each.map(([p, n]) => `${p.startsWith('/batches/') ? 'page' : p}: ${n}`).join(', ')})`,
+    );
     expect(bytes).toBeGreaterThan(0);
     await fresh.close();
   });
@@ -241,7 +256,9 @@ describe('student', () => {
     expectRefusalLogged(errors, 403);
     const batch = await page.goto(batchUrl);
     expect(batch!.status()).toBe(403);
-    expect(await page.getByRole('alert').textContent()).toContain('is not staff of course COMP2011');
+    expect(await page.getByRole('alert').textContent()).toContain(
+      'is not staff of course COMP2011',
+    );
     expectRefusalLogged(errors, 403);
   });
 });

@@ -16,8 +16,8 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'referrer-policy': 'same-origin',
 };
 
-/** htmx's minified build, checked to be the version the pages name. */
-function readHtmx(): Buffer {
+/** htmx's minified build and its gzip (shipped beside it), checked to be the version pages name. */
+function readHtmx(): { plain: Buffer; gzip: Buffer } {
   const require = createRequire(import.meta.url);
   const pkg = JSON.parse(readFileSync(require.resolve('htmx.org/package.json'), 'utf8')) as {
     version: string;
@@ -27,7 +27,11 @@ function readHtmx(): Buffer {
       `node_modules holds htmx.org ${pkg.version}, but the web app is written for ${HTMX_VERSION} (npm ci)`,
     );
   }
-  return readFileSync(join(require.resolve('htmx.org/package.json'), '..', 'dist', 'htmx.min.js'));
+  const dist = join(require.resolve('htmx.org/package.json'), '..', 'dist');
+  return {
+    plain: readFileSync(join(dist, 'htmx.min.js')),
+    gzip: readFileSync(join(dist, 'htmx.min.js.gz')),
+  };
 }
 
 /** Registers GET /web/assets/*: read once at start-up, cached by browsers for a day. */
@@ -37,8 +41,8 @@ export function serveAssets(web: FastifyInstance): void {
     ['app.css', 'text/css; charset=utf-8', readFileSync(join(dir, 'app.css'))],
     ['app.js', 'text/javascript; charset=utf-8', readFileSync(join(dir, 'app.js'))],
     ['favicon.svg', 'image/svg+xml', readFileSync(join(dir, 'favicon.svg'))],
-    [`htmx-${HTMX_VERSION}.min.js`, 'text/javascript; charset=utf-8', readHtmx()],
   ];
+  const htmx = readHtmx();
   for (const [name, type, content] of files) {
     web.get(
       `/web/assets/${name}`,
@@ -47,4 +51,18 @@ export function serveAssets(web: FastifyInstance): void {
         reply.type(type).header('cache-control', 'public, max-age=86400').send(content),
     );
   }
+  // htmx is most of a page's weight: sent gzipped to every browser that accepts it.
+  web.get(
+    `/web/assets/htmx-${HTMX_VERSION}.min.js`,
+    { config: { web: true, public: true, anonymous: true }, schema: { hide: true } },
+    async (request, reply) => {
+      reply
+        .type('text/javascript; charset=utf-8')
+        .header('cache-control', 'public, max-age=86400')
+        .header('vary', 'accept-encoding');
+      return /\bgzip\b/.test(request.headers['accept-encoding'] ?? '')
+        ? reply.header('content-encoding', 'gzip').send(htmx.gzip)
+        : reply.send(htmx.plain);
+    },
+  );
 }

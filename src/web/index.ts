@@ -82,11 +82,13 @@ export async function registerWebApp(app: ZodApp, ctx: ApiContext, log: ApiLog):
   const sessions = ctx.zinc.core.webSessions;
   const store = ctx.submissions.store;
   let closing = false;
-  app.addHook('onClose', async () => {
+  app.addHook('onClose', (_instance, done) => {
     closing = true;
+    done();
   });
 
-  await app.register(async (plugin) => {
+  // Encapsulated: the form parser, hooks and error handler here apply to the web routes only.
+  await app.register((plugin, _options, done) => {
     const web = plugin.withTypeProvider<ZodTypeProvider>();
     web.decorateRequest('webSecret', null);
     web.addContentTypeParser(
@@ -95,10 +97,17 @@ export async function registerWebApp(app: ZodApp, ctx: ApiContext, log: ApiLog):
       (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
     );
     web.addHook('onRequest', async (request) => checkWebSession(sessions, request));
-    web.addHook('preHandler', async (request) => checkCsrf(request));
-    web.addHook('onSend', async (_request, reply, payload) => {
+    web.addHook('preHandler', (request, _reply, done) => {
+      try {
+        checkCsrf(request);
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    });
+    web.addHook('onSend', (_request, reply, payload, done) => {
       for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
-      return payload;
+      done(null, payload);
     });
 
     web.setErrorHandler((err, request, reply) => {
@@ -396,7 +405,10 @@ export async function registerWebApp(app: ZodApp, ctx: ApiContext, log: ApiLog):
             ? STEER_WORDS[q.steered as keyof typeof STEER_WORDS]
             : null;
         // A filter or sort through htmx swaps only the results: send only them.
-        if (request.headers['hx-request'] === 'true' && request.headers['hx-target'] === 'results') {
+        if (
+          request.headers['hx-request'] === 'true' &&
+          request.headers['hx-target'] === 'results'
+        ) {
           return sendHtml(reply, resultsSection(batch.batchId, results.rows, q));
         }
         const csv = `/batches/${encodeURIComponent(batch.batchId)}/results.csv`;
@@ -655,5 +667,6 @@ export async function registerWebApp(app: ZodApp, ctx: ApiContext, log: ApiLog):
         );
       },
     );
+    done();
   });
 }

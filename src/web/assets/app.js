@@ -1,5 +1,6 @@
 // zinc web app: the live progress of a batch (EventSource on /batches/:id/events) and drag and
 // drop onto the upload form. Everything else is plain HTML and htmx attributes.
+/* global document, window, EventSource */
 'use strict';
 
 let stream = null;

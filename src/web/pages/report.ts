@@ -30,6 +30,11 @@ const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 function output(label: string, text: OutputText | null | undefined): Html {
   if (!text) return html``;
+  if (text.text === '' && !text.truncated) {
+    return html`<p class="output">
+      <strong>${label}</strong>: <span class="muted">(empty)</span>
+    </p>`;
+  }
   return html`<figure class="output">
     <figcaption>${label}${text.truncated ? ' (truncated)' : ''}</figcaption>
     <pre>${text.text}</pre>
@@ -73,7 +78,10 @@ export function sideBySide(expected: string, actual: string): Html {
   const cell = (c: Cell) =>
     html`<td class="d-${c.kind}">
       <span class="mark" aria-hidden="true">${mark[c.kind]}</span
-      >${c.kind === 'removed' ? html`<span class="sr">differs: </span>` : c.kind === 'added' ? html`<span class="sr">differs: </span>` : ''}${c.text}
+      >${c.kind === 'removed' || c.kind === 'added' ? html`<span class="sr">differs: </span>` : ''}<span
+        class="line"
+        >${c.text}</span
+      >
     </td>`;
   return html`<div class="table-wrap">
     <table class="diff" aria-label="Expected and actual output, line by line">
@@ -98,41 +106,57 @@ export function sideBySide(expected: string, actual: string): Html {
 function testBlock(stageKey: string, t: TestReport, limits: LimitsOf): Html {
   const limit = limits(stageKey, t.id);
   const timeOver = limit && t.timeMs > limit.timeSecs * 1000;
-  return html`<details class="test" id="test-${stageKey}-${t.id}"${t.verdict !== 'PASSED' ? html` open` : ''}>
-<summary>Test ${t.id} <span class="verdict v-${t.verdict}">${t.verdict}</span> ${t.score} / ${t.maxScore}</summary>
-<dl class="facts">
-${t.command ? html`<dt>Command</dt><dd><code>${t.command.join(' ')}</code></dd>` : ''}
-${typeof t.timeMs === 'number' ? html`<dt>Time</dt><dd${timeOver ? html` class="over"` : ''}>${t.timeMs} ms${limit ? ` of ${limit.timeSecs * 1000} ms` : ''}</dd>
-<dt>Memory</dt><dd>${mb(t.memoryBytes)}${limit ? ` of ${limit.memoryMb} MiB` : ''}</dd>` : ''}
-${
-  t.exitCode !== null
-    ? html`<dt>Exit code</dt>
-        <dd>${t.exitCode}</dd>`
-    : ''
-}
-${
-  t.signal
-    ? html`<dt>Signal</dt>
-        <dd>${t.signal}</dd>`
-    : ''
-}
-${
-  t.message
-    ? html`<dt>Note</dt>
-        <dd>${t.message}</dd>`
-    : ''
-}
-</dl>
-${output('Input', t.stdin)}
-${
-  t.expected && t.actual
-    ? html`<h4>Expected and actual</h4>
-        ${sideBySide(t.expected.text, t.actual.text)}`
-    : html`${output('Expected', t.expected)}${output('Actual', t.actual)}`
-}
-${t.diff ? output('Diff (as the grader compared them)', t.diff) : ''}
-${output('Standard error', t.stderr)}
-</details>`;
+  return html`<details
+    class="test"
+    id="test-${stageKey}-${t.id}"
+    ${t.verdict !== 'PASSED' ? html` open` : ''}
+  >
+    <summary>
+      Test ${t.id} <span class="verdict v-${t.verdict}">${t.verdict}</span> ${t.score} /
+      ${t.maxScore}
+    </summary>
+    <dl class="facts">
+      ${
+        t.command
+          ? html`<dt>Command</dt>
+              <dd><code>${t.command.join(' ')}</code></dd>`
+          : ''
+      }
+      ${
+        typeof t.timeMs === 'number'
+          ? html`<dt>Time</dt><dd${timeOver ? html` class="over"` : ''}>${t.timeMs} ms${limit ? ` of ${limit.timeSecs * 1000} ms` : ''}</dd>
+<dt>Memory</dt><dd>${mb(t.memoryBytes)}${limit ? ` of ${limit.memoryMb} MiB` : ''}</dd>`
+          : ''
+      }
+      ${
+        t.exitCode !== null
+          ? html`<dt>Exit code</dt>
+              <dd>${t.exitCode}</dd>`
+          : ''
+      }
+      ${
+        t.signal
+          ? html`<dt>Signal</dt>
+              <dd>${t.signal}</dd>`
+          : ''
+      }
+      ${
+        t.message
+          ? html`<dt>Note</dt>
+              <dd>${t.message}</dd>`
+          : ''
+      }
+    </dl>
+    ${output('Input', t.stdin)}
+    ${
+      t.expected && t.actual
+        ? html`<h4>Expected and actual</h4>
+            ${sideBySide(t.expected.text, t.actual.text)}`
+        : html`${output('Expected', t.expected)}${output('Actual', t.actual)}`
+    }
+    ${t.diff ? output('Diff (as the grader compared them)', t.diff) : ''}
+    ${t.stderr?.text ? output('Standard error', t.stderr) : ''}
+  </details>`;
 }
 
 function runBlock(
@@ -172,14 +196,16 @@ function stageBlock(key: string, stage: StageReport, limits: LimitsOf): Html {
       >${verdict ? html` <span class="verdict v-${verdict}">${verdict}</span>` : ''}
     </h3>
     ${
-    stage.kind === 'stdioTest' && 'tests' in stage
-      ? (stage.tests as Array<TestReport | { id: number; hidden: true }>).map((t) =>
-          'hidden' in t
-            ? html`<p class="test hidden-test" id="test-${key}-${t.id}">Test ${t.id} is hidden: its result shows when grading is released.</p>`
-            : testBlock(key, t, limits),
-        )
-      : ''
-  }
+      stage.kind === 'stdioTest' && 'tests' in stage
+        ? (stage.tests as Array<TestReport | { id: number; hidden: true }>).map((t) =>
+            'hidden' in t
+              ? html`<p class="test hidden-test" id="test-${key}-${t.id}">
+                  Test ${t.id} is hidden: its result shows when grading is released.
+                </p>`
+              : testBlock(key, t, limits),
+          )
+        : ''
+    }
     ${stage.kind === 'fileStructureValidation' && 'missingFiles' in stage && stage.missingFiles.length > 0 ? html`<p>Missing files: ${stage.missingFiles.join(', ')}</p>` : ''}
     ${'message' in stage && stage.message ? html`<p>${stage.message}</p>` : ''}
     ${'run' in stage ? runBlock(stage.run) : ''}

@@ -67,7 +67,7 @@ export function histogramSvg(buckets: readonly number[]): Html {
   const graded = buckets.reduce((a, b) => a + b, 0);
   return html`<svg
     class="histogram"
-    viewBox="0 0 ${w} ${h + 30}"
+    viewBox="0 0 ${w} ${h + 44}"
     role="img"
     aria-labelledby="hist-title hist-desc"
   >
@@ -80,13 +80,14 @@ export function histogramSvg(buckets: readonly number[]): Html {
       const height = Math.round((n / top) * h);
       const x = 8 + i * (bar + 3);
       return html`<g
-        ><rect class="bar" x="${x}" y="${h - height + 4}" width="${bar}" height="${height}"
+        ><rect class="bar" x="${x}" y="${h - height + 16}" width="${bar}" height="${height}"
           ><title>${i * 10}–${i * 10 + 10}%: ${n}</title></rect
         >
-        <text x="${x + bar / 2}" y="${h + 18}" text-anchor="middle">${i * 10}</text
-        >${n > 0 ? html`<text x="${x + bar / 2}" y="${h - height}" text-anchor="middle">${n}</text>` : ''}</g
+        <text x="${x + bar / 2}" y="${h + 30}" text-anchor="middle">${i * 10}</text
+        >${n > 0 ? html`<text x="${x + bar / 2}" y="${h - height + 12}" text-anchor="middle">${n}</text>` : ''}</g
       >`;
     })}
+    <text x="${w / 2}" y="${h + 42}" text-anchor="middle">score (%)</text>
   </svg>`;
 }
 
