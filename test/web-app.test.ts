@@ -7,7 +7,8 @@
 // - student flow: a student uploads files (and sees a refusal's reason on a closed
 //   collection), reads their own report in the student view (the hidden test is not there),
 //   and is refused another student's report;
-// - a form posted without the session's CSRF token, or without a session, changes nothing;
+// - a form posted without the session's CSRF token, or without a session, changes nothing; a
+//   session ends when its token is revoked, and an unknown token opens none;
 // - every page answers with a Content-Security-Policy allowing only zinc's own scripts, and no
 //   page logs a console error.
 // Screenshots go to docs/screenshots/ (the README shows them); the results page's weight
@@ -260,6 +261,31 @@ describe('student', () => {
       'is not staff of course COMP2011',
     );
     expectRefusalLogged(errors, 403);
+  });
+});
+
+describe('sessions', () => {
+  it('end when the token they were opened with is revoked', async () => {
+    const context = await browser.newContext();
+    const page = await signIn(context, api.tokens.p1!);
+    const [token] = await api.stack.zinc.core.tokens.list('p1');
+    expect(await api.stack.zinc.core.tokens.revoke(token!.id)).toBe(true);
+    await page.goto(`${api.url}/`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    expect((await context.cookies()).filter((c) => c.name === 'zinc_session')).toEqual([]);
+    await context.close();
+  });
+
+  it('are refused a token zinc does not know, with the reason', async () => {
+    const context = await browser.newContext();
+    const page = await watchedPage(context, errors);
+    await page.goto(`${api.url}/login`);
+    await page.getByLabel('API token').fill('zinc_' + 'x'.repeat(43));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not known to zinc' }).waitFor();
+    expectRefusalLogged(errors, 401);
+    expect(await context.cookies()).toEqual([]);
+    await context.close();
   });
 });
 

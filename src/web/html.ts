@@ -1,8 +1,8 @@
 // HTML by tagged template: every interpolated value is escaped unless it is already Html (built
-// by `html` itself, or `raw` for markup zinc writes, never user data). Arrays are joined, null,
-// undefined and false render nothing, so templates read like the page they make.
+// by `html` itself). Arrays are joined; null, undefined and false render nothing, so templates
+// read like the page they make.
 
-/** Markup that is safe to send: built by `html` (escaped) or `raw` (zinc's own constants). */
+/** Markup that is safe to send: built by `html`, which escaped every value in it. */
 export class Html {
   constructor(readonly value: string) {}
   toString(): string {
@@ -38,9 +38,4 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): Html {
   let out = strings[0]!;
   for (let i = 0; i < values.length; i++) out += render(values[i]) + strings[i + 1]!;
   return new Html(out);
-}
-
-/** Markup written by zinc itself (an SVG path, an entity); never pass user data. */
-export function raw(markup: string): Html {
-  return new Html(markup);
 }

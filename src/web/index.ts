@@ -288,7 +288,9 @@ export async function registerWebApp(app: ZodApp, ctx: ApiContext, log: ApiLog):
         );
         const batches = await ctx.batches.list(collection.id);
         const deliveries = [];
-        for (const delivery of own.reverse()) {
+        // Newest first; each with the batches that graded it, newest batch first.
+        own.sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
+        for (const delivery of own) {
           const reports: string[] = [];
           for (const b of batches) if (await ctx.reports.get(b.id, delivery.id)) reports.push(b.id);
           deliveries.push({ delivery, reports });

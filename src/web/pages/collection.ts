@@ -191,7 +191,7 @@ export function studentCollectionBody(o: {
                         </td>
                         <td>${d.manifest.map((f) => f.path).join(', ')}</td>
                         <td>
-                          ${reports.length === 0 ? html`<span class="muted">not graded yet</span>` : reports.map((b) => html`<a href="/reports/${encodeURIComponent(b)}/${encodeURIComponent(d.id)}">${b}</a> `)}
+                          ${reports.length === 0 ? html`<span class="muted">not graded yet</span>` : reports.map((b, i) => html`<a href="/reports/${encodeURIComponent(b)}/${encodeURIComponent(d.id)}" title="${b}">Report${reports.length > 1 ? ` ${reports.length - i}` : ''}<span class="sr"> of batch ${b}</span></a> `)}
                         </td>
                       </tr>`,
                   )}
