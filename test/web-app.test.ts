@@ -181,6 +181,18 @@ describe('staff', () => {
     const after = await api.stack.platform.db.query('SELECT count(*) AS n FROM batches');
     expect(after.rows).toEqual(before.rows);
   });
+  it("shows a collection's grading schedules", async () => {
+    const made = await api.call('POST', '/api/schedules', {
+      token: api.tokens.ta,
+      json: { collectionId: api.ids.slow, atClose: true },
+    });
+    expect(made.status, made.text).toBe(201);
+    await page.goto(`${api.url}/collections/${api.ids.slow}`);
+    const schedules = page.locator('dt:text-is("Schedules") + dd');
+    expect((await schedules.textContent())!.replace(/\s+/g, ' ')).toMatch(
+      /at-close · fires \S+ \S+ UTC · scheduled/,
+    );
+  });
 });
 
 describe('student', () => {

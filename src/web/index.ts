@@ -12,6 +12,7 @@ import { steerBatch } from '../core/batch-status.js';
 import { checkTermination, terminateBatch } from '../core/batch-termination.js';
 import { reconcileBatch } from '../core/batch-reconciler.js';
 import { resultsBeforeRecord } from '../core/batch-results.js';
+import { listGradingSchedules } from '../core/grading-schedules.js';
 import { SESSION_HOURS } from '../core/web-sessions.js';
 import { parseGradingConfig, type GradingReport } from '../extensions/pipeline/index.js';
 import { ConflictError, ReportNotFoundError } from '../failures.js';
@@ -262,6 +263,7 @@ export async function registerWebApp(app: ZodApp, ctx: ApiContext, log: ApiLog):
         ];
         const csrf = csrfOf(request);
         if (view === 'staff') {
+          const configs = await ctx.configs.listForCollection(collection.id);
           const latest = (await store.listDeliveries(collection.id, { latestOnly: true })) ?? [];
           const all = (await store.listDeliveries(collection.id, {})) ?? [];
           return sendHtml(
@@ -276,7 +278,16 @@ export async function registerWebApp(app: ZodApp, ctx: ApiContext, log: ApiLog):
                 deliveries: all.length,
                 students: latest.length,
                 batches: await ctx.batches.list(collection.id),
-                configs: await ctx.configs.listForCollection(collection.id),
+                configs,
+                schedules: await listGradingSchedules(
+                  {
+                    temporal: ctx.temporal,
+                    access: ctx.access,
+                    configs: ctx.configs,
+                    now: ctx.now,
+                  },
+                  [{ collectionId: collection.id, configVersions: configs.map((c) => c.id) }],
+                ),
                 csrf,
                 concurrency: ctx.config.grading.concurrency,
               }),

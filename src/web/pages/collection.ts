@@ -2,6 +2,7 @@
 // deliveries and batches with the start form (staff), or one's own deliveries, reports and the
 // upload form (student).
 import type { BatchRecord } from '../../core/batch-store.js';
+import type { GradingScheduleView } from '../../core/grading-schedules.js';
 import type { CollectionDetails, Delivery } from '../../extensions/submission/index.js';
 import { html, type Html } from '../html.js';
 
@@ -46,6 +47,8 @@ export function staffCollectionBody(o: {
   students: number;
   batches: BatchRecord[];
   configs: Array<{ id: string; addedAt: string }>;
+  /** Its grading schedules (zinc schedule grade). */
+  schedules: GradingScheduleView[];
   csrf: string;
   concurrency: number;
   error?: Html | undefined;
@@ -58,6 +61,22 @@ export function staffCollectionBody(o: {
       <dd>${o.deliveries} (latest of ${o.students} students)</dd>
       <dt>Grading configs</dt>
       <dd>${o.configs.length}</dd>
+      <dt>Schedules</dt>
+      <dd>
+        ${
+          o.schedules.length === 0
+            ? 'none (zinc schedule grade)'
+            : html`<ul class="plain">
+                ${o.schedules.map(
+                  (sc) =>
+                    html`<li>
+                      ${sc.timing} · fires ${when(sc.fireAt)} ·
+                      ${sc.state}${sc.configVersion ? ` · ${sc.configVersion}` : ''}
+                    </li>`,
+                )}
+              </ul>`
+        }
+      </dd>
     </dl>
     <section aria-labelledby="start-h">
       <h2 id="start-h">Start a batch</h2>
