@@ -15,10 +15,11 @@ mode=${1:-test}
 # toolchain (the demo's language, and the sandbox launcher's compiler) always; PostgreSQL (the
 # production database, tested for real), the other grading toolchains, Prometheus (its server
 # scrapes a running stack; promtool checks and unit-tests the alert rules) and nats-server (the
-# event bus, with JetStream) for the tests.
+# event bus, with JetStream) and chromium (the web app's browser tests, driven by playwright-core)
+# for the tests.
 APT_PACKAGES=(ca-certificates bubblewrap libseccomp-dev gcc g++ make)
 if [ "$mode" != demo ]; then
-  APT_PACKAGES+=(postgresql python3 default-jdk-headless prometheus nats-server)
+  APT_PACKAGES+=(postgresql python3 default-jdk-headless prometheus nats-server chromium)
 fi
 
 missing=()

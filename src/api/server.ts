@@ -33,6 +33,7 @@ import { registerScheduleRoutes } from './routes/schedules.js';
 import { registerSteeringRoutes, registerTerminateRoute } from './routes/steering.js';
 import { projectRoot } from '../platform/paths.js';
 import { createLogger } from '../platform/logger.js';
+import { registerWebApp } from '../web/index.js';
 
 export interface ApiServerOptions extends ApiDeps {
   /** Where unexpected errors go, with their stack (never to the client); default: JSON on stderr. */
@@ -139,6 +140,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ZodApp
     const origins = [...options.config.api.codec.cors_origins, ...(options.codecOrigins ?? [])];
     await registerCodecRoutes(app, ctx, codec, origins);
   }
+  // The staff and student web app (src/web): same process, same origin, same access rules.
+  await registerWebApp(app, ctx, log);
   return app;
 }
 

@@ -11,6 +11,7 @@ import { createBookkeepingActivities } from './activities/bookkeeping.js';
 import { createScheduleActivities } from './activities/schedules.js';
 import { createSlotActivities } from './activities/slots.js';
 import { createTokenStore } from './auth-tokens.js';
+import { createWebSessionStore } from './web-sessions.js';
 import { createAccessControl } from './auth.js';
 import { admitOrRecordRefusal, type BatchRequest } from './batch-admission.js';
 import { batchResults } from './batch-results.js';
@@ -46,6 +47,7 @@ export const coreComponent = defineExtension({
     const access = createAccessControl(links.submissions, now);
     const releases = createReleaseStore(platform.db);
     const configs = links.pipeline.configs;
+    const tokens = createTokenStore(platform.db, now);
     const bookkeeping = () =>
       createBookkeepingActivities({
         db: platform.db,
@@ -61,7 +63,9 @@ export const coreComponent = defineExtension({
       batches,
       slots,
       access,
-      tokens: createTokenStore(platform.db, now),
+      tokens,
+      /** Sessions of the web app, opened with an API token (src/web). */
+      webSessions: createWebSessionStore(platform.db, tokens, now),
       releases,
       /** Releases a completed batch's grades to students (staff; audited, refusals too). */
       release: (request: ReleaseRequest) => releaseBatch({ access, batches, releases }, request),

@@ -70,7 +70,7 @@ export function registerReportRoutes(app: ZodApp, ctx: ApiContext): void {
  * For a student reading a batch's report: true when it is their released report of the
  * collection; ForbiddenError saying so otherwise (not released yet, or not the released one).
  */
-async function requireReleased(
+export async function requireReleased(
   ctx: ApiContext,
   collectionId: string,
   userId: string,

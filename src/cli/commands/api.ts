@@ -56,6 +56,7 @@ export function registerApi(program: Command): void {
             `  Temporal:    ${stack.temporal.address}, namespace ${config.temporal.namespace}${stack.inProcess ? ' (embedded dev server, workers in this process)' : ''}`,
             ...(stack.server.uiUrl ? [`  Web UI:      ${stack.server.uiUrl}`] : []),
             `  API:         ${api.url} (OpenAPI: ${api.url}/api/openapi.json)`,
+            `  web app:     ${api.url}/ (sign in with an API token)`,
             ...(metrics
               ? [`  metrics:     ${metrics.url}${metrics.note ? ` (${metrics.note})` : ''}`]
               : []),

@@ -115,6 +115,7 @@ async function serve(
             `  Temporal:    ${server.address}, namespace ${config.temporal.namespace}${server.devServer ? ' (embedded dev server)' : ''}`,
             ...(server.uiUrl ? [`  Web UI:      ${server.uiUrl}`] : []),
             ...(api ? [`  API:         ${api.url} (OpenAPI: ${api.url}/api/openapi.json)`] : []),
+            ...(api ? [`  web app:     ${api.url}/ (sign in with an API token)`] : []),
             ...(metrics
               ? [`  metrics:     ${metrics.url}${metrics.note ? ` (${metrics.note})` : ''}`]
               : []),
