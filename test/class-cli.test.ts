@@ -279,6 +279,11 @@ describe('class commands', () => {
         headers: { authorization: `Bearer ${token}` },
       });
     const s1Token = rows[0]![2]!;
+    // Students read a batch's report once staff release its grades.
+    const early = await call(`/api/reports/${batchId}/${deliveries.s1}`, s1Token);
+    expect(early.status).toBe(403);
+    const released = zinc(['batch', 'release', batchId, '--as', 'ta']);
+    expect(released.status, released.stderr).toBe(0);
     const own = await call(`/api/reports/${batchId}/${deliveries.s1}`, s1Token);
     expect(own.status).toBe(200);
     expect(await own.json()).toMatchObject({ userId: 's1', view: 'student' });

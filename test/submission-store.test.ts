@@ -73,7 +73,9 @@ describe.each(ENGINES)('submission store on %s', (engine) => {
   });
 
   it('applies its migrations, then re-applying does nothing', async () => {
-    expect(await migrateSubmissionSchema(db)).toEqual({ applied: ['0001_submission.sql'] });
+    expect(await migrateSubmissionSchema(db)).toEqual({
+      applied: ['0001_submission.sql', '0002_live_feedback.sql'],
+    });
     expect(await migrateSubmissionSchema(db)).toEqual({ applied: [] });
     expect(await migrate(db, SUBMISSION_COMPONENT, SUBMISSION_MIGRATIONS_DIR)).toEqual({
       applied: [],

@@ -15,6 +15,7 @@
 // (bytes transferred) is printed.
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call */
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -28,6 +29,8 @@ let browser: Browser;
 const errors: string[] = [];
 let batchUrl = '';
 let batchId = '';
+/** A second batch of the same collection, never released. */
+let secondBatchId = '';
 
 async function signIn(context: BrowserContext, token: string): Promise<Page> {
   const page = await watchedPage(context, errors);
@@ -135,6 +138,39 @@ describe('staff', () => {
     expect(lines.find((l) => l.startsWith('s2,'))).toContain('WRONG_OUTPUT');
   });
 
+  it('compares a regrade with the first batch, and releases the first to students', async () => {
+    const started = await api.call('POST', '/api/batches', {
+      token: api.tokens.ta,
+      json: { collectionId: api.ids.quick },
+    });
+    expect(started.status, started.text).toBe(202);
+    const second = started.body.batchId as string;
+    secondBatchId = second;
+    expect(second).not.toBe(batchId);
+    for (let i = 0; i < 1200; i++) {
+      const state = await api.call('GET', `/api/batches/${second}`, { token: api.tokens.ta });
+      if (state.body.status === 'completed') break;
+      await sleep(100);
+    }
+    await page.goto(`${api.url}/batches/${second}`);
+    expect(await page.locator('#release-state').textContent()).toContain('Not released');
+    await page.getByLabel('Compare with').selectOption(batchId);
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await page.waitForURL(/against=/);
+    // The same programs graded twice by the same config: nobody moved.
+    expect((await page.locator('#diff').textContent())!.replace(/\s+/g, ' ')).toContain(
+      '0 changed (0 improved, 0 worsened), 3 unchanged',
+    );
+    await page.goto(batchUrl);
+    await page.getByRole('button', { name: 'Release grades to students' }).click();
+    await page.waitForURL(/steered=released/);
+    expect(await page.locator('#release-state').textContent()).toContain('Released');
+    expect(await page.getByRole('button', { name: 'Release grades to students' }).count()).toBe(0);
+    const listed = await api.call('GET', `/api/batches/${batchId}`, { token: api.tokens.ta });
+    expect(listed.body.released).toBe('released');
+    await page.reload();
+  });
+
   it('serves the results page under a strict CSP, and reports its weight', async () => {
     const fresh = await browser.newContext();
     await fresh.addCookies(await context.cookies());
@@ -238,20 +274,16 @@ describe('student', () => {
     expectRefusalLogged(errors, 403);
   });
 
-  it('reads their own report in the student view once released, without the hidden test', async () => {
+  it('reads their own report in the student view once released (the first batch), without the hidden test', async () => {
     const listed = await api.call('GET', `/api/collections/${api.ids.quick}/deliveries`, {
       token: api.tokens.ta,
     });
     const s1 = listed.body.deliveries.find((d: { userId: string }) => d.userId === 's1');
-    // Before staff release the batch, its grades are not shown to students.
-    const early = await page.goto(`${api.url}/reports/${batchId}/${s1.id}`);
+    // The second batch was never released: its grades are not shown to students.
+    const early = await page.goto(`${api.url}/reports/${secondBatchId}/${s1.id}`);
     expect(early!.status()).toBe(403);
     expect(await page.getByRole('alert').textContent()).toContain('not released to students');
     expectRefusalLogged(errors, 403);
-    const released = await api.call('POST', `/api/batches/${batchId}/release`, {
-      token: api.tokens.ta,
-    });
-    expect(released.status, released.text).toBe(200);
     await page.goto(`${api.url}/collections/${api.ids.quick}`);
     await page.getByRole('link', { name: batchId }).click();
     await page.getByRole('heading', { name: 'Report of s1' }).waitFor();

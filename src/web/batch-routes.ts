@@ -5,8 +5,6 @@ import { z } from 'zod';
 import { admitBatch } from '../core/batch-admission.js';
 import { startBatch } from '../core/batch-client.js';
 import { steerBatch } from '../core/batch-status.js';
-import { checkTermination, terminateBatch } from '../core/batch-termination.js';
-import { reconcileBatch } from '../core/batch-reconciler.js';
 import { resultsBeforeRecord } from '../core/batch-results.js';
 import { ConflictError } from '../failures.js';
 import { describeBatch, locateBatch } from '../api/batch-view.js';
@@ -14,6 +12,7 @@ import { userOf, type ApiContext, type ZodApp } from '../api/context.js';
 import type { ApiLog } from '../api/hooks.js';
 import { sendCsv } from '../api/results-view.js';
 import { auditCollection } from '../api/routes/batches.js';
+import { terminateForRequest } from '../api/routes/steering.js';
 import { idSchema } from '../api/schemas.js';
 import { SECURITY_HEADERS } from './assets.js';
 import { html } from './html.js';
@@ -38,6 +37,7 @@ const resultsQuery = z.object({
   sort: z.string().max(20).optional(),
   dir: z.string().max(4).optional(),
   steered: z.string().max(40).optional(),
+  against: idSchema.optional(),
 });
 const startForm = z.object({
   _csrf: z.string().optional(),
@@ -55,6 +55,7 @@ const STEER_WORDS = {
   resume: 'Resume requested: the batch will resume.',
   cancel: 'Cancel requested: in-flight grading stops and a partial summary is written.',
   terminate: 'The batch was terminated.',
+  released: "Released: the collection's students now see these grades.",
 } as const;
 
 /** Registers the batch pages; `closing` tells the progress streams to end. */
@@ -147,7 +148,18 @@ export function registerBatchPages(
                 >${results.partial ? html` <span class="muted">(partial: the batch is still running)</span>` : ''}
               </p>
             </section>
-            ${resultsSection(batch.batchId, results.rows, q)} ${reviewSection()}`,
+            ${resultsSection(batch.batchId, results.rows, q)}
+            ${reviewSection({
+              batchId: batch.batchId,
+              status: view.status,
+              released:
+                (await ctx.zinc.core.releases.statesOf([batch.batchId])).get(batch.batchId) ?? null,
+              others: (await ctx.batches.list(batch.collectionId))
+                .filter((b) => b.id !== batch.batchId && b.status === 'completed')
+                .map((b) => b.id),
+              diff: q.against ? await ctx.zinc.core.diff(q.against, batch.batchId) : null,
+              csrf,
+            })}`,
         }),
       );
     },
@@ -253,29 +265,33 @@ export function registerBatchPages(
       },
     },
     async (request, reply) => {
-      const user = userOf(request);
       const batchId = request.params.id;
-      const { reason } = request.body;
-      const batch = await locateBatch(ctx, batchId);
-      request.zincAudit.collectionId = batch.collectionId;
-      await checkTermination(ctx, {
-        batchId,
-        collectionId: batch.collectionId,
-        requestedBy: user,
-        reason,
-      });
-      const outcome = await terminateBatch(ctx.temporal, batchId, { by: user, reason });
-      if (outcome === 'forced') {
-        const record = await ctx.batches.get(batchId);
-        if (record) await reconcileBatch(ctx.zinc.core, ctx.temporal, record);
-      }
-      request.zincAudit.outcome =
-        outcome === 'recorded' ? 'terminated' : 'terminated through Temporal';
-      request.zincAudit.details = { reason };
+      await terminateForRequest(ctx, request, batchId, request.body.reason);
       return redirectAfterPost(
         request,
         reply,
         `/batches/${encodeURIComponent(batchId)}?steered=terminate`,
+      );
+    },
+  );
+
+  web.post(
+    '/batches/:id/release',
+    {
+      config: { ...WEB, public: true, audit: 'web.batch.release' },
+      schema: { hide: true, params: idParams },
+    },
+    async (request, reply) => {
+      // As `zinc batch release`: staff only, a completed batch; audited by the core too.
+      const done = await ctx.zinc.core.release({
+        batchId: request.params.id,
+        requestedBy: userOf(request),
+      });
+      request.zincAudit.outcome = done.already ? 'already released' : 'released';
+      return redirectAfterPost(
+        request,
+        reply,
+        `/batches/${encodeURIComponent(request.params.id)}?steered=released`,
       );
     },
   );

@@ -2,12 +2,10 @@
 import { z } from 'zod';
 import { listGradingSchedules } from '../core/grading-schedules.js';
 import { parseGradingConfig, type GradingReport } from '../extensions/pipeline/index.js';
-import { ReportNotFoundError } from '../failures.js';
 import { userOf, type ApiContext, type ZodApp } from '../api/context.js';
-import { auditCollection } from '../api/routes/batches.js';
-import { requireReleased } from '../api/routes/reports.js';
+import { receiveUpload } from '../api/routes/deliveries.js';
+import { readReport } from '../api/routes/reports.js';
 import { idSchema } from '../api/schemas.js';
-import { readUpload } from '../api/upload.js';
 import { html } from './html.js';
 import { notice, page } from './layout.js';
 import { homeBody, staffCollectionBody, studentCollectionBody } from './pages/collection.js';
@@ -133,26 +131,9 @@ export function registerCollectionPages(web: ZodApp, ctx: ApiContext): void {
       schema: { hide: true, params: idParams },
     },
     async (request, reply) => {
-      // The API's upload path: who may upload is decided before a byte is read, then the
-      // same limits and the same service refuse what they refuse.
-      const user = userOf(request);
+      // The API's upload path (limits, refusals, audit row, live feedback).
       const collectionId = request.params.id;
-      await ctx.access.collection(user, collectionId, 'delivery.create', auditCollection(request));
-      const upload = await readUpload(request, ctx.limits);
-      const { delivery, inserted } = await ctx.submissions.deliver({
-        collectionId,
-        userId: user,
-        ...upload,
-      });
-      request.zincAudit.target = delivery.id;
-      request.zincAudit.outcome = inserted ? 'stored' : 'already there';
-      request.zincAudit.details = {
-        files: delivery.manifest.length,
-        totalSize: delivery.totalSize,
-        sha256: delivery.sha256,
-        late: delivery.late,
-        isTest: delivery.isTest,
-      };
+      const { delivery } = await receiveUpload(ctx, request, collectionId);
       return redirectAfterPost(
         request,
         reply,
@@ -171,21 +152,12 @@ export function registerCollectionPages(web: ZodApp, ctx: ApiContext): void {
     async (request, reply) => {
       const user = userOf(request);
       const { batchId, deliveryId } = request.params;
-      const { delivery, collection, view } = await ctx.access.delivery(
+      const { delivery, collection, view, shown } = await readReport(
+        ctx,
         user,
+        batchId,
         deliveryId,
-        'report.read',
       );
-      // A student reads a batch's report only once its grades are released (as through the API).
-      const released =
-        view === 'student' && (await ctx.batches.get(batchId)) !== null
-          ? await requireReleased(ctx, delivery.collectionId, delivery.userId, batchId, deliveryId)
-          : false;
-      const shown = await ctx.pipeline.reportView(batchId, deliveryId, view, {
-        gradingReleased: released,
-      });
-      if (!shown)
-        throw new ReportNotFoundError(`batch ${batchId} has no report of delivery ${deliveryId}`);
       let config = null;
       try {
         const version = await ctx.configs.getVersion(shown.record.configId);

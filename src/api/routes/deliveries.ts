@@ -3,6 +3,7 @@
 // student lists their own.
 import { CollectionNotFoundError } from '../../failures.js';
 import { z } from 'zod';
+import type { FastifyRequest } from 'fastify';
 import type { Delivery } from '../../extensions/submission/index.js';
 import { userOf, type ApiContext, type ZodApp } from '../context.js';
 import { booleanQuery, errorResponses, idParamsSchema, SECURITY } from '../schemas.js';
@@ -67,36 +68,12 @@ export function registerDeliveryRoutes(app: ZodApp, ctx: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const user = userOf(request);
-      const collectionId = request.params.id;
-      // Who may upload is decided before a byte of the upload is read.
-      await ctx.access.collection(user, collectionId, 'delivery.create', auditCollection(request));
-      const upload = await readUpload(request, ctx.limits);
-      const { delivery, inserted } = await ctx.submissions.deliver({
-        collectionId,
-        userId: user,
-        ...upload,
+      const { delivery, inserted, live } = await receiveUpload(ctx, request, request.params.id);
+      return reply.code(201).send({
+        delivery: publicDelivery(delivery),
+        inserted,
+        ...(live ? { liveFeedback: { feedback: `/api/deliveries/${delivery.id}/feedback` } } : {}),
       });
-      request.zincAudit.target = delivery.id;
-      request.zincAudit.outcome = inserted ? 'stored' : 'already there';
-      request.zincAudit.details = {
-        files: delivery.manifest.length,
-        totalSize: delivery.totalSize,
-        sha256: delivery.sha256,
-        late: delivery.late,
-        isTest: delivery.isTest,
-      };
-      // Live feedback: graded at once; the same delivery recorded again starts no second grading.
-      if (await ctx.submissions.store.getLiveFeedback(collectionId)) {
-        const live = await startLiveGrading(ctx.temporal, ctx.config.grading, delivery);
-        request.zincAudit.details.liveFeedback = live.started ? 'started' : 'already started';
-        return reply.code(201).send({
-          delivery: publicDelivery(delivery),
-          inserted,
-          liveFeedback: { feedback: `/api/deliveries/${delivery.id}/feedback` },
-        });
-      }
-      return reply.code(201).send({ delivery: publicDelivery(delivery), inserted });
     },
   );
 
@@ -131,4 +108,40 @@ export function registerDeliveryRoutes(app: ZodApp, ctx: ApiContext): void {
       return { collectionId, deliveries: visible.map(publicDelivery) };
     },
   );
+}
+
+/**
+ * An upload by the request's user, for the API and the web app alike: who may upload is decided
+ * before a byte of it is read, then the limits and the submission service refuse what they
+ * refuse; the request's audit row is filled in. With live feedback on, grading starts at once
+ * (the same delivery recorded again starts no second grading).
+ */
+export async function receiveUpload(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  collectionId: string,
+): Promise<{ delivery: Delivery; inserted: boolean; live: boolean }> {
+  const user = userOf(request);
+  await ctx.access.collection(user, collectionId, 'delivery.create', auditCollection(request));
+  const upload = await readUpload(request, ctx.limits);
+  const { delivery, inserted } = await ctx.submissions.deliver({
+    collectionId,
+    userId: user,
+    ...upload,
+  });
+  request.zincAudit.target = delivery.id;
+  request.zincAudit.outcome = inserted ? 'stored' : 'already there';
+  request.zincAudit.details = {
+    files: delivery.manifest.length,
+    totalSize: delivery.totalSize,
+    sha256: delivery.sha256,
+    late: delivery.late,
+    isTest: delivery.isTest,
+  };
+  if (!(await ctx.submissions.store.getLiveFeedback(collectionId))) {
+    return { delivery, inserted, live: false };
+  }
+  const started = await startLiveGrading(ctx.temporal, ctx.config.grading, delivery);
+  request.zincAudit.details.liveFeedback = started.started ? 'started' : 'already started';
+  return { delivery, inserted, live: true };
 }

@@ -36,21 +36,7 @@ export function registerReportRoutes(app: ZodApp, ctx: ApiContext): void {
     },
     async (request) => {
       const { batchId, deliveryId } = request.params;
-      const { delivery, view } = await ctx.access.delivery(
-        userOf(request),
-        deliveryId,
-        'report.read',
-      );
-      const released =
-        view === 'student' && (await ctx.batches.get(batchId)) !== null
-          ? await requireReleased(ctx, delivery.collectionId, delivery.userId, batchId, deliveryId)
-          : false;
-      const shown = await ctx.pipeline.reportView(batchId, deliveryId, view, {
-        gradingReleased: released,
-      });
-      if (!shown) {
-        throw new ReportNotFoundError(`batch ${batchId} has no report of delivery ${deliveryId}`);
-      }
+      const { delivery, shown } = await readReport(ctx, userOf(request), batchId, deliveryId);
       return {
         batchId,
         deliveryId,
@@ -67,10 +53,35 @@ export function registerReportRoutes(app: ZodApp, ctx: ApiContext): void {
 }
 
 /**
+ * A report as `userId` may read it, for the API and the web app alike: the whole report for
+ * staff; for the delivery's student the student view, of a batch's report only once released.
+ */
+export async function readReport(
+  ctx: ApiContext,
+  userId: string,
+  batchId: string,
+  deliveryId: string,
+) {
+  const found = await ctx.access.delivery(userId, deliveryId, 'report.read');
+  const { delivery, view } = found;
+  const released =
+    view === 'student' && (await ctx.batches.get(batchId)) !== null
+      ? await requireReleased(ctx, delivery.collectionId, delivery.userId, batchId, deliveryId)
+      : false;
+  const shown = await ctx.pipeline.reportView(batchId, deliveryId, view, {
+    gradingReleased: released,
+  });
+  if (!shown) {
+    throw new ReportNotFoundError(`batch ${batchId} has no report of delivery ${deliveryId}`);
+  }
+  return { ...found, shown };
+}
+
+/**
  * For a student reading a batch's report: true when it is their released report of the
  * collection; ForbiddenError saying so otherwise (not released yet, or not the released one).
  */
-export async function requireReleased(
+async function requireReleased(
   ctx: ApiContext,
   collectionId: string,
   userId: string,

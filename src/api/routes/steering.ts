@@ -1,6 +1,7 @@
 // POST /api/batches/:id/pause|resume|cancel: staff of the course steer a running batch. The
 // workflow acts on the signal and audits it again when it does. POST /api/batches/:id/terminate
 // ends it at once (src/core/batch-termination.ts).
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { reconcileBatch } from '../../core/batch-reconciler.js';
 import { checkTermination, terminateBatch } from '../../core/batch-termination.js';
@@ -114,26 +115,8 @@ export function registerTerminateRoute(app: ZodApp, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const user = userOf(request);
       const batchId = request.params.id;
-      const { reason } = request.body;
-      const batch = await locateBatch(ctx, batchId);
-      request.zincAudit.collectionId = batch.collectionId;
-      // A refusal is audited there (batch.terminate) and by this route's audit row (403/404).
-      await checkTermination(ctx, {
-        batchId,
-        collectionId: batch.collectionId,
-        requestedBy: user,
-        reason,
-      });
-      const outcome = await terminateBatch(ctx.temporal, batchId, { by: user, reason });
-      if (outcome === 'forced') {
-        const record = await ctx.batches.get(batchId);
-        if (record) await reconcileBatch(ctx.zinc.core, ctx.temporal, record);
-      }
-      request.zincAudit.outcome =
-        outcome === 'recorded' ? 'terminated' : 'terminated through Temporal';
-      request.zincAudit.details = { reason };
+      const outcome = await terminateForRequest(ctx, request, batchId, request.body.reason);
       return {
         batchId,
         status: 'terminated' as const,
@@ -142,4 +125,34 @@ export function registerTerminateRoute(app: ZodApp, ctx: ApiContext): void {
       };
     },
   );
+}
+
+/**
+ * Terminates a batch for the request's user, for the API and the web app alike: checked (and a
+ * refusal audited, batch.terminate) as `zinc batch terminate` is, a batch ended through Temporal
+ * reconciled at once; fills in the request's audit row.
+ */
+export async function terminateForRequest(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  batchId: string,
+  reason: string,
+): Promise<'recorded' | 'forced'> {
+  const user = userOf(request);
+  const batch = await locateBatch(ctx, batchId);
+  request.zincAudit.collectionId = batch.collectionId;
+  await checkTermination(ctx, {
+    batchId,
+    collectionId: batch.collectionId,
+    requestedBy: user,
+    reason,
+  });
+  const outcome = await terminateBatch(ctx.temporal, batchId, { by: user, reason });
+  if (outcome === 'forced') {
+    const record = await ctx.batches.get(batchId);
+    if (record) await reconcileBatch(ctx.zinc.core, ctx.temporal, record);
+  }
+  request.zincAudit.outcome = outcome === 'recorded' ? 'terminated' : 'terminated through Temporal';
+  request.zincAudit.details = { reason };
+  return outcome;
 }

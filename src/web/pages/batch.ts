@@ -1,6 +1,8 @@
 // A batch's page: status and live progress (the progress bar follows /batches/:id/events), the
 // steering buttons, the results, and the place of regrade review and release.
 import type { BatchView } from '../../api/batch-view.js';
+import type { BatchDiff, DiffRow } from '../../core/batch-diff.js';
+import type { ReleaseState } from '../../core/release-store.js';
 import { html, type Html } from '../html.js';
 
 const ENDED = new Set(['completed', 'cancelled', 'failed', 'terminated']);
@@ -130,12 +132,113 @@ export function steeringSection(view: BatchView, csrf: string): Html {
  * highlighted) and releasing its grades, once the server offers batch diff and release
  * (`zinc batch diff`, `zinc batch release`). Until then it says so, and links nothing.
  */
-export function reviewSection(): Html {
+export interface ReviewInput {
+  batchId: string;
+  status: string;
+  /** Whether students see this batch's grades: released, superseded by a later release, or not. */
+  released: ReleaseState;
+  /** Other completed batches of the collection, newest first, to compare with. */
+  others: readonly string[];
+  /** The comparison asked for (?against=<batch>), if any. */
+  diff: BatchDiff | null;
+  csrf: string;
+}
+
+const CHANGE_WORDS: Record<DiffRow['change'], string> = {
+  improved: 'improved',
+  worsened: 'worsened',
+  changed: 'changed',
+  'only-in-old': 'only in the other batch',
+  'only-in-new': 'only in this batch',
+};
+
+const scoreText = (score: number | null, max: number | null): string =>
+  score === null ? '—' : max === null ? String(score) : `${score} / ${max}`;
+
+/** The comparison with another batch: the students whose score or verdict changed. */
+function diffTable(diff: BatchDiff): Html {
+  const c = diff.counts;
+  return html`<div id="diff">
+    <p>
+      Compared with
+      <a href="/batches/${encodeURIComponent(diff.oldBatchId)}">${diff.oldBatchId}</a>:
+      <strong>${c.changed}</strong> changed (${c.improved} improved, ${c.worsened} worsened),
+      ${c.unchanged} unchanged, ${c.onlyInOld} only in the other batch, ${c.onlyInNew} only in this
+      one${diff.partial ? html` <span class="muted">(partial: a batch is still running)</span>` : ''}.
+    </p>
+    ${
+      diff.rows.length === 0
+        ? html`<p>No student's score or verdict changed.</p>`
+        : html`<div class="table-wrap">
+            <table class="diff-table">
+              <caption class="visually-hidden">
+                Students whose result changed
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Student</th>
+                  <th scope="col">Change</th>
+                  <th scope="col">Before</th>
+                  <th scope="col">After</th>
+                  <th scope="col">Delta</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${diff.rows.map(
+                  (r) =>
+                    html`<tr class="change-${r.change}">
+                      <th scope="row">${r.student}</th>
+                      <td>${CHANGE_WORDS[r.change]}</td>
+                      <td>${r.oldVerdict ?? '—'} ${scoreText(r.oldScore, r.maxScore)}</td>
+                      <td>${r.newVerdict ?? '—'} ${scoreText(r.newScore, r.maxScore)}</td>
+                      <td>
+                        ${r.delta === null ? '' : r.delta > 0 ? `+${r.delta}` : String(r.delta)}
+                      </td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>
+          </div>`
+    }
+  </div>`;
+}
+
+/** Regrade review (compare with another batch of the collection) and release to students. */
+export function reviewSection(input: ReviewInput): Html {
+  const base = `/batches/${encodeURIComponent(input.batchId)}`;
+  const state =
+    input.released === 'released'
+      ? 'Released: students of the collection see these grades.'
+      : input.released === 'superseded'
+        ? 'Superseded: released once, then another batch of the collection was released.'
+        : 'Not released: students do not see these grades.';
   return html`<section aria-labelledby="review-h" class="review" id="review">
     <h2 id="review-h">Regrade review and release</h2>
-    <p class="muted">
-      Comparing two batches and releasing grades to students come with the server's batch diff and
-      release; this server does not offer them yet.
-    </p>
+    <p id="release-state">${state}</p>
+    ${
+      input.others.length > 0
+        ? html`<form method="get" action="${base}" class="inline">
+            <label for="against">Compare with</label>
+            <select id="against" name="against">
+              ${input.others.map(
+                (id) =>
+                  html`<option value="${id}" ${input.diff?.oldBatchId === id ? html`selected` : ''}>
+                    ${id}
+                  </option>`,
+              )}
+            </select>
+            <button type="submit">Compare</button>
+          </form>`
+        : html`<p class="muted">No other completed batch of this collection to compare with.</p>`
+    }
+    ${input.diff ? diffTable(input.diff) : ''}
+    ${
+      input.status === 'completed' && input.released !== 'released'
+        ? html`<form method="post" action="${base}/release">
+            <input type="hidden" name="_csrf" value="${input.csrf}" />
+            <button type="submit">Release grades to students</button>
+          </form>`
+        : ''
+    }
   </section>`;
 }
