@@ -10,8 +10,7 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { CollectionNotFoundError, failureSpec } from '../failures.js';
-import type { CollectionDetails, SubmissionStore } from '../extensions/submission/index.js';
+import type { SubmissionStore } from '../extensions/submission/index.js';
 import type { PipelineService, ReportView } from '../extensions/pipeline/index.js';
 import { PIPELINE_TASK_QUEUE } from '../extensions/pipeline/constants.js';
 import type { ZincTemporalClient } from '../temporal/client.js';
@@ -23,8 +22,7 @@ import {
   liveGradingId,
   type LiveGradingInput,
 } from '../workflows/grading/live-types.js';
-import type { AccessControl } from './auth.js';
-import type { AuditEntry } from './batch-store.js';
+import { changeCollection, type CollectionChangeDeps } from './collection-change.js';
 import type { GradingDefaults } from './grading-config.js';
 
 /** The longest `?wait=` a feedback read may ask for, in seconds. */
@@ -36,11 +34,8 @@ export interface LiveSettingRequest {
   requestedBy: string;
 }
 
-export interface LiveSettingDeps {
-  access: Pick<AccessControl, 'collection'>;
+export interface LiveSettingDeps extends CollectionChangeDeps {
   submissions: Pick<SubmissionStore, 'setLiveFeedback'>;
-  /** Where audit rows go (the CLI); the API audits through its request hook instead. */
-  audit?: (entry: AuditEntry) => Promise<void>;
 }
 
 export interface LiveSettingChange {
@@ -54,39 +49,16 @@ export async function setLiveFeedback(
   deps: LiveSettingDeps,
   request: LiveSettingRequest,
 ): Promise<LiveSettingChange> {
-  let collection: CollectionDetails | undefined;
-  let change: { before: boolean; after: boolean } | null;
-  try {
-    await deps.access.collection(
-      request.requestedBy,
-      request.collectionId,
-      'collection.live',
-      (c) => (collection = c),
-    );
-    change = await deps.submissions.setLiveFeedback(request.collectionId, request.on);
-    if (!change) throw new CollectionNotFoundError(request.collectionId);
-  } catch (err) {
-    const kind = err instanceof Error ? failureSpec(err.name)?.kind : undefined;
-    if (deps.audit && kind === 'request') {
-      await deps.audit({
-        actor: request.requestedBy,
-        action: 'collection.live',
-        target: request.collectionId,
-        outcome: `refused: ${(err as Error).message}`,
-        details: { failure: (err as Error).name },
-        courseId: collection?.course.id ?? null,
-        collectionId: collection?.id ?? null,
-      });
-    }
-    throw err;
-  }
+  const { change, collection } = await changeCollection(deps, request, 'collection.live', {
+    apply: () => deps.submissions.setLiveFeedback(request.collectionId, request.on),
+  });
   await deps.audit?.({
     actor: request.requestedBy,
     action: 'collection.live',
     target: request.collectionId,
     outcome: request.on ? 'on' : 'off',
     details: { before: change.before, after: change.after },
-    courseId: collection!.course.id,
+    courseId: collection.course.id,
     collectionId: request.collectionId,
   });
   return { collectionId: request.collectionId, ...change };
