@@ -1,7 +1,8 @@
 // How long people wait for the `zinc` command: `zinc --version` and `zinc --help` against a
 // bare `node -e 0`, and the read commands (`batch list`, `batch status`, `collections list`)
 // on a data dir with one graded batch, beside a running `zinc up` and with no stack running
-// (they then open the embedded database themselves; opening it alone is measured as the floor).
+// (they then open the embedded database themselves; opening it alone is measured as the floor),
+// and with no stack on a PostgreSQL server (DATABASE_URL), as a production data dir is.
 // Each figure is the median of several runs, the commands of one round run one after another so
 // that a busy machine slows them alike; the targets are printed next to them.
 // Run: npm run bench:cli [-- rounds [checkout]]   (builds dist/ first; default 5 rounds; another
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { projectRoot } from '../src/platform/paths.js';
+import { startPostgres } from '../test/helpers/postgres.js';
 
 const rounds = Number(process.argv[2] ?? 5);
 const root = process.argv[3] ?? projectRoot();
@@ -26,20 +28,24 @@ function median(values: number[]): number {
 }
 
 /** Runs `node <args>` to its end; its wall time in ms. Fails unless it exits 0. */
-function timed(args: string[]): number {
+function timed(args: string[], env: NodeJS.ProcessEnv = {}): number {
   const started = performance.now();
-  const run = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, args, {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   const took = performance.now() - started;
   if (run.status !== 0)
     throw new Error(`node ${args.join(' ')} exited ${run.status}: ${run.stderr}`);
   return took;
 }
 
-function zinc(args: string[]): string {
-  const run = spawnSync(process.execPath, [bin, '--data-dir', dataDir, ...args], {
+function zinc(args: string[], dir = dataDir, env: NodeJS.ProcessEnv = {}): string {
+  const run = spawnSync(process.execPath, [bin, '--data-dir', dir, ...args], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, ZINC_USER: 'ta' },
+    env: { ...process.env, ZINC_USER: 'ta', ...env },
   });
   if (run.status !== 0)
     throw new Error(`zinc ${args.join(' ')} exited ${run.status}: ${run.stderr}`);
@@ -47,11 +53,14 @@ function zinc(args: string[]): string {
 }
 
 /** Medians (ms) of each named command, `rounds` rounds of all of them in turn. */
-function measure(commands: Record<string, string[]>): Record<string, number> {
+function measure(
+  commands: Record<string, string[]>,
+  env: NodeJS.ProcessEnv = {},
+): Record<string, number> {
   const times: Record<string, number[]> = {};
   for (let round = 0; round < rounds; round++) {
     for (const [name, args] of Object.entries(commands)) {
-      (times[name] ??= []).push(timed(args));
+      (times[name] ??= []).push(timed(args, env));
     }
   }
   return Object.fromEntries(Object.entries(times).map(([name, t]) => [name, median(t)]));
@@ -80,18 +89,28 @@ writeFileSync(
     'score: { normalizedTo: 100 }',
   ].join('\n'),
 );
+/** Imports, configures and grades the one-student collection in `dir`; the batch's ID. */
+function prepare(dir: string, env: NodeJS.ProcessEnv = {}): string {
+  const { collectionId } = JSON.parse(
+    zinc(
+      ['import', input, '--course', 'B1', '--activity', 'A1', '--collection', 'main', '--json'],
+      dir,
+      env,
+    ),
+  ) as { collectionId: string };
+  zinc(['config', 'add', configFile, '--collection', collectionId], dir, env);
+  return (JSON.parse(zinc(['grade', collectionId, '--json'], dir, env)) as { batchId: string })
+    .batchId;
+}
 process.stderr.write('preparing a data dir with one graded batch...\n');
-const { collectionId } = JSON.parse(
-  zinc(['import', input, '--course', 'B1', '--activity', 'A1', '--collection', 'main', '--json']),
-) as { collectionId: string };
-zinc(['config', 'add', configFile, '--collection', collectionId]);
-const { batchId } = JSON.parse(zinc(['grade', collectionId, '--json'])) as { batchId: string };
+const batchId = prepare(dataDir);
 
-const reads = (prefix: string) => ({
-  [`${prefix} batch list`]: [bin, '--data-dir', dataDir, 'batch', 'list'],
-  [`${prefix} batch status`]: [bin, '--data-dir', dataDir, 'batch', 'status', batchId],
-  [`${prefix} collections list`]: [bin, '--data-dir', dataDir, 'collections', 'list'],
+const readsOf = (prefix: string, dir: string, batch: string) => ({
+  [`${prefix} batch list`]: [bin, '--data-dir', dir, 'batch', 'list'],
+  [`${prefix} batch status`]: [bin, '--data-dir', dir, 'batch', 'status', batch],
+  [`${prefix} collections list`]: [bin, '--data-dir', dir, 'collections', 'list'],
 });
+const reads = (prefix: string) => readsOf(prefix, dataDir, batchId);
 
 process.stderr.write(`measuring, ${rounds} rounds...\n`);
 const openDb = [
@@ -130,6 +149,19 @@ try {
   up.kill('SIGTERM');
   await new Promise((r) => up.once('close', r));
 }
+
+// The same reads with no stack on PostgreSQL: a data dir whose database is a server.
+process.stderr.write('preparing a data dir on PostgreSQL with one graded batch...\n');
+const postgres = await startPostgres();
+let onServer: Record<string, number>;
+try {
+  const pgDir = join(work, 'data-pg');
+  const pgEnv = { DATABASE_URL: postgres.url };
+  const pgBatch = prepare(pgDir, pgEnv);
+  onServer = measure(readsOf('no stack, PostgreSQL:', pgDir, pgBatch), pgEnv);
+} finally {
+  await postgres.stop();
+}
 rmSync(work, { recursive: true, force: true });
 
 const node = alone['node -e 0']!;
@@ -150,6 +182,11 @@ const rows: Array<[string, string, string]> = [
     name,
     secs(alone[name]!),
     'no Temporal server started; bounded by opening the embedded database',
+  ]),
+  ...Object.keys(onServer).map((name): [string, string, string] => [
+    name,
+    secs(onServer[name]!),
+    'well under 1 s',
   ]),
   [
     'no stack: opening the embedded database alone',
