@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_MODULES, buildProgram } from '../src/cli/program.js';
 import { exitOf, repoRoot, tempDir, waitForFile } from './helpers/temporal.js';
+import { startNatsServer } from './helpers/nats-server.js';
 import { zincBin } from './helpers/zinc-bin.js';
 import { freeLoopbackAddress } from '../src/platform/free-port.js';
 
@@ -157,6 +158,29 @@ describe('zinc', () => {
         `Traces       OTLP to http://${closed}/v1/traces: NOT reachable (ECONNREFUSED)`,
       );
       expect(unreachable.stdout).toMatch(/zinc is NOT healthy\.\n$/);
+
+      // The event bus: the in-process one by default, a NATS server checked when configured.
+      expect(JSON.parse(doctor.stdout)).toMatchObject({
+        events: {
+          ok: true,
+          detail: expect.stringContaining('events.nats.url is not set') as string,
+        },
+      });
+      const nats = await startNatsServer();
+      try {
+        const withNats = zinc(['doctor', '--data-dir', dataDir], { ZINC_NATS_URL: nats.url });
+        expect(withNats.status, withNats.stdout).toBe(0);
+        expect(withNats.stdout).toContain(
+          `Events       NATS ${nats.url}: reachable; stream ZINC not made yet (the core's relay makes it)`,
+        );
+      } finally {
+        await nats.stop();
+      }
+      const natsGone = zinc(['doctor', '--data-dir', dataDir], { ZINC_NATS_URL: nats.url });
+      expect(natsGone.status).toBe(1);
+      expect(natsGone.stdout).toContain(
+        `Events       NATS ${nats.url}: NOT reachable (connection refused)`,
+      );
     } finally {
       up.kill('SIGTERM');
     }

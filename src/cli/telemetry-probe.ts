@@ -1,7 +1,8 @@
-// What `zinc doctor` says of the telemetry exporters: whether a zinc process serves /metrics at
+// What `zinc doctor` says of the telemetry exporters and the event bus: whether a zinc process serves /metrics at
 // the configured address, and whether the configured OTLP endpoint takes traces (an empty export,
-// which a collector accepts and stores nothing of).
+// which a collector accepts and stores nothing of), and whether the NATS server answers.
 import type { TelemetryConfig } from '../platform/telemetry-config.js';
+import { natsOptions, type EventsConfig } from '../platform/events-config.js';
 
 const PROBE_TIMEOUT_MS = 3_000;
 
@@ -54,4 +55,18 @@ export async function probeTraces(tracing: TelemetryConfig['tracing']): Promise<
   } catch (err) {
     return { ok: false, detail: `OTLP to ${endpoint}: NOT reachable (${reason(err)})` };
   }
+}
+
+/** Whether the configured NATS server answers and holds zinc's stream. */
+export async function probeEvents(events: EventsConfig): Promise<ExporterProbe> {
+  const options = natsOptions(events);
+  if (options === undefined) {
+    return {
+      ok: true,
+      detail:
+        "in this process only (events.nats.url is not set): no other process hears zinc's events",
+    };
+  }
+  const { probeNats } = await import('../platform/nats-events.js');
+  return probeNats(options, PROBE_TIMEOUT_MS);
 }

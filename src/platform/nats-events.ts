@@ -223,3 +223,41 @@ export function createNatsEventBus(
     },
   };
 }
+
+/** What `zinc doctor` says of the NATS bus: reachable, and how many events its stream holds. */
+export async function probeNats(
+  options: NatsEventsOptions,
+  timeoutMs: number,
+): Promise<{ ok: boolean; detail: string }> {
+  const where = `NATS ${redactNatsUrl(options.url)}`;
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: options.url,
+      name: 'zinc-doctor',
+      timeout: timeoutMs,
+      maxReconnectAttempts: 0,
+    });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    return { ok: false, detail: `${where}: NOT reachable (${code ?? (err as Error).message})` };
+  }
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
+    const info = await jsm.streams.info(options.stream);
+    return {
+      ok: true,
+      detail: `${where}, stream ${options.stream}: ${info.state.messages} events stored`,
+    };
+  } catch (err) {
+    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) {
+      return {
+        ok: true,
+        detail: `${where}: reachable; stream ${options.stream} not made yet (the core's relay makes it)`,
+      };
+    }
+    return { ok: false, detail: `${where}: JetStream NOT answering (${(err as Error).message})` };
+  } finally {
+    await nc.close();
+  }
+}

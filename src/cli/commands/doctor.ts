@@ -1,5 +1,5 @@
 // `zinc doctor`: proves the stack works end to end (server, namespace, search attributes, queues)
-// and says what the telemetry exporters do.
+// and says what the telemetry exporters and the event bus do.
 import type { Command } from 'commander';
 import { CORE_TASK_QUEUE } from '../../temporal/constants.js';
 import {
@@ -13,7 +13,7 @@ import { PIPELINE_TASK_QUEUE } from '../../extensions/pipeline/constants.js';
 import { describeContainment, detectContainment } from '../../extensions/pipeline/index.js';
 import { configFrom } from '../context.js';
 import { withStack } from '../stack.js';
-import { probeMetrics, probeTraces } from '../telemetry-probe.js';
+import { probeEvents, probeMetrics, probeTraces } from '../telemetry-probe.js';
 
 export function registerDoctor(program: Command): void {
   program
@@ -39,12 +39,17 @@ export function registerDoctor(program: Command): void {
             workflowExecutionTimeout: '60s',
           },
         );
-        const [metrics, traces] = await Promise.all([
+        const [metrics, traces, events] = await Promise.all([
           probeMetrics(config.telemetry.metrics),
           probeTraces(config.telemetry.tracing),
+          probeEvents(config.events),
         ]);
         const healthy =
-          missing.length === 0 && answers.every((a) => 'worker' in a) && metrics.ok && traces.ok;
+          missing.length === 0 &&
+          answers.every((a) => 'worker' in a) &&
+          metrics.ok &&
+          traces.ok &&
+          events.ok;
         const containment = detectContainment(config.pipeline.sandbox.containment);
         const report = {
           healthy,
@@ -58,6 +63,7 @@ export function registerDoctor(program: Command): void {
           },
           missingSearchAttributes: missing,
           exporters: { metrics, traces },
+          events,
           taskQueues: answers.map((a) =>
             'worker' in a
               ? {
@@ -79,6 +85,7 @@ export function registerDoctor(program: Command): void {
             `Sandbox      this machine: ${describeContainment(containment)}`,
             `Metrics      ${metrics.detail}`,
             `Traces       ${traces.detail}`,
+            `Events       ${events.detail}`,
             ...answers.map((a) =>
               'worker' in a
                 ? `Task queue   ${a.taskQueue}: served by pid ${a.worker.pid} on ${a.worker.hostname} (${a.worker.activities.join(', ') || 'workflows'})`
