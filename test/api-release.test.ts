@@ -279,6 +279,16 @@ describe('after release', () => {
       [first, second].map((id) => api.call('GET', `/api/batches/${id}`, staff())),
     );
     expect(views.map((v) => v.body.released as string | null)).toEqual(['superseded', 'released']);
+    // The collection's batch listing says the same.
+    const listing = await api.call('GET', `/api/batches?collectionId=${api.ids.quick}`, staff());
+    const listed = listing.body.batches as Array<{ batchId: string; released: string | null }>;
+    expect(
+      Object.fromEntries(
+        listed
+          .filter((b) => [first, second].includes(b.batchId))
+          .map((b) => [b.batchId, b.released]),
+      ),
+    ).toEqual({ [first]: 'superseded', [second]: 'released' });
     const after = await myReport('s2');
     expect(after.body).toMatchObject({ batchId: second, deliveryId: fixed, score: 100 });
     // The superseded release's report is no longer the student's to read.

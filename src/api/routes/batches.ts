@@ -4,7 +4,7 @@ import { ForbiddenError } from '../../failures.js';
 import { z } from 'zod';
 import { admitBatch } from '../../core/batch-admission.js';
 import { startBatch } from '../../core/batch-client.js';
-import { listBatches } from '../../core/batch-status.js';
+import { listBatches, type BatchListing } from '../../core/batch-status.js';
 import { resultsBeforeRecord } from '../../core/batch-results.js';
 import { withSpan } from '../../platform/tracing.js';
 import type { CollectionDetails } from '../../extensions/submission/index.js';
@@ -37,6 +37,13 @@ const startBodySchema = z.strictObject({
     ),
 });
 
+const releasedSchema = z
+  .enum(['released', 'superseded'])
+  .nullable()
+  .describe(
+    "released: students see this batch's grades (POST /api/batches/{id}/release); superseded: released once, then another batch of the collection was; null: never released",
+  );
+
 const listingSchema = z.object({
   batchId: z.string(),
   status: z.string(),
@@ -44,6 +51,7 @@ const listingSchema = z.object({
   config: z.string(),
   requestedBy: z.string(),
   startedAt: z.string(),
+  released: releasedSchema,
 });
 
 /** Remembers the collection a request concerns, for its audit row. */
@@ -144,9 +152,14 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
     async (request) => {
       const user = userOf(request);
       const { collectionId } = request.query;
+      /** Each batch with its release state, as `zinc batch list` shows it. */
+      const withReleases = async (batches: BatchListing[]) => {
+        const states = await ctx.zinc.core.releases.statesOf(batches.map((b) => b.batchId));
+        return { batches: batches.map((b) => ({ ...b, released: states.get(b.batchId) ?? null })) };
+      };
       if (collectionId) {
         await ctx.access.collection(user, collectionId, 'batch.read');
-        return { batches: await listBatches(ctx.temporal, { collectionId }) };
+        return withReleases(await listBatches(ctx.temporal, { collectionId }));
       }
       const scope = await ctx.access.staffScope(user);
       if (scope.courseIds.length === 0) {
@@ -154,7 +167,7 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
       }
       const mine = new Set(scope.collectionIds);
       const all = await listBatches(ctx.temporal);
-      return { batches: all.filter((b) => mine.has(b.collectionId)) };
+      return withReleases(all.filter((b) => mine.has(b.collectionId)));
     },
   );
 
@@ -167,14 +180,7 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
         security: SECURITY,
         params: idParamsSchema,
         response: {
-          200: batchViewSchema.extend({
-            released: z
-              .enum(['released', 'superseded'])
-              .nullable()
-              .describe(
-                "released: students see this batch's grades (POST /api/batches/{id}/release); superseded: released once, then another batch of the collection was; null: never released",
-              ),
-          }),
+          200: batchViewSchema.extend({ released: releasedSchema }),
           ...errorResponses(400, 401, 403, 404),
         },
       },
