@@ -92,6 +92,30 @@ const toRecord = (r: BatchRow): BatchRecord => ({
   updatedAt: iso(r.updated_at),
 });
 
+/**
+ * Appends one row to the audit log on `q` (the database, or a transaction whose change the row
+ * records, so that both are written or neither); a batch target gives the row its collection.
+ */
+export async function auditOn(q: Queryable, entry: AuditEntry): Promise<void> {
+  // Text from requests may hold NUL, which PostgreSQL cannot store (not even in jsonb).
+  const clean = (text: string): string => text.replaceAll('\u0000', '\ufffd');
+  const details = JSON.stringify(entry.details ?? {}).replace(/\\u0000/g, '\\ufffd');
+  await q.query(
+    `INSERT INTO audit_log (actor, action, target, outcome, details, course_id, collection_id)
+     VALUES ($1, $2, $3, $4, $5, $6,
+             coalesce($7, (SELECT collection_id FROM batches WHERE id = $3)))`,
+    [
+      clean(entry.actor),
+      clean(entry.action),
+      clean(entry.target),
+      clean(entry.outcome),
+      details,
+      entry.courseId ?? null,
+      entry.collectionId ?? null,
+    ],
+  );
+}
+
 /** The core's batch store over a database. */
 export function createBatchStore(db: Queryable) {
   const get = async (id: string): Promise<BatchRecord | null> => {
@@ -257,25 +281,7 @@ export function createBatchStore(db: Queryable) {
     },
 
     /** Appends one row to the audit log; a batch target gives the row its collection. */
-    async audit(entry: AuditEntry): Promise<void> {
-      // Text from requests may hold NUL, which PostgreSQL cannot store (not even in jsonb).
-      const clean = (text: string): string => text.replaceAll('\u0000', '\ufffd');
-      const details = JSON.stringify(entry.details ?? {}).replace(/\\u0000/g, '\\ufffd');
-      await db.query(
-        `INSERT INTO audit_log (actor, action, target, outcome, details, course_id, collection_id)
-         VALUES ($1, $2, $3, $4, $5, $6,
-                 coalesce($7, (SELECT collection_id FROM batches WHERE id = $3)))`,
-        [
-          clean(entry.actor),
-          clean(entry.action),
-          clean(entry.target),
-          clean(entry.outcome),
-          details,
-          entry.courseId ?? null,
-          entry.collectionId ?? null,
-        ],
-      );
-    },
+    audit: (entry: AuditEntry): Promise<void> => auditOn(db, entry),
 
     /** Audit rows since a time (and after a row ID), oldest first; of some courses if asked. */
     async listAudit(filter: AuditFilter = {}): Promise<AuditRow[]> {

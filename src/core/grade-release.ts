@@ -11,8 +11,8 @@ import type { ReportStore } from '../extensions/pipeline/index.js';
 import type { SubmissionStore } from '../extensions/submission/index.js';
 import type { AccessControl } from './auth.js';
 import { isBatchRefusal } from './batch-admission.js';
-import type { BatchStore } from './batch-store.js';
-import type { GradeRelease, ReleaseStore } from './release-store.js';
+import { auditOn, type AuditEntry, type BatchStore } from './batch-store.js';
+import type { GradeRelease, ReleaseDone, ReleaseStore } from './release-store.js';
 
 /** Who releases which batch. */
 export interface ReleaseRequest {
@@ -21,14 +21,9 @@ export interface ReleaseRequest {
 }
 
 /** A release done (or found already done). */
-export interface ReleaseOutcome {
+export interface ReleaseOutcome extends ReleaseDone {
   batchId: string;
   collectionId: string;
-  release: GradeRelease;
-  /** The release this one replaced, if the collection had one. */
-  superseded: GradeRelease | null;
-  /** The batch was already the collection's released batch: nothing changed. */
-  already: boolean;
 }
 
 export interface ReleaseDeps {
@@ -49,16 +44,15 @@ export async function releaseBatch(
   const { batchId, requestedBy } = request;
   const record = await deps.batches.get(batchId);
   let courseId: string | null = null;
-  const audit = (outcome: string, details: Record<string, unknown>) =>
-    deps.batches.audit({
-      actor: requestedBy,
-      action: 'batch.release',
-      target: batchId,
-      outcome,
-      details,
-      courseId,
-      collectionId: record?.collectionId ?? null,
-    });
+  const entry = (outcome: string, details: Record<string, unknown>): AuditEntry => ({
+    actor: requestedBy,
+    action: 'batch.release',
+    target: batchId,
+    outcome,
+    details,
+    courseId,
+    collectionId: record?.collectionId ?? null,
+  });
   try {
     if (!record) throw new BatchNotFoundError(`batch ${batchId} does not exist`);
     await deps.access.collection(requestedBy, record.collectionId, 'batch.release', (c) => {
@@ -70,13 +64,20 @@ export async function releaseBatch(
       );
     }
   } catch (err) {
-    if (isBatchRefusal(err)) await audit(`refused: ${err.message}`, { failure: err.name });
+    if (isBatchRefusal(err)) {
+      await deps.batches.audit(entry(`refused: ${err.message}`, { failure: err.name }));
+    }
     throw err;
   }
-  const done = await deps.releases.release(record.collectionId, batchId, requestedBy);
-  await audit(done.already ? 'already released' : 'released', {
-    supersedes: done.superseded?.batchId ?? null,
-  });
+  // The release and its audit row are written in one transaction: both or neither.
+  const done = await deps.releases.release(record.collectionId, batchId, requestedBy, (tx, r) =>
+    auditOn(
+      tx,
+      entry(r.already ? 'already released' : 'released', {
+        supersedes: r.superseded?.batchId ?? null,
+      }),
+    ),
+  );
   return { batchId, collectionId: record.collectionId, ...done };
 }
 

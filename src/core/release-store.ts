@@ -38,6 +38,14 @@ const toRelease = (r: ReleaseRow): GradeRelease => ({
   supersededBy: r.superseded_by,
 });
 
+/** What a release did: the release now current, the one it replaced, or nothing (`already`). */
+export interface ReleaseDone {
+  release: GradeRelease;
+  superseded: GradeRelease | null;
+  /** The batch was already the collection's released batch. */
+  already: boolean;
+}
+
 const COLUMNS = 'collection_id, batch_id, released_by, released_at, superseded_at, superseded_by';
 
 /** The core's grade releases over a database. */
@@ -50,40 +58,53 @@ export function createReleaseStore(db: Pick<Database, 'query' | 'transaction'>) 
     );
     return rows[0] ? toRelease(rows[0]) : null;
   };
+  /** The release itself, on a transaction: supersedes the current one unless it is this batch. */
+  const releaseOn = async (
+    tx: Queryable,
+    collectionId: string,
+    batchId: string,
+    by: string,
+  ): Promise<ReleaseDone> => {
+    const current = await currentOn(tx, collectionId, true);
+    if (current?.batchId === batchId) {
+      return { release: current, superseded: null, already: true };
+    }
+    if (current) {
+      await tx.query(
+        `UPDATE grade_releases SET superseded_at = now(), superseded_by = $2
+          WHERE collection_id = $1 AND superseded_at IS NULL`,
+        [collectionId, batchId],
+      );
+    }
+    const { rows } = await tx.query<ReleaseRow>(
+      `INSERT INTO grade_releases (collection_id, batch_id, released_by)
+       VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
+      [collectionId, batchId, by],
+    );
+    const superseded = current
+      ? { ...current, supersededAt: iso(rows[0]!.released_at), supersededBy: batchId }
+      : null;
+    return { release: toRelease(rows[0]!), superseded, already: false };
+  };
   return {
     /** The collection's current release, or null when none of its batches is released. */
     current: (collectionId: string) => currentOn(db, collectionId),
 
     /**
      * Makes `batchId` the collection's released batch, superseding the current release (in one
-     * transaction). Releasing the batch that is already current changes nothing (`already`).
+     * transaction, with what `record` writes of it on the same transaction: the audit row).
+     * Releasing the batch that is already current changes nothing (`already`).
      */
     async release(
       collectionId: string,
       batchId: string,
       by: string,
-    ): Promise<{ release: GradeRelease; superseded: GradeRelease | null; already: boolean }> {
+      record: (tx: Queryable, done: ReleaseDone) => Promise<void> = async () => {},
+    ): Promise<ReleaseDone> {
       return db.transaction(async (tx) => {
-        const current = await currentOn(tx, collectionId, true);
-        if (current?.batchId === batchId) {
-          return { release: current, superseded: null, already: true };
-        }
-        if (current) {
-          await tx.query(
-            `UPDATE grade_releases SET superseded_at = now(), superseded_by = $2
-              WHERE collection_id = $1 AND superseded_at IS NULL`,
-            [collectionId, batchId],
-          );
-        }
-        const { rows } = await tx.query<ReleaseRow>(
-          `INSERT INTO grade_releases (collection_id, batch_id, released_by)
-           VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
-          [collectionId, batchId, by],
-        );
-        const superseded = current
-          ? { ...current, supersededAt: iso(rows[0]!.released_at), supersededBy: batchId }
-          : null;
-        return { release: toRelease(rows[0]!), superseded, already: false };
+        const done = await releaseOn(tx, collectionId, batchId, by);
+        await record(tx, done);
+        return done;
       });
     },
 
