@@ -184,7 +184,8 @@ describe('build cache: a regrade after a test changed', () => {
     const cache = newCache(dir);
     const files = filesOf({ 'sum.cpp': SUM });
     const first = await grade(configOf(yaml()), files, { cache });
-    expect(first.buildCache).toEqual({ key: expect.stringMatching(/^[0-9a-f]{64}$/), hit: false });
+    expect(first.buildCache?.hit).toBe(false);
+    expect(first.buildCache?.key).toMatch(/^[0-9a-f]{64}$/);
     expect(compileOf(first).fromCache).toBeUndefined();
     expect(first.score).toBe(50); // test 2 expects 41
     expect(Object.keys(cacheFiles(dir))).toEqual([
@@ -413,9 +414,9 @@ describe('build cache: its bound', () => {
       0,
     );
     expect(total).toBeLessThanOrEqual(Math.floor(entrySize * 5.5));
-    expect(kept.has(keys[1]!)).toBe(false); // delivery 2: least recently used, evicted
-    expect(kept.has(keys[0]!)).toBe(true); // delivery 1: used again, kept
-    expect(kept.has(keys[6]!)).toBe(true); // the newest
+    expect(kept.has(keys[1])).toBe(false); // delivery 2: least recently used, evicted
+    expect(kept.has(keys[0])).toBe(true); // delivery 1: used again, kept
+    expect(kept.has(keys[6])).toBe(true); // the newest
     expect((await grade(config, source(2), { cache })).buildCache?.hit).toBe(false);
   });
 });
