@@ -28,6 +28,7 @@ import type {
   GradingReport,
   StdioTestStageReport,
 } from '../src/extensions/pipeline/report/index.js';
+import { formatReportText } from '../src/extensions/pipeline/report/index.js';
 import { runPipeline } from '../src/extensions/pipeline/runner/index.js';
 import type { PipelineFile } from '../src/extensions/pipeline/runner/index.js';
 import {
@@ -202,6 +203,10 @@ describe('build cache: a regrade after a test changed', () => {
     });
     expect(regrade.configVersion).toBe('cfg_v2');
     expect(compileOf(regrade).fromCache).toBe(true);
+    expect(formatReportText(regrade)).toMatch(
+      /g\+\+ .*-o sum sum\.cpp \(.*, from the build cache\)/,
+    );
+    expect(formatReportText(first)).not.toMatch(/from the build cache/);
     expect(regrade.score).toBe(100);
     expect(testsOf(regrade).map((test) => test.verdict)).toEqual(['PASSED', 'PASSED']);
 
