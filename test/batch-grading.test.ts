@@ -274,7 +274,10 @@ describe('BatchGrading', () => {
     const noBwrap = createZinc(
       {
         ...config,
-        pipeline: { sandbox: { ...config.pipeline.sandbox, bwrap: '/nonexistent/bwrap' } },
+        pipeline: {
+          ...config.pipeline,
+          sandbox: { ...config.pipeline.sandbox, bwrap: '/nonexistent/bwrap' },
+        },
       },
       stack.platform,
     );

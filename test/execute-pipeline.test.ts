@@ -137,7 +137,10 @@ type SandboxSettings = Partial<ZincConfig['pipeline']['sandbox']>;
 function pipelineRegistration(sandbox: SandboxSettings) {
   const { config } = stack;
   const zinc = createZinc(
-    { ...config, pipeline: { sandbox: { ...config.pipeline.sandbox, ...sandbox } } },
+    {
+      ...config,
+      pipeline: { ...config.pipeline, sandbox: { ...config.pipeline.sandbox, ...sandbox } },
+    },
     stack.platform,
   );
   return asActivities(pipelineExtension, zinc.pipeline);

@@ -7,6 +7,7 @@ import { pipelineExtension, type PipelineExtension } from '../extensions/pipelin
 import { submissionExtension, type SubmissionExtension } from '../extensions/submission/index.js';
 import { migrateEventsSchema } from '../platform/event-outbox.js';
 import { migrate } from '../platform/migrations.js';
+import { dataPaths } from '../platform/paths.js';
 import { openPlatform, type OpenPlatformOptions, type Platform } from '../platform/platform.js';
 
 export const COMPONENTS = ['core', 'submission', 'pipeline'] as const;
@@ -45,6 +46,7 @@ export function createZinc(
   const submission = submissionExtension.create(platform, config.submission, now);
   const pipeline = pipelineExtension.create(platform, config.pipeline, {
     deliveries: submission.deliveries,
+    buildCacheDir: dataPaths(config.data_dir).buildCache,
     ...(options.heartbeatIntervalMs !== undefined
       ? { heartbeatIntervalMs: options.heartbeatIntervalMs }
       : {}),

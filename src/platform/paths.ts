@@ -25,6 +25,8 @@ export function dataPaths(dataDir: string) {
     databaseSocket: join(dataDir, 'db-socket'),
     databaseServer: join(dataDir, 'db-server.json'),
     objects: join(dataDir, 'objects'),
+    /** What the grading pipelines' build stages made, by content (the pipeline's build cache). */
+    buildCache: join(dataDir, 'build-cache'),
     /** Logs of CLI commands (the SDK's messages, kept off the user's terminal). */
     logs: join(dataDir, 'logs'),
   };
@@ -50,20 +52,22 @@ export const SANDBOX_EXPOSED_TREES = [
  * checking that neither it nor the checkout lies inside a tree the sandbox exposes.
  */
 export function prepareDataDir(dataDir: string): void {
-  for (const [what, path] of [
-    ['data dir', dataDir],
-    ['zinc checkout', projectRoot()],
-  ] as const) {
-    const real = realPathOrSelf(path);
-    const tree = SANDBOX_EXPOSED_TREES.find((t) => real === t || real.startsWith(`${t}/`));
-    if (tree !== undefined) {
-      throw new DataDirExposedError(
-        `the ${what} ${path} is inside ${tree}, which every grading sandbox shows to student ` +
-          `code; move it elsewhere (e.g. --data-dir /var/lib/zinc)`,
-      );
-    }
-  }
+  checkOutsideSandbox('data dir', dataDir);
+  checkOutsideSandbox('zinc checkout', projectRoot());
   if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+}
+
+/** Throws DataDirExposedError when `path` (`what` in the message) lies in a tree every grading
+ * sandbox shows to student code. */
+export function checkOutsideSandbox(what: string, path: string): void {
+  const real = realPathOrSelf(path);
+  const tree = SANDBOX_EXPOSED_TREES.find((t) => real === t || real.startsWith(`${t}/`));
+  if (tree !== undefined) {
+    throw new DataDirExposedError(
+      `the ${what} ${path} is inside ${tree}, which every grading sandbox shows to student ` +
+        `code; move it elsewhere (e.g. --data-dir /var/lib/zinc)`,
+    );
+  }
 }
 
 function realPathOrSelf(path: string): string {

@@ -7,6 +7,7 @@ import { createBatchSupportActivities } from './activities/batch-support.js';
 import { createPipelineActivities } from './activities/execute-pipeline.js';
 import { PIPELINE_TASK_QUEUE } from './constants.js';
 import type { DeliveryLocator } from './delivery-locator.js';
+import { createBuildCache } from './runner/cache/index.js';
 import { sandboxOptionsFrom } from './sandbox/from-config.js';
 import { PIPELINE_COMPONENT, PIPELINE_MIGRATIONS_DIR } from './schema.js';
 import { pipelineSection, type PipelineConfig } from './section.js';
@@ -17,6 +18,9 @@ export interface PipelineLinks {
   deliveries: DeliveryLocator;
   /** How often ExecutePipeline heartbeats (tests shorten it). */
   heartbeatIntervalMs?: number;
+  /** The build cache's folder on this worker's disk (`<data_dir>/build-cache`); without it,
+   * or with `build_cache.enabled: false`, every build runs. */
+  buildCacheDir?: string;
 }
 
 export const pipelineExtension = defineExtension({
@@ -26,6 +30,11 @@ export const pipelineExtension = defineExtension({
   migrations: { component: PIPELINE_COMPONENT, dir: PIPELINE_MIGRATIONS_DIR },
   create(platform: PlatformServices, section: PipelineConfig, links: PipelineLinks) {
     const service = createPipelineService(platform);
+    const { build_cache: cacheConfig } = section;
+    const buildCache =
+      cacheConfig.enabled && links.buildCacheDir !== undefined
+        ? createBuildCache({ dir: links.buildCacheDir, maxBytes: cacheConfig.max_mb * 1024 * 1024 })
+        : undefined;
     return {
       service,
       activities: () => ({
@@ -35,6 +44,7 @@ export const pipelineExtension = defineExtension({
           objects: platform.objects,
           deliveries: links.deliveries,
           sandboxOptions: sandboxOptionsFrom(section),
+          ...(buildCache !== undefined ? { buildCache } : {}),
           ...(links.heartbeatIntervalMs !== undefined
             ? { heartbeatIntervalMs: links.heartbeatIntervalMs }
             : {}),
@@ -64,6 +74,8 @@ export type { AssetDigest, ConfigProblem, GradingConfig } from './config/index.j
 export { formatReportText } from './report/index.js';
 export type { GradingReport } from './report/index.js';
 export { runPipeline } from './runner/index.js';
+export { createBuildCache } from './runner/cache/index.js';
+export type { BuildCache } from './runner/cache/index.js';
 export type { PipelineFile } from './runner/index.js';
 export { describeContainment, detectContainment, sandboxOptionsFrom } from './sandbox/index.js';
 export type { Containment, SandboxOptions } from './sandbox/index.js';

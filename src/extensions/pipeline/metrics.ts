@@ -56,3 +56,13 @@ export function countSandboxFailure(kind: SandboxFailureKind): void {
 export function countGraded(course: string, verdict: string): void {
   deliveriesGraded.inc({ course, verdict });
 }
+
+/** What the build cache did for one delivery's build stages. */
+export type BuildCacheResult = 'hit' | 'miss' | 'stored' | 'uncacheable' | 'corrupt' | 'evicted';
+
+/** The build cache, by outcome: a hit skips the build stages; corrupt entries are dropped. */
+export const buildCacheEvents = new Counter({
+  name: 'zinc_build_cache_total',
+  help: 'Build cache outcomes: hit (the build was skipped), miss, stored, uncacheable (a limit was hit or /work holds more than folders and files), corrupt (an entry failed its hash check and was dropped), evicted',
+  labelNames: ['result'] as const,
+});

@@ -22,8 +22,19 @@ export const sandboxConfigSchema = z.strictObject({
     .default(2_000_000),
 });
 
+/** The build cache: what the build stages made, kept by content so a regrade skips them. */
+export const buildCacheConfigSchema = z.strictObject({
+  /** false: every delivery is built again on every grading. */
+  enabled: z
+    .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
+    .default(true),
+  /** The most the cache (`<data_dir>/build-cache`) may hold; least recently used entries go first. */
+  max_mb: z.coerce.number().int().min(1).max(1_048_576).default(2048),
+});
+
 export const pipelineConfigSchema = z.strictObject({
   sandbox: sandboxConfigSchema.default(sandboxConfigSchema.parse({})),
+  build_cache: buildCacheConfigSchema.default(buildCacheConfigSchema.parse({})),
 });
 
 export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;
@@ -37,5 +48,7 @@ export const pipelineSection = {
     ZINC_SANDBOX_LAUNCHER: ['sandbox', 'launcher'],
     ZINC_SANDBOX_CONTAINMENT: ['sandbox', 'containment'],
     ZINC_SANDBOX_UID: ['sandbox', 'uid'],
+    ZINC_BUILD_CACHE_ENABLED: ['build_cache', 'enabled'],
+    ZINC_BUILD_CACHE_MAX_MB: ['build_cache', 'max_mb'],
   },
 } as const;

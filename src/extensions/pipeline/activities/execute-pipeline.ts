@@ -23,6 +23,7 @@ import type { ExecutePipelineInput, PipelineOutcome } from '../constants.js';
 import type { DeliveryLocator } from '../delivery-locator.js';
 import type { ReportRecord, ReportStore } from '../report-store.js';
 import { runPipeline } from '../runner/index.js';
+import type { BuildCache } from '../runner/cache/index.js';
 import { headlineVerdict } from '../../../workflows/grading/verdicts.js';
 import type { GradingReport } from '../report/types.js';
 import {
@@ -44,6 +45,8 @@ export interface PipelineActivityDeps {
   /** How often to heartbeat while grading; the workflow's heartbeat timeout must be longer. */
   heartbeatIntervalMs?: number;
   toolchainCheck?: ToolchainCheck;
+  /** The worker's build cache; absent: every build runs. */
+  buildCache?: BuildCache;
 }
 
 interface LoadedConfig {
@@ -184,6 +187,7 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
           ctx.heartbeat({ stage });
         },
         ...(deps.sandboxOptions ? { sandboxOptions: deps.sandboxOptions } : {}),
+        ...(deps.buildCache ? { buildCache: deps.buildCache } : {}),
       });
     } catch (err) {
       if (err instanceof SandboxUnavailableError) countSandboxFailure(err.kind);
@@ -248,11 +252,12 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
   };
 }
 
-/** Records the run's duration and each stage that ran, by kind (skipped stages took no time). */
+/** Records the run's duration and each stage that ran, by kind (skipped stages and those taken
+ * from the build cache took no time). */
 function observeDurations(report: GradingReport, seconds: number): void {
   pipelineDuration.observe(seconds);
   for (const stage of Object.values(report.stageReports)) {
-    if (stage.kind === 'score' || stage.status === 'skipped') continue;
+    if (stage.kind === 'score' || stage.status === 'skipped' || stage.fromCache) continue;
     stageDuration.observe({ kind: stage.kind }, stage.durationMs / 1000);
   }
 }

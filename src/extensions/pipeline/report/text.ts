@@ -125,15 +125,22 @@ function stageDetail(stage: StudentStageReport): string {
     case 'compile':
       return stage.run === null
         ? (stage.message ?? '')
-        : `${stage.run.command.join(' ')} (${seconds(stage.run.wallTimeMs)}${stage.run.timedOut ? ', timed out' : ''})`;
+        : `${stage.run.command.join(' ')} (${seconds(stage.run.wallTimeMs)}${stage.run.timedOut ? ', timed out' : ''}${fromCache(stage)})`;
     case 'make':
     case 'shellExec':
-      return stage.run ? `${stage.run.command.join(' ')} (${seconds(stage.run.wallTimeMs)})` : '';
+      return stage.run
+        ? `${stage.run.command.join(' ')} (${seconds(stage.run.wallTimeMs)}${fromCache(stage)})`
+        : '';
     case 'stdioTest':
       return '';
     case 'score':
       return stage.normalizedTo !== null ? `normalised to ${stage.normalizedTo}` : '';
   }
+}
+
+/** Says that a build stage was taken from the build cache (its time is the original build's). */
+function fromCache(stage: StudentStageReport): string {
+  return 'fromCache' in stage && stage.fromCache === true ? ', from the build cache' : '';
 }
 
 function testRow(test: TestReport | HiddenTestReport): string[] {

@@ -59,6 +59,9 @@ interface StageReportBase {
   status: StageStatus;
   /** Host wall time of the whole stage. */
   durationMs: number;
+  /** A build stage taken from the build cache: this report (its run, output and duration) is
+   * the one of the identical build it was kept from. */
+  fromCache?: true;
 }
 
 export interface FileStructureStageReport extends StageReportBase {
@@ -182,4 +185,7 @@ export interface GradingReport {
   verdicts: Record<Verdict, number>;
   /** Why the pipeline did not run at all (a refused delivery), else null. */
   pipelineError: string | null;
+  /** The build cache, when it was asked: the entry's key, whether the build stages came from it
+   * (and when they ran). Absent when the cache is off or the config builds nothing. */
+  buildCache?: { key: string; hit: boolean; builtAt?: string };
 }

@@ -51,6 +51,20 @@ export function compileCommand(
   };
 }
 
+/** How a build tool prints its version, inside the sandbox (the build cache's toolchain
+ * identity): `g++ --version`, `javac -version`, `make --version`. */
+export function versionCommand(tool: string, limits: SandboxLimits): PlannedCommand {
+  if (tool === 'javac') {
+    const jvm = jvmSandboxLimits(limits.memoryBytes);
+    return {
+      command: [tool, ...javacSandboxFlags(limits.memoryBytes), '-version'],
+      limits: { ...limits, addressSpaceBytes: jvm.addressSpaceBytes },
+      env: JVM_ENV,
+    };
+  }
+  return { command: [tool, '--version'], limits };
+}
+
 /** `make args targets`. */
 export function makeCommand(stage: MakeStage): string[] {
   return ['make', ...stage.args, ...stage.targets];

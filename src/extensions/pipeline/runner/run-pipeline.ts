@@ -5,7 +5,7 @@
 import { SandboxFilesRefusedError } from '../../../failures.js';
 import type { GradingConfig, ScoreStage, Stage } from '../config/types.js';
 import { openSandbox } from '../sandbox/index.js';
-import type { SandboxOptions, SandboxSession } from '../sandbox/index.js';
+import type { SandboxFile, SandboxOptions, SandboxSession } from '../sandbox/index.js';
 import type { GradingReport, StageReport } from '../report/types.js';
 import { countVerdicts } from '../report/verdict-counts.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -20,6 +20,14 @@ import { runStdioTest, skippedStdioTest } from './stages/stdio-test.js';
 import { COMMAND_DEFAULTS } from './limits.js';
 import { checkDeliveryPaths, checkPathConflicts, gradedFiles, splitAssets } from './workspace.js';
 import type { PipelineFile } from './workspace.js';
+import { planBuild, type BuildCache } from './cache/index.js';
+import {
+  lookUpBuild,
+  probeAndLookUp,
+  storeBuild,
+  type BuildInputs,
+  type BuildLookup,
+} from './cache/cached-build.js';
 
 export interface RunPipelineInput {
   config: GradingConfig;
@@ -34,6 +42,8 @@ export interface RunPipelineInput {
   /** Called as each stage starts and every 2 s during it (activity heartbeats). */
   onStage?: (stageKey: string) => void;
   sandboxOptions?: SandboxOptions;
+  /** The worker's build cache: build stages whose inputs were built before are taken from it. */
+  buildCache?: BuildCache;
 }
 
 /**
@@ -61,22 +71,53 @@ export async function runPipeline(input: RunPipelineInput): Promise<GradingRepor
   const conflict = checkPathConflicts(files, provided);
   if (conflict !== null) return refused(conflict);
 
-  // A config that only checks files and scores runs nothing: no sandbox is started for it.
-  const runsCommands = config.stages.some(
-    (stage) => stage.kind !== 'score' && stage.kind !== 'fileStructureValidation',
-  );
+  // The build stages' inputs were built before: their reports and /work come from the cache.
+  const plan = input.buildCache === undefined ? null : planBuild(config);
+  const buildInputs: BuildInputs = {
+    config,
+    files,
+    deliveredPaths: [...delivery.files.keys()],
+    sandboxOptions: input.sandboxOptions,
+  };
+  let build: BuildLookup | null = null;
+  if (plan !== null && input.buildCache !== undefined) {
+    build = await lookUpBuild(input.buildCache, plan, buildInputs);
+  }
+  // A config that only checks files and scores runs nothing, nor one whose every command stage
+  // comes from the cache: no sandbox is started for it.
+  const needsSandbox = () =>
+    config.stages.some(
+      (stage) =>
+        stage.kind !== 'score' &&
+        stage.kind !== 'fileStructureValidation' &&
+        !(build?.hit?.reports.some((report) => report.key === stage.key) ?? false),
+    );
+  const open = (start: readonly SandboxFile[]) =>
+    openSandbox(
+      {
+        files: start,
+        workBytes: COMMAND_DEFAULTS.workBytes,
+        workFiles: COMMAND_DEFAULTS.workFiles,
+      },
+      input.sandboxOptions,
+    );
   let sandbox: SandboxSession | null = null;
   try {
-    if (runsCommands)
-      sandbox = await openSandbox(
-        {
-          files: [...files].map(([path, content]) => ({ path, content })),
-          workBytes: COMMAND_DEFAULTS.workBytes,
-          workFiles: COMMAND_DEFAULTS.workFiles,
-        },
-        input.sandboxOptions,
+    if (needsSandbox()) {
+      sandbox = await open(
+        build?.hit?.files ?? [...files].map(([path, content]) => ({ path, content })),
       );
+    }
+    if (build !== null && build.key === null && sandbox !== null) {
+      // This worker's first build with these tools: ask them who they are, in this sandbox.
+      await probeAndLookUp(build, buildInputs, sandbox, signal);
+      if (build.hit !== null) {
+        await sandbox.close();
+        sandbox = needsSandbox() ? await open(build.hit.files) : null;
+      }
+    }
   } catch (error) {
+    await sandbox?.close();
     if (error instanceof SandboxFilesRefusedError) return refused(error.message);
     throw error;
   }
@@ -85,15 +126,24 @@ export async function runPipeline(input: RunPipelineInput): Promise<GradingRepor
     const ctx: StageContext = {
       config,
       sandbox,
-      deliveredPaths: [...delivery.files.keys()],
+      deliveredPaths: buildInputs.deliveredPaths as string[],
       testData,
       heartbeat,
       ...(signal === undefined ? {} : { signal }),
     };
     const reports: StageReport[] = [];
+    const cached = new Map(build?.hit?.reports.map((report) => [report.key, report]));
+    let buildDone = build === null;
+    const finishBuild = async () => {
+      if (buildDone || build === null) return;
+      buildDone = true;
+      await storeBuild(build, reports, sandbox, signal);
+    };
     let stopped: string | undefined;
     for (const stage of config.stages) {
       if (stage.kind === 'score') continue; // computed at the end, from every test
+      // Right after the build stages, before any test: what they made goes into the cache.
+      if (!buildDone && !(plan?.stageKeys.has(stage.key) ?? false)) await finishBuild();
       if (stopped !== undefined) {
         reports.push(
           skipped(stage, `${stopped} failed and _settings.early_return_on_throw is set`),
@@ -102,16 +152,32 @@ export async function runPipeline(input: RunPipelineInput): Promise<GradingRepor
       }
       throwIfCancelled(signal);
       heartbeat.enter(stage.key);
-      const report = await inStageSpan(stage, async () => {
-        const started = performance.now();
-        const ran = await runStage(ctx, stage);
-        return { ...ran, durationMs: Math.round(performance.now() - started) } as StageReport;
-      });
+      const fromCache = cached.get(stage.key);
+      const report =
+        fromCache !== undefined
+          ? ({ ...fromCache, fromCache: true } as StageReport)
+          : await inStageSpan(stage, async () => {
+              const started = performance.now();
+              const ran = await runStage(ctx, stage);
+              return {
+                ...ran,
+                durationMs: Math.round(performance.now() - started),
+              } as StageReport;
+            });
       reports.push(report);
       if (report.status === 'failed' && config.settings.early_return_on_throw) stopped = stage.key;
     }
+    await finishBuild();
     heartbeat.check();
-    return assemble(input, startedAt, reports, null);
+    const report = assemble(input, startedAt, reports, null);
+    if (build?.key != null) {
+      report.buildCache = {
+        key: build.key,
+        hit: build.hit !== null,
+        ...(build.hit !== null ? { builtAt: build.hit.builtAt } : {}),
+      };
+    }
+    return report;
   } finally {
     heartbeat.stop();
     await sandbox?.close();

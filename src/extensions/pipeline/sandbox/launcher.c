@@ -25,11 +25,15 @@
  * The control socket carries frames: one type byte, a little-endian u32 length, the payload.
  * zinc -> launcher:
  *   F  files: { u32 path length, path, u32 mode, u64 size, bytes }...   (answer: k, or f TEXT)
+ *      a mode with S_IFDIR set is a folder (size 0), given its mode once every file is in
  *   R  run: u8 flags (1: isolated, 2: no memory cgroup), u64 wall_ms, u64 as_bytes (0: none), u64 cpu_s (0: none), u64 nproc,
  *      u64 fsize, u64 nofile, u64 output_bytes, u64 tmp_bytes, u32 argc, argv..., u32 envc,
  *      env... (each u32 length + bytes), then the rest of the frame is stdin
  *   S  stop the current run (output cap, cancellation)
  *   L  list /work's regular files                                  (answer: l, NUL-separated)
+ *   G  u64 max_bytes: snapshot /work after the build stages (the build cache), once every
+ *      process of the sandbox is gone        (answer: g u8 1 { u8 kind f|d, u32 path length,
+ *      path, u32 mode, u64 size, bytes }..., or g u8 0 TEXT: why /work cannot be cached)
  * launcher -> zinc:
  *   r  ready;  E TEXT  the launcher failed (zinc's failure, never the student's)
  *   o BYTES / e BYTES  the run's stdout / stderr, at most output_bytes each
@@ -219,13 +223,16 @@ static int make_parents(char *path) {
   return 0;
 }
 
-/* Writes the F frame's files under /work; every path was checked by zinc (relative, no ..). */
+/* Writes the F frame's files under /work; every path was checked by zinc (relative, no ..).
+ * Folders (a build cache's snapshot) are made writable first and get their modes at the end. */
 static void put_files(struct frame *frame) {
   struct cursor c = {frame->data, frame->data + frame->len};
+  int folders = 0;
   if (chdir(WORK) != 0) die("chdir /work");
   while (c.p < c.end) {
     char *path = take_string(&c);
-    mode_t mode = (mode_t)take_u(&c, 4) & 0755;
+    uint32_t raw = (uint32_t)take_u(&c, 4);
+    mode_t mode = (mode_t)raw & 0777;
     uint64_t size = take_u(&c, 8);
     if ((uint64_t)(c.end - c.p) < size) {
       errno = EPROTO;
@@ -235,6 +242,16 @@ static void put_files(struct frame *frame) {
       sendf('f', "%s: %s", path, strerror(errno));
       free(path);
       return;
+    }
+    if ((raw & S_IFMT) == S_IFDIR) {
+      folders = 1;
+      if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        sendf('f', "%s: %s", path, strerror(errno));
+        free(path);
+        return;
+      }
+      free(path);
+      continue;
     }
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0 || write_all(fd, c.p, size) != 0) {
@@ -249,7 +266,182 @@ static void put_files(struct frame *frame) {
     c.p += size;
     free(path);
   }
+  /* Folder modes last, deepest first (the frame lists a folder before what is in it). */
+  if (folders) {
+    size_t count = 0, cap = 16;
+    char **paths = malloc(cap * sizeof *paths);
+    mode_t *modes = malloc(cap * sizeof *modes);
+    if (paths == NULL || modes == NULL) die("malloc");
+    c.p = frame->data;
+    while (c.p < c.end) {
+      char *path = take_string(&c);
+      uint32_t raw = (uint32_t)take_u(&c, 4);
+      uint64_t size = take_u(&c, 8);
+      c.p += size;
+      if ((raw & S_IFMT) != S_IFDIR) {
+        free(path);
+        continue;
+      }
+      if (count == cap) {
+        cap *= 2;
+        paths = realloc(paths, cap * sizeof *paths);
+        modes = realloc(modes, cap * sizeof *modes);
+        if (paths == NULL || modes == NULL) die("realloc");
+      }
+      paths[count] = path;
+      modes[count++] = (mode_t)raw & 0777;
+    }
+    while (count > 0) {
+      count--;
+      chmod(paths[count], modes[count]);
+      free(paths[count]);
+    }
+    free(paths);
+    free(modes);
+  }
   send_frame('k', NULL, 0);
+}
+
+/* ---- the build cache's snapshot of /work ---- */
+
+struct snapshot {
+  unsigned char *buf;
+  size_t len, cap;
+  uint64_t bytes, max_bytes;
+  char why[256];
+};
+
+static int snap_put(struct snapshot *s, const void *data, size_t n) {
+  if (s->len + n > s->cap) {
+    size_t cap = (s->len + n) * 2;
+    unsigned char *grown = realloc(s->buf, cap);
+    if (grown == NULL) {
+      snprintf(s->why, sizeof s->why, "out of memory");
+      return -1;
+    }
+    s->buf = grown;
+    s->cap = cap;
+  }
+  memcpy(s->buf + s->len, data, n);
+  s->len += n;
+  return 0;
+}
+
+static int snap_entry(struct snapshot *s, char kind, const char *rel, mode_t mode, uint64_t size) {
+  unsigned char head[4];
+  uint32_t n = (uint32_t)strlen(rel), m = (uint32_t)(mode & 0777);
+  if (snap_put(s, &kind, 1) != 0) return -1;
+  for (int i = 0; i < 4; i++) head[i] = (unsigned char)(n >> (8 * i));
+  if (snap_put(s, head, 4) != 0 || snap_put(s, rel, n) != 0) return -1;
+  for (int i = 0; i < 4; i++) head[i] = (unsigned char)(m >> (8 * i));
+  if (snap_put(s, head, 4) != 0) return -1;
+  unsigned char sz[8];
+  for (int i = 0; i < 8; i++) sz[i] = (unsigned char)(size >> (8 * i));
+  return snap_put(s, sz, 8);
+}
+
+/* Adds the folder `dir` (open) and everything in it; anything but folders and regular files
+ * (a symlink, a FIFO, a socket), an unreadable entry or too many bytes makes /work uncacheable. */
+static int snap_tree(struct snapshot *s, int dir, const char *prefix) {
+  DIR *d = fdopendir(dir);
+  if (d == NULL) {
+    snprintf(s->why, sizeof s->why, "%s: cannot be read", *prefix ? prefix : ".");
+    close(dir);
+    return -1;
+  }
+  struct dirent *entry;
+  int rc = 0;
+  while (rc == 0 && (entry = readdir(d)) != NULL) {
+    const char *name = entry->d_name;
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
+    char rel[PATH_MAX];
+    if (snprintf(rel, sizeof rel, "%s%s%s", prefix, *prefix ? "/" : "", name) >= (int)sizeof rel) {
+      snprintf(s->why, sizeof s->why, "a path is too long");
+      rc = -1;
+      break;
+    }
+    struct stat st;
+    if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      snprintf(s->why, sizeof s->why, "%.200s: cannot be read", rel);
+      rc = -1;
+    } else if (S_ISDIR(st.st_mode)) {
+      int sub = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub < 0) {
+        snprintf(s->why, sizeof s->why, "%.200s: cannot be read", rel);
+        rc = -1;
+      } else {
+        rc = snap_entry(s, 'd', rel, st.st_mode, 0);
+        if (rc == 0) rc = snap_tree(s, sub, rel);
+      }
+    } else if (S_ISREG(st.st_mode)) {
+      s->bytes += (uint64_t)st.st_size;
+      if (s->bytes > s->max_bytes) {
+        snprintf(s->why, sizeof s->why, "/work holds more than %llu bytes",
+                 (unsigned long long)s->max_bytes);
+        rc = -1;
+        break;
+      }
+      int in = openat(dirfd(d), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      if (in < 0) {
+        snprintf(s->why, sizeof s->why, "%.200s: cannot be read", rel);
+        rc = -1;
+        break;
+      }
+      rc = snap_entry(s, 'f', rel, st.st_mode, (uint64_t)st.st_size);
+      if (rc == 0 && s->len + (size_t)st.st_size > s->cap) {
+        size_t cap = (s->len + (size_t)st.st_size) * 2;
+        unsigned char *grown = realloc(s->buf, cap);
+        if (grown == NULL) {
+          snprintf(s->why, sizeof s->why, "out of memory");
+          rc = -1;
+        } else {
+          s->buf = grown;
+          s->cap = cap;
+        }
+      }
+      if (rc == 0 && read_all(in, s->buf + s->len, (size_t)st.st_size) != 0) {
+        snprintf(s->why, sizeof s->why, "%.200s: cannot be read", rel);
+        rc = -1;
+      }
+      if (rc == 0) s->len += (size_t)st.st_size;
+      close(in);
+    } else {
+      snprintf(s->why, sizeof s->why, "%.200s is not a regular file or folder", rel);
+      rc = -1;
+    }
+  }
+  closedir(d);
+  return rc;
+}
+
+/* Answers a G frame. Every process of the sandbox is killed and reaped first, so nothing a
+ * build left running can change /work while it is read. */
+static void snapshot_work(struct frame *frame) {
+  struct cursor c = {frame->data, frame->data + frame->len};
+  struct snapshot s = {NULL, 0, 0, 0, take_u(&c, 8), ""};
+  kill(-1, SIGKILL);
+  while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) continue;
+  unsigned char ok = 1;
+  int rc = snap_put(&s, &ok, 1);
+  int dir = open(WORK, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rc == 0 && dir < 0) {
+    snprintf(s.why, sizeof s.why, "/work cannot be read");
+    rc = -1;
+  }
+  if (rc == 0) rc = snap_tree(&s, dir, "");
+  else if (dir >= 0) close(dir);
+  if (rc == 0 && s.len <= MAX_FRAME) {
+    send_frame('g', s.buf, (uint32_t)s.len);
+  } else {
+    size_t n = strlen(s.why);
+    unsigned char *out = malloc(n + 1);
+    if (out == NULL) die("malloc");
+    out[0] = 0;
+    memcpy(out + 1, s.why, n);
+    send_frame('g', out, (uint32_t)(n + 1));
+    free(out);
+  }
+  free(s.buf);
 }
 
 struct listing {
@@ -842,6 +1034,9 @@ int main(int argc, char **argv) {
         break;
       case 'R':
         run(&frame, child_events);
+        break;
+      case 'G':
+        snapshot_work(&frame);
         break;
       case 'L': {
         struct listing out = {NULL, 0, 0, 0};

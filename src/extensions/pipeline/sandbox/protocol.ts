@@ -8,7 +8,12 @@ export interface SandboxFile {
   content: Buffer;
   /** Permission bits; default 0644, or 0755 for a file starting with `#!`. */
   mode?: number;
+  /** A folder (content empty), as a build cache's snapshot of /work has them; default a file. */
+  folder?: boolean;
 }
+
+/** S_IFDIR: an F frame's mode with it names a folder. */
+const FOLDER_BIT = 0o40000;
 
 /** What one run asks of the launcher (limits already resolved to what it enforces). */
 export interface RunFrame {
@@ -60,7 +65,7 @@ function str(text: string): Buffer[] {
 
 /** The mode a file gets in /work. */
 export function fileMode(file: SandboxFile): number {
-  if (file.mode !== undefined) return file.mode & 0o755;
+  if (file.mode !== undefined) return file.mode & (file.folder === true ? 0o777 : 0o755);
   const script = file.content.length >= 2 && file.content[0] === 0x23 && file.content[1] === 0x21;
   return script ? 0o755 : 0o644;
 }
@@ -69,7 +74,8 @@ export function fileMode(file: SandboxFile): number {
 export function encodeFiles(files: readonly SandboxFile[]): Buffer {
   const parts: Buffer[] = [];
   for (const file of files) {
-    parts.push(...str(file.path), u32(fileMode(file)), u64(file.content.length), file.content);
+    const mode = file.folder === true ? FOLDER_BIT | fileMode(file) : fileMode(file);
+    parts.push(...str(file.path), u32(mode), u64(file.content.length), file.content);
   }
   return frame('F', parts);
 }
@@ -100,17 +106,66 @@ export function encodeBare(type: 'S' | 'L'): Buffer {
   return frame(type, []);
 }
 
+/** A G frame: snapshot /work (at most `maxBytes` of file content). */
+export function encodeSnapshot(maxBytes: number): Buffer {
+  return frame('G', [u64(maxBytes)]);
+}
+
+/** The launcher's `g` answer: /work's folders and files, or why it cannot be cached. */
+export function parseSnapshot(
+  payload: Buffer,
+): { ok: true; files: SandboxFile[] } | { ok: false; reason: string } {
+  if (payload[0] !== 1) return { ok: false, reason: payload.subarray(1).toString('utf8') };
+  const files: SandboxFile[] = [];
+  let at = 1;
+  while (at < payload.length) {
+    const kind = String.fromCharCode(payload[at]!);
+    const pathLength = payload.readUInt32LE(at + 1);
+    const path = payload.toString('utf8', at + 5, at + 5 + pathLength);
+    at += 5 + pathLength;
+    const mode = payload.readUInt32LE(at);
+    const size = Number(payload.readBigUInt64LE(at + 4));
+    at += 12;
+    const content = Buffer.from(payload.subarray(at, at + size));
+    at += size;
+    files.push(kind === 'd' ? { path, content, mode, folder: true } : { path, content, mode });
+  }
+  return { ok: true, files };
+}
+
 /** Splits the launcher's byte stream into frames. */
 export class FrameReader {
   private pending: Buffer = Buffer.alloc(0);
+  /** Chunks of a frame longer than `pending`, joined once it is complete (a snapshot). */
+  private parts: Buffer[] = [];
+  private partsLength = 0;
+  private needed = 0;
 
   /** Feeds bytes; returns the frames they complete. */
   push(chunk: Buffer): Frame[] {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    if (this.needed > 0) {
+      this.parts.push(chunk);
+      this.partsLength += chunk.length;
+      if (this.partsLength < this.needed) return [];
+      this.pending = Buffer.concat(this.parts, this.partsLength);
+      this.parts = [];
+      this.partsLength = 0;
+      this.needed = 0;
+    } else {
+      this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    }
     const out: Frame[] = [];
     while (this.pending.length >= 5) {
       const length = this.pending.readUInt32LE(1);
-      if (this.pending.length < 5 + length) break;
+      if (this.pending.length < 5 + length) {
+        if (length > 65536) {
+          this.needed = 5 + length;
+          this.parts = [this.pending];
+          this.partsLength = this.pending.length;
+          this.pending = Buffer.alloc(0);
+        }
+        break;
+      }
       out.push({
         type: String.fromCharCode(this.pending[0] ?? 0),
         payload: this.pending.subarray(5, 5 + length),

@@ -29,7 +29,9 @@ import {
   encodeBare,
   encodeFiles,
   encodeRun,
+  encodeSnapshot,
   parseDone,
+  parseSnapshot,
   type Frame,
   type RunDone,
   type SandboxFile,
@@ -321,6 +323,23 @@ export class SandboxSession {
       .split('\0')
       .filter((path) => path !== '')
       .sort();
+  }
+
+  /**
+   * /work's folders and files as the build stages left them (every process of the sandbox is
+   * ended first), for the build cache; or why they cannot be kept: more than `maxBytes`, or
+   * something other than folders and regular files (a symlink, a FIFO) or an unreadable one.
+   */
+  async snapshot(
+    maxBytes: number,
+  ): Promise<{ ok: true; files: SandboxFile[] } | { ok: false; reason: string }> {
+    const payload = await this.exchange(
+      encodeSnapshot(maxBytes),
+      (f) => (f.type === 'g' ? f.payload : undefined),
+      START_TIMEOUT_MS,
+      'with the snapshot of /work',
+    );
+    return parseSnapshot(payload);
   }
 
   /** Runs one command and describes how it ended; a student's failure is a result. */
