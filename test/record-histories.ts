@@ -105,9 +105,22 @@ try {
     if (p && p.done >= 1) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  await handle.signal(pauseSignal, { by: 'ta' });
+  // From v5: the reason is stored by the core and the signal carries its ID, as zinc sends it.
+  const reason = version >= 'v5' ? 'checking the config' : undefined;
+  const request = async () =>
+    reason
+      ? {
+          by: 'ta',
+          reasonId: await stack.zinc.core.batches.saveSteeringReason(
+            handle.workflowId,
+            'ta',
+            reason,
+          ),
+        }
+      : { by: 'ta' };
+  await handle.signal(pauseSignal, await request());
   await new Promise((r) => setTimeout(r, 1_000));
-  await handle.signal(resumeSignal, { by: 'ta' });
+  await handle.signal(resumeSignal, await request());
   await batchResult(handle);
 
   // Every run of the batch, oldest first, one fixture each.
