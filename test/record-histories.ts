@@ -18,6 +18,7 @@ import { deliverProgram, seedCourse } from './helpers/course.js';
 import { startTestStack } from './helpers/stack.js';
 
 const version = process.argv[2] ?? 'v1';
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CONFIG = `_settings:
   lang: cpp/g++:12
   lang_version_may_differ: true
@@ -105,9 +106,22 @@ try {
     if (p && p.done >= 1) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  await handle.signal(pauseSignal, { by: 'ta' });
+  // From v5: the reason is stored by the core and the signal carries its ID, as zinc sends it.
+  const reason = version >= 'v5' ? 'checking the config' : undefined;
+  const request = async () =>
+    reason
+      ? {
+          by: 'ta',
+          reasonId: await stack.zinc.core.batches.saveSteeringReason(
+            handle.workflowId,
+            'ta',
+            reason,
+          ),
+        }
+      : { by: 'ta' };
+  await handle.signal(pauseSignal, await request());
   await new Promise((r) => setTimeout(r, 1_000));
-  await handle.signal(resumeSignal, { by: 'ta' });
+  await handle.signal(resumeSignal, await request());
   await batchResult(handle);
 
   // Every run of the batch, oldest first, one fixture each.
@@ -142,7 +156,8 @@ try {
     const file = fileURLToPath(
       new URL(`./fixtures/histories/batch-grading-${version}-run${i + 1}.json`, import.meta.url),
     );
-    writeFileSync(file, show.stdout);
+    // Stack traces name where the code ran: the fixtures say /zinc/ instead of this checkout.
+    writeFileSync(file, show.stdout.replaceAll(REPO_ROOT, '/zinc/'));
     const events = (JSON.parse(show.stdout) as { events: unknown[] }).events.length;
     console.log(`wrote ${file} (${events} events)`);
   }

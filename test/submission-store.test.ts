@@ -296,7 +296,12 @@ describe.each(ENGINES)('submission store on %s', (engine) => {
       return latest;
     });
 
-    for (const pageSize of [1000, 7]) {
+    // Cursors naming the page's last delivery (batches from v5) page the same way.
+    for (const [pageSize, deliveryCursor] of [
+      [1000, false],
+      [7, false],
+      [7, true],
+    ] as const) {
       const seen: string[] = [];
       let cursor: string | undefined;
       let pages = 0;
@@ -304,6 +309,7 @@ describe.each(ENGINES)('submission store on %s', (engine) => {
         const page = await store.latestDeliveriesPage(collection.id, {
           after: cursor,
           limit: pageSize,
+          deliveryCursor,
         });
         pages += 1;
         expect(page).not.toBeNull();
@@ -314,6 +320,11 @@ describe.each(ENGINES)('submission store on %s', (engine) => {
         }
         if (page!.nextCursor === null) break;
         cursor = page!.nextCursor;
+        const last = page!.deliveries[page!.deliveries.length - 1]!;
+        // Opaque, and with deliveryCursor it names the delivery, never the student.
+        expect(Buffer.from(cursor, 'base64url').toString('utf8')).toBe(
+          deliveryCursor ? `d1:${last.id}` : `u1:${last.userId}`,
+        );
       }
       expect(seen).toEqual(students); // sorted, complete, no repeats
       expect(pages).toBe(Math.ceil(students.length / pageSize));
@@ -340,6 +351,10 @@ describe.each(ENGINES)('submission store on %s', (engine) => {
     await expect(store.latestDeliveriesPage(empty.id, { after: 'not-a-cursor' })).rejects.toThrow(
       /cursor .* is not one returned/,
     );
+    const otherCollections = Buffer.from('d1:dlv_of_another_collection').toString('base64url');
+    const refused = store.latestDeliveriesPage(empty.id, { after: otherCollections });
+    await expect(refused).rejects.toMatchObject({ name: 'InvalidSubmissionInput' });
+    await expect(refused).rejects.toThrow(/names no delivery of collection/);
   });
 });
 

@@ -4,6 +4,7 @@ import { BatchNotFoundError, isFailure } from '../failures.js';
 import { z } from 'zod';
 import type { BatchRecord } from '../core/batch-store.js';
 import { batchResult, findBatch } from '../core/batch-status.js';
+import { expandSummary, failuresToShow } from '../core/brief-batches.js';
 import type { BatchLocation } from '../core/batch-status.js';
 import { progressQuery } from '../workflows/grading/batch-grading.js';
 import { whyBatchWaits } from '../core/queue-health.js';
@@ -133,7 +134,7 @@ export async function describeBatch(ctx: ApiContext, batch: LocatedBatch): Promi
         errored: progress.errored,
         inFlight: progress.inFlight,
         counts: progress.counts,
-        failures: progress.failures,
+        failures: await failuresToShow(ctx.batches, batch.batchId, progress.failures),
         reason: null,
         stats: null,
         identical: null,
@@ -147,8 +148,11 @@ export async function describeBatch(ctx: ApiContext, batch: LocatedBatch): Promi
   }
   const summary = record
     ? await storedSummary(ctx, record.summaryKey)
-    : await batchResult(batch.location!.handle, undefined, () =>
-        endedOutsideSummary(ctx.temporal, batch.batchId),
+    : await batchResult(
+        batch.location!.handle,
+        undefined,
+        () => endedOutsideSummary(ctx.temporal, batch.batchId),
+        (brief) => expandSummary(ctx.platform.objects, brief),
       );
   const failures =
     summary?.failures ??

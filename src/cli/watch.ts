@@ -44,6 +44,8 @@ export interface WatchOptions {
   stuck?: () => Promise<string | null>;
   /** The summary of a batch terminated or timed out (src/core/batch-reconciler.ts). */
   outside?: () => Promise<BatchSummary | null>;
+  /** The whole summary of a brief one (batches from v5; src/core/brief-batches.ts). */
+  expand?: (brief: BatchSummary) => Promise<BatchSummary>;
 }
 
 /** How often the (costlier) stuck check runs while watching. */
@@ -73,7 +75,7 @@ export async function watchBatch(
   let settled = false;
   let stuck: string | null = null;
   let stuckCheckedAt = 0;
-  const result = batchResult(handle, undefined, options.outside).finally(() => {
+  const result = batchResult(handle, undefined, options.outside, options.expand).finally(() => {
     settled = true;
   });
   // Off a terminal: a line every 5 s, and at once when what it says changes kind.

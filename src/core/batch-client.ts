@@ -40,6 +40,14 @@ export function batchIdStem(request: GradeRequest): string {
   return objectKey(parts.join('-'));
 }
 
+/** What the batch grades, as its input (its history) carries it: named deliveries by ID alone. */
+function sourceOf(request: GradeRequest): BatchSource {
+  const source = request.source ?? { kind: 'collection' };
+  return source.kind === 'deliveries'
+    ? { kind: 'deliveries', deliveries: source.deliveries.map((d) => ({ id: d.id })) }
+    : source;
+}
+
 async function isRunning(handle: BatchHandle): Promise<boolean | undefined> {
   try {
     return (await handle.describe()).status.name === 'RUNNING';
@@ -101,7 +109,9 @@ export async function startBatch(
         maxRunningPerCourse: defaults.max_running_batches_per_course,
         maxPollSecs: defaults.queue_poll_max_secs,
       },
-      source: request.source ?? { kind: 'collection' },
+      source: sourceOf(request),
+      // v5: the history keeps delivery IDs and failure codes only (no students, no reasons).
+      idsOnly: true,
     };
     try {
       const started = await temporal.client.workflow.start<typeof batchGradingWorkflow>(

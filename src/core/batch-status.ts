@@ -44,21 +44,25 @@ export function endedOutside(err: unknown): boolean {
  * The batch's summary once it has ended, also when it failed (the summary travels with it).
  * A Temporal outage while waiting is waited out (`maxOutageMs`, default 10 minutes): the
  * batch goes on without us, so a watcher should not give up on it. A batch terminated or timed
- * out has no summary in Temporal: `outside` finds it (src/core/batch-reconciler.ts).
+ * out has no summary in Temporal: `outside` finds it (src/core/batch-reconciler.ts). A brief
+ * summary (batches from v5 keep no students or reasons in Temporal) is made whole by `expand`
+ * (src/core/brief-batches.ts), when given.
  */
 export async function batchResult(
   handle: BatchHandle,
   maxOutageMs = 600_000,
   outside?: () => Promise<BatchSummary | null>,
+  expand?: (brief: BatchSummary) => Promise<BatchSummary>,
 ): Promise<BatchSummary> {
+  const whole = (summary: BatchSummary) => (summary.brief && expand ? expand(summary) : summary);
   let outageSince: number | undefined;
   for (;;) {
     try {
-      return await handle.result();
+      return await whole(await handle.result());
     } catch (err) {
       if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
         const summary = err.cause.details?.[0] as BatchSummary | undefined;
-        if (summary?.batchId) return summary;
+        if (summary?.batchId) return whole(summary);
       }
       if (outside && endedOutside(err)) {
         const summary = await outside();
@@ -153,6 +157,20 @@ export async function listBatches(
 export { STEERING_ACTIONS, type SteeringAction } from '../workflows/grading/types.js';
 
 const SIGNALS = { pause: pauseSignal, resume: resumeSignal, cancel: cancelSignal } as const;
+
+/**
+ * The request a steering signal carries for `by` and their `reason`: with `keep` (the core's
+ * saveSteeringReason) the words go to the database and the signal, which the batch's history
+ * keeps, carries only their ID; without it (no database in reach) the words themselves.
+ */
+export async function steeringRequest(
+  by: string,
+  reason: string | undefined,
+  keep?: (reason: string) => Promise<string>,
+): Promise<SteeringRequest> {
+  if (!reason) return { by };
+  return keep ? { by, reasonId: await keep(reason) } : { by, reason };
+}
 
 /**
  * Asks a running batch to pause, resume or cancel (the workflow audits it when it acts);

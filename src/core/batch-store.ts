@@ -1,6 +1,7 @@
 // Batch records, the deliveries each batch could not grade, and the audit log (each row with
 // the course or collection it concerns, so staff can read their own courses' rows).
 import type { Queryable } from '../platform/database.js';
+import { newId } from '../platform/ids.js';
 import type { BatchCounters, BatchFailure, BatchStatus } from '../workflows/grading/types.js';
 
 export interface BatchRecord extends BatchCounters {
@@ -232,6 +233,39 @@ export function createBatchStore(db: Queryable) {
         userId: r.user_id,
         reason: r.reason,
       }));
+    },
+
+    /** The failures of these deliveries of a batch (the few a workflow keeps), by delivery ID. */
+    async failuresOf(batchId: string, deliveryIds: readonly string[]): Promise<BatchFailure[]> {
+      if (deliveryIds.length === 0) return [];
+      const { rows } = await db.query<{ delivery_id: string; user_id: string; reason: string }>(
+        `SELECT delivery_id, user_id, reason FROM batch_failures
+          WHERE batch_id = $1 AND delivery_id = ANY($2::text[]) ORDER BY delivery_id`,
+        [batchId, deliveryIds],
+      );
+      return rows.map((r) => ({ deliveryId: r.delivery_id, userId: r.user_id, reason: r.reason }));
+    },
+
+    /**
+     * Keeps why `actor` steers a batch, in their words, and returns the row's ID: what the
+     * batch's signal carries instead of the words (v5).
+     */
+    async saveSteeringReason(batchId: string, actor: string, reason: string): Promise<string> {
+      const id = newId('why');
+      await db.query(
+        'INSERT INTO steering_reasons (id, batch_id, actor, reason) VALUES ($1, $2, $3, $4)',
+        [id, batchId, actor, reason.replaceAll('\u0000', '\ufffd')],
+      );
+      return id;
+    },
+
+    /** The words of a steering reason kept by saveSteeringReason; null when unknown. */
+    async steeringReason(id: string): Promise<string | null> {
+      const { rows } = await db.query<{ reason: string }>(
+        'SELECT reason FROM steering_reasons WHERE id = $1',
+        [id],
+      );
+      return rows[0]?.reason ?? null;
     },
 
     /** How many deliveries the batch could not grade. */

@@ -99,7 +99,11 @@ export async function terminateBatch(
 ): Promise<TerminationOutcome> {
   const { handle, running } = await findBatch(temporal, batchId);
   if (!running) throw new BatchEndedError(`batch ${batchId} has already ended`);
-  await handle.signal(terminateSignal, request);
+  // With the words stored (reasonId), the signal leaves them out of the batch's history.
+  await handle.signal(
+    terminateSignal,
+    request.reasonId ? { by: request.by, reasonId: request.reasonId } : request,
+  );
   let timer: NodeJS.Timeout | undefined;
   // The status it ended with; undefined while it runs on, null when it failed.
   const ended = await Promise.race([

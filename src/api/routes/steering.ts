@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { reconcileBatch } from '../../core/batch-reconciler.js';
 import { checkTermination, terminateBatch } from '../../core/batch-termination.js';
-import { steerBatch, STEERING_ACTIONS } from '../../core/batch-status.js';
+import { steerBatch, steeringRequest, STEERING_ACTIONS } from '../../core/batch-status.js';
 import { locateBatch } from '../batch-view.js';
 import { userOf, type ApiContext, type ZodApp } from '../context.js';
 import { errorResponses, idParamsSchema, SECURITY } from '../schemas.js';
@@ -60,10 +60,14 @@ export function registerSteeringRoutes(app: ZodApp, ctx: ApiContext): void {
           auditCollection(request),
         );
         const reason = request.body?.reason;
-        await steerBatch(ctx.temporal, batchId, action, {
-          by: user,
-          ...(reason ? { reason } : {}),
-        });
+        await steerBatch(
+          ctx.temporal,
+          batchId,
+          action,
+          await steeringRequest(user, reason, (words) =>
+            ctx.batches.saveSteeringReason(batchId, user, words),
+          ),
+        );
         request.zincAudit.outcome = 'requested';
         if (reason) request.zincAudit.details = { reason };
         return reply.code(202).send({
@@ -147,7 +151,8 @@ export async function terminateForRequest(
     requestedBy: user,
     reason,
   });
-  const outcome = await terminateBatch(ctx.temporal, batchId, { by: user, reason });
+  const reasonId = await ctx.batches.saveSteeringReason(batchId, user, reason);
+  const outcome = await terminateBatch(ctx.temporal, batchId, { by: user, reason, reasonId });
   if (outcome === 'forced') {
     const record = await ctx.batches.get(batchId);
     if (record) await reconcileBatch(ctx.zinc.core, ctx.temporal, record);

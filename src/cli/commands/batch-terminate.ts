@@ -61,7 +61,15 @@ export function registerBatchTerminate(batch: Command): void {
         }
         let outcome;
         try {
-          outcome = await terminateBatch(stack.temporal, batchId, { by, reason });
+          // The words stay in the database when it is in reach (only their ID in history).
+          const reasonId = await withCore(stack, config, (zinc) =>
+            zinc.core.batches.saveSteeringReason(batchId, by, reason),
+          );
+          outcome = await terminateBatch(stack.temporal, batchId, {
+            by,
+            reason,
+            ...(reasonId ? { reasonId } : {}),
+          });
         } catch (err) {
           if (!(err instanceof BatchEndedError)) throw err;
           command.error(`zinc batch terminate: ${err.message}`);

@@ -16,6 +16,7 @@ import {
   findBatch,
   listBatches,
   steerBatch,
+  steeringRequest,
   type BatchListing,
   type SteeringAction,
 } from '../../core/batch-status.js';
@@ -29,7 +30,8 @@ import { withSpan } from '../../platform/tracing.js';
 import { batchResult, formatSummary, watchBatch } from '../watch.js';
 import { endedOutsideSummary, reconcileRunningBatches } from '../../core/batch-reconciler.js';
 import { whyBatchWaits } from '../../core/queue-health.js';
-import { withCore } from '../core-reach.js';
+import { expandSummary, failuresToShow } from '../../core/brief-batches.js';
+import { coreReachable, withCore } from '../core-reach.js';
 import { formatProgress } from '../summary-text.js';
 
 function exitCodeOf(summary: BatchSummary): number {
@@ -52,6 +54,12 @@ function outsideSummary(stack: Stack, config: ZincConfig, batchId: string) {
     )) ?? (await endedOutsideSummary(stack.temporal, batchId));
 }
 
+/** The whole summary of a brief one (v5), read where the database and object storage are. */
+function wholeSummary(stack: Stack, config: ZincConfig) {
+  return async (brief: BatchSummary) =>
+    (await withCore(stack, config, (zinc) => expandSummary(zinc.platform.objects, brief))) ?? brief;
+}
+
 async function finish(
   stack: Stack,
   config: ZincConfig,
@@ -62,6 +70,7 @@ async function finish(
     quiet: json,
     stuck: stuckCheck(stack, config, handle),
     outside: outsideSummary(stack, config, handle.workflowId),
+    expand: wholeSummary(stack, config),
   });
   process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
   process.exitCode = exitCodeOf(summary);
@@ -169,12 +178,23 @@ export async function statusThroughTemporal(
   await withStack(config, async (stack) => {
     const handle = await existingHandle(stack, batchId);
     const running = (await handle.describe()).status.name === 'RUNNING';
-    const answer = running
+    const progress = running ? await handle.query(progressQuery) : undefined;
+    const answer = progress
       ? {
-          ...(await handle.query(progressQuery)),
+          ...progress,
+          // v5 keeps failure codes: the students and reasons are in the database.
+          failures:
+            (await withCore(stack, config, (zinc) =>
+              failuresToShow(zinc.core.batches, batchId, progress.failures),
+            )) ?? progress.failures,
           stuck: await stuckCheck(stack, config, handle)(),
         }
-      : await batchResult(handle, undefined, outsideSummary(stack, config, batchId));
+      : await batchResult(
+          handle,
+          undefined,
+          outsideSummary(stack, config, batchId),
+          wholeSummary(stack, config),
+        );
     if (json) process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
     else if (running) {
       const p = answer as BatchProgress & { stuck: string | null };
@@ -226,10 +246,13 @@ export async function steer(
     }
     if (!location.running) command.error(`zinc batch ${name}: batch ${batchId} has already ended`);
     try {
-      await steerBatch(stack.temporal, batchId, name, {
-        by,
-        ...(opts.reason ? { reason: opts.reason } : {}),
-      });
+      const keep = coreReachable(stack, config)
+        ? (words: string) =>
+            withCore(stack, config, (zinc) =>
+              zinc.core.batches.saveSteeringReason(batchId, by, words),
+            ) as Promise<string>
+        : undefined;
+      await steerBatch(stack.temporal, batchId, name, await steeringRequest(by, opts.reason, keep));
     } catch (err) {
       if (!(err instanceof BatchEndedError)) throw err;
       command.error(`zinc batch ${name}: batch ${batchId} has already ended`);

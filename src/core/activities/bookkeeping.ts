@@ -6,11 +6,15 @@ import type { Database } from '../../platform/database.js';
 import { eventId, recordEvent } from '../../platform/event-outbox.js';
 import { objectKey } from '../../platform/object-keys.js';
 import type { ObjectStore } from '../../platform/object-store.js';
-import type {
-  BatchCounters,
-  BatchFailure,
-  BatchStatus,
-  BatchSummary,
+import { failureText } from '../../workflows/grading/failure-text.js';
+import {
+  isFailureCode,
+  type BatchCounters,
+  type BatchFailure,
+  type BatchStatus,
+  type BatchSummary,
+  type FailureCode,
+  type KeptFailure,
 } from '../../workflows/grading/types.js';
 import { batchTally } from '../batch-results.js';
 import { createBatchStore, type AuditEntry, type BatchStore } from '../batch-store.js';
@@ -34,12 +38,24 @@ export function summaryKey(batchId: string): string {
   return objectKey('batches', batchId, 'summary.json');
 }
 
-/** A delivery to grade again, in the shape the workflow pages through. */
+/** A delivery to grade again, in the shape the workflow pages through (v5: the ID alone). */
 export interface ErroredDelivery {
   id: string;
-  userId: string;
-  objectKey: string;
+  userId?: string;
+  objectKey?: string;
 }
+
+/** What FinishBatch is given: the workflow's counts and end, and (v5) how to answer. */
+export type FinishInput = Omit<
+  BatchSummary,
+  'summaryKey' | 'startedAt' | 'finishedAt' | 'failures' | 'brief'
+> & {
+  failures: KeptFailure[];
+  /** v5: answer a brief summary (no students, failure reasons or steering words). */
+  brief?: boolean;
+  /** v5: the stored steering reason whose words end `reason` (`cancelled by ta: <words>`). */
+  reasonId?: string;
+};
 
 /** The core's bookkeeping activities, closed over its stores. */
 export function createBookkeepingActivities(deps: BookkeepingDeps) {
@@ -87,12 +103,26 @@ export function createBookkeepingActivities(deps: BookkeepingDeps) {
       await batches.recordProgress(input.batchId, input.status, input.counters);
     },
 
-    /** Remembers a delivery that stayed ERRORED after every retry. */
+    /**
+     * Remembers a delivery that stayed ERRORED after every retry. A FailureCode (v5) gets its
+     * student, object key and readable reason here, from the database, not from the history.
+     */
     async RecordDeliveryErrored(input: {
       batchId: string;
-      failure: BatchFailure & { deliveryKey: string };
+      failure: (BatchFailure & { deliveryKey: string }) | FailureCode;
     }): Promise<void> {
-      await batches.recordFailure(input.batchId, input.failure);
+      const { failure } = input;
+      if (isFailureCode(failure)) {
+        const [delivery] = await deps.submissions.getDeliveries([failure.deliveryId]);
+        await batches.recordFailure(input.batchId, {
+          deliveryId: failure.deliveryId,
+          userId: delivery?.userId ?? '(unknown delivery)',
+          deliveryKey: delivery?.objectKey ?? '',
+          reason: failureText(failure),
+        });
+      } else {
+        await batches.recordFailure(input.batchId, failure);
+      }
       deliveriesErrored.inc({ course: await courseOfBatch(input.batchId) });
     },
 
@@ -101,23 +131,31 @@ export function createBookkeepingActivities(deps: BookkeepingDeps) {
       batchId: string;
       after: string | null;
       limit: number;
+      /** v5: delivery IDs alone (no student, no object key). */
+      idsOnly?: boolean;
     }): Promise<{ deliveries: ErroredDelivery[]; next: string | null; total: number }> {
       const page = await batches.listFailures(input.batchId, input.after, input.limit);
       const last = page[page.length - 1];
       return {
-        deliveries: page.map((f) => ({
-          id: f.deliveryId,
-          userId: f.userId,
-          objectKey: f.deliveryKey,
-        })),
+        deliveries: page.map((f) =>
+          input.idsOnly
+            ? { id: f.deliveryId }
+            : { id: f.deliveryId, userId: f.userId, objectKey: f.deliveryKey },
+        ),
         next: page.length === input.limit && last ? last.deliveryId : null,
         total: await batches.countFailures(input.batchId),
       };
     },
 
-    /** Appends to the audit log (pause, resume, cancel...). */
+    /** Appends to the audit log (pause, resume, cancel...); a v5 `reasonId` becomes its words. */
     async RecordAudit(entry: AuditEntry): Promise<void> {
-      await batches.audit(entry);
+      const { reasonId, ...details } = (entry.details ?? {}) as { reasonId?: unknown };
+      if (typeof reasonId !== 'string') return batches.audit(entry);
+      const reason = await batches.steeringReason(reasonId);
+      await batches.audit({
+        ...entry,
+        details: reason === null ? details : { ...details, reason },
+      });
     },
 
     /**
@@ -126,15 +164,26 @@ export function createBookkeepingActivities(deps: BookkeepingDeps) {
      * counters are those of the batch's result rows (a delivery with a stored report is graded,
      * even if the workflow counted it ERRORED), so the summary and the results always agree.
      */
-    async FinishBatch(
-      counted: Omit<BatchSummary, 'summaryKey' | 'startedAt' | 'finishedAt'>,
-    ): Promise<BatchSummary> {
+    async FinishBatch(finish: FinishInput): Promise<BatchSummary> {
+      const { brief, reasonId, ...counted } = finish;
       const key = summaryKey(counted.batchId);
       const { graded, ...tally } = await batchTally(deps, counted.batchId);
+      const words = reasonId ? await batches.steeringReason(reasonId) : null;
+      // v5 keeps codes in the workflow: the student and the words of each are in the database.
+      const kept = counted.failures.filter((f) => !graded.has(f.deliveryId));
+      const known = await batches.failuresOf(
+        counted.batchId,
+        kept.filter(isFailureCode).map((f) => f.deliveryId),
+      );
       const input = {
         ...counted,
         ...tally,
-        failures: counted.failures.filter((f) => !graded.has(f.deliveryId)),
+        reason: words && counted.reason ? `${counted.reason}: ${words}` : counted.reason,
+        failures: kept.flatMap((f) =>
+          isFailureCode(f)
+            ? known.filter((k) => k.deliveryId === f.deliveryId)
+            : [{ deliveryId: f.deliveryId, userId: f.userId, reason: f.reason }],
+        ),
       };
       // The record, its summary document and the `batch.completed` event commit together. A
       // retry rewrites the document and records no second event: there is one per batch.
@@ -184,8 +233,10 @@ export function createBookkeepingActivities(deps: BookkeepingDeps) {
         });
         return ended;
       });
+      // v5: what the workflow's history keeps; the whole summary is the stored document.
+      const answer = brief ? briefSummary(summary, counted.reason) : summary;
       // A retry after a lost completion must not audit the end twice.
-      if (await batches.hasAudit(input.batchId, 'batch.finish')) return summary;
+      if (await batches.hasAudit(input.batchId, 'batch.finish')) return answer;
       const took = (Date.parse(summary.finishedAt) - Date.parse(summary.startedAt)) / 1000;
       if (Number.isFinite(took) && took >= 0) batchDuration.observe({ status: input.status }, took);
       await batches.audit({
@@ -195,9 +246,18 @@ export function createBookkeepingActivities(deps: BookkeepingDeps) {
         outcome: input.status,
         details: { done: input.done, errored: input.errored, reason: input.reason },
       });
-      return summary;
+      return answer;
     },
   };
+}
+
+/**
+ * A summary as a v5 workflow returns it (into its history): counts, stats and keys, but no
+ * student, failure reason or steering words; `reason` as the workflow itself wrote it.
+ */
+function briefSummary(summary: BatchSummary, reason: string | null): BatchSummary {
+  const { identical: _identical, ...rest } = summary;
+  return { ...rest, reason, failures: [], brief: true };
 }
 
 export type BookkeepingActivities = ReturnType<typeof createBookkeepingActivities>;

@@ -19,6 +19,11 @@ export interface ExecutePipelineInput {
   deliveryKey?: string;
   /** The grading-config version (`cfg_...`). */
   configVersion: string;
+  /**
+   * Batches from v5: the outcome's pipelineError is a fixed word, not the report's text (which
+   * may name a student's file); the report holds the text.
+   */
+  brief?: boolean;
 }
 
 /** What `ExecutePipeline` returns: small, the report itself stays in object storage. */
@@ -39,6 +44,8 @@ export interface PipelineOutcome {
 export interface FindReportInput {
   batchId: string;
   deliveryId: string;
+  /** Batches from v5: a pipeline error's text stays in the report (see ExecutePipelineInput). */
+  brief?: boolean;
 }
 
 /** Input of `DescribeConfig`: the version to use, or the collection's newest one. */

@@ -43,6 +43,17 @@ export interface LatestDeliveriesPage {
   nextCursor: string | null;
 }
 
+/**
+ * One page of a collection's latest deliveries as batches from v5 ask for it (`idsOnly`): what
+ * the workflow needs and nothing a history should keep (no student IDs, times, sizes, hashes).
+ */
+export interface LatestDeliveryIdsPage {
+  /** Delivery IDs, in the order of their students (as LatestDeliveriesPage). */
+  deliveryIds: string[];
+  /** Opaque; names the page's last delivery, never a student. Null on the last page. */
+  nextCursor: string | null;
+}
+
 /** Input of the `GetCollectionLatestDeliveries` activity. */
 export interface GetCollectionLatestDeliveriesInput {
   collectionId: string;
@@ -52,6 +63,8 @@ export interface GetCollectionLatestDeliveriesInput {
   pageSize?: number;
   /** Include staff test deliveries (default false). */
   includeTest?: boolean;
+  /** Answer a LatestDeliveryIdsPage (batches from v5); absent: a LatestDeliveriesPage. */
+  idsOnly?: boolean;
 }
 
 /** Input of the `DescribeCollection` activity. */

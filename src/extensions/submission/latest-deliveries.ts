@@ -15,9 +15,14 @@ export interface LatestDeliveriesOptions {
   limit?: number | undefined;
   /** Include staff test deliveries (default false). */
   includeTest?: boolean | undefined;
+  /** Make `nextCursor` name the page's last delivery (d1:) rather than its last student (u1:). */
+  deliveryCursor?: boolean | undefined;
 }
 
+// `u1:` cursors name the page's last student (pages before v5, still accepted); `d1:` cursors
+// name its last delivery, so no student ID travels in a batch's history.
 const CURSOR_PREFIX = 'u1:';
+const DELIVERY_CURSOR_PREFIX = 'd1:';
 
 const LATEST_DELIVERY_COLUMNS_OF_D = LATEST_DELIVERY_COLUMNS.split(', ')
   .map((column) => `d.${column}`)
@@ -28,18 +33,41 @@ export function encodeCursor(userId: string): string {
   return Buffer.from(CURSOR_PREFIX + userId, 'utf8').toString('base64url');
 }
 
-/** The user ID inside a cursor; InvalidSubmissionInputError for anything not made by encodeCursor. */
-export function decodeCursor(cursor: string): string {
+/** The opaque cursor that resumes after the student of delivery `deliveryId`. */
+export function encodeDeliveryCursor(deliveryId: string): string {
+  return Buffer.from(DELIVERY_CURSOR_PREFIX + deliveryId, 'utf8').toString('base64url');
+}
+
+/** What a cursor names; InvalidSubmissionInputError for anything not made by an encoder here. */
+export function decodeCursor(cursor: string): { userId: string } | { deliveryId: string } {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (
-    !text.startsWith(CURSOR_PREFIX) ||
-    encodeCursor(text.slice(CURSOR_PREFIX.length)) !== cursor
-  ) {
+  if (text.startsWith(CURSOR_PREFIX)) {
+    const userId = text.slice(CURSOR_PREFIX.length);
+    if (encodeCursor(userId) === cursor) return { userId };
+  }
+  if (text.startsWith(DELIVERY_CURSOR_PREFIX)) {
+    const deliveryId = text.slice(DELIVERY_CURSOR_PREFIX.length);
+    if (deliveryId !== '' && encodeDeliveryCursor(deliveryId) === cursor) return { deliveryId };
+  }
+  throw new InvalidSubmissionInputError(
+    `cursor ${JSON.stringify(cursor.slice(0, 80))} is not one returned by a page of latest deliveries`,
+  );
+}
+
+/** The student a cursor resumes after: its own, or that of the delivery it names. */
+async function cursorUser(db: Queryable, collectionId: string, cursor: string): Promise<string> {
+  const named = decodeCursor(cursor);
+  if ('userId' in named) return named.userId;
+  const { rows } = await db.query<{ user_id: string }>(
+    'SELECT user_id FROM deliveries WHERE id = $1 AND collection_id = $2',
+    [named.deliveryId, collectionId],
+  );
+  if (!rows[0]) {
     throw new InvalidSubmissionInputError(
-      `cursor ${JSON.stringify(cursor.slice(0, 80))} is not one returned by a page of latest deliveries`,
+      `cursor ${JSON.stringify(cursor.slice(0, 80))} names no delivery of collection ${collectionId}`,
     );
   }
-  return text.slice(CURSOR_PREFIX.length);
+  return rows[0].user_id;
 }
 
 // A skip scan over the (collection, user, submitted_at DESC, id DESC) index, written as a
@@ -81,7 +109,8 @@ export async function latestDeliveriesPage(
     );
   }
   // '' sorts before every user ID (IDs are non-empty, compared bytewise).
-  const after = options.after === undefined ? '' : decodeCursor(options.after);
+  const after =
+    options.after === undefined ? '' : await cursorUser(db, collectionId, options.after);
   const { rows } = await db.query<LatestDeliveryRow>(
     latestDeliveriesPageSql(options.includeTest ?? false),
     [collectionId, after, limit + 1],
@@ -91,7 +120,12 @@ export async function latestDeliveriesPage(
   const last = deliveries[deliveries.length - 1];
   return {
     deliveries,
-    nextCursor: rows.length > limit && last ? encodeCursor(last.userId) : null,
+    nextCursor:
+      rows.length > limit && last
+        ? options.deliveryCursor
+          ? encodeDeliveryCursor(last.id)
+          : encodeCursor(last.userId)
+        : null,
   };
 }
 

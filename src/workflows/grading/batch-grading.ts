@@ -21,6 +21,11 @@
 // test/workflow-replay.test.ts shows on the recorded histories.
 // The `terminate` signal needs no patch: it adds commands only to histories that received it,
 // which older code never did.
+// v5: 'history-ids-only' (failure-codes.ts; only for inputs with `idsOnly`): pages and
+// regrade-failed pages carry delivery IDs alone (cursors name a delivery, not a student), a
+// failure is kept and recorded as a FailureCode (type and short code; the core writes the student
+// and the readable reason to the database), steering reasons travel as IDs of rows the core
+// stored, and FinishBatch returns a brief summary (the whole one is the stored document).
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -46,10 +51,12 @@ import { NON_RETRYABLE_FAILURES, failureSpec } from '../../failures.js';
 import type { PipelineOutcome } from '../../extensions/pipeline/constants.js';
 import type { SlotActivities } from '../../core/activities/slots.js';
 import { BATCH_SLOTS_PATCH, waitForSlot, wakeGranted } from './batch-queue.js';
+import { failureCodeOf, IDS_ONLY_PATCH, noWorkerError } from './failure-codes.js';
 import { headlineVerdict } from './verdicts.js';
 import type {
   BatchFailure,
   BatchGradingInput,
+  KeptFailure,
   BatchProgress,
   BatchSlotLimits,
   BatchStatus,
@@ -70,10 +77,11 @@ const MAX_FAILURES_KEPT = 50;
 /** History events one delivery may cost, to decide when to continue as new. */
 const EVENTS_PER_DELIVERY = 8;
 
+/** A delivery to grade: its ID (from v5 alone; earlier pages also held student and key). */
 interface Pending {
   id: string;
-  userId: string;
-  objectKey: string;
+  userId?: string;
+  objectKey?: string;
 }
 
 /** A short, stable reason for a delivery that stayed ERRORED. */
@@ -111,10 +119,7 @@ async function withScheduleToStart<T>(
       return await schedule();
     } catch (err) {
       if (!policy || !isScheduleToStartTimeout(err)) throw err;
-      if (tried >= policy.tries) {
-        const tries = `${policy.tries} ${policy.tries === 1 ? 'try' : 'tries'}`;
-        throw new Error(`no pipeline worker started it within ${policy.secs} s, ${tries}`);
-      }
+      if (tried >= policy.tries) throw noWorkerError(policy);
     }
   }
 }
@@ -153,6 +158,8 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
     retry: { ...infraRetry, nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES] },
   });
 
+  // v5: IDs and codes only in this history (inputs from zinc versions that send `idsOnly`).
+  const idsOnly = input.idsOnly === true && patched(IDS_ONLY_PATCH);
   const carried = input.carried;
   const counters = {
     total: carried?.total ?? 0,
@@ -160,7 +167,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
     errored: carried?.errored ?? 0,
     counts: { ...(carried?.counts ?? {}) },
   };
-  const failures: BatchFailure[] = [...(carried?.failures ?? [])];
+  const failures: KeptFailure[] = [...(carried?.failures ?? [])];
   let configVersion: string | null = carried?.configVersion ?? null;
   let worstCaseSecs = carried?.worstCaseSecs ?? 0;
   // '' = the first page is still to fetch; null = every page was fetched.
@@ -237,7 +244,11 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
         action,
         target: input.batchId,
         outcome: 'accepted',
-        details: request.reason ? { reason: request.reason } : {},
+        details: request.reasonId
+          ? { reasonId: request.reasonId }
+          : request.reason
+            ? { reason: request.reason }
+            : {},
       });
       if (keepUntilAudited) steering.shift();
       upsertSearchAttributes({ ZincBatchStatus: [status()] });
@@ -256,6 +267,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
         batchId: input.source.batchId,
         after: cursor === '' ? null : cursor,
         limit: input.pageSize,
+        ...(idsOnly ? { idsOnly } : {}),
       });
       cursor = page.next;
       return page.deliveries;
@@ -265,9 +277,10 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
       ...(cursor ? { cursor } : {}),
       pageSize: input.pageSize,
       includeTest: input.includeTest,
+      ...(idsOnly ? { idsOnly } : {}),
     });
     cursor = page.nextCursor;
-    return page.deliveries;
+    return 'deliveryIds' in page ? page.deliveryIds.map((id) => ({ id })) : page.deliveries;
   }
 
   async function gradeAll(): Promise<void> {
@@ -312,11 +325,12 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
               collectionId: input.collectionId,
               deliveryId: d.id,
               configVersion: configVersion!,
+              ...(idsOnly ? { brief: true } : {}),
             }
           : {
               batchId: input.batchId,
               deliveryId: d.id,
-              deliveryKey: d.objectKey,
+              deliveryKey: d.objectKey!,
               configVersion: configVersion!,
             };
         const outcome = await withScheduleToStart(waitLimit, () =>
@@ -335,7 +349,11 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
         if (patched('reconcile-stored-reports')) {
           let stored: PipelineOutcome | null;
           try {
-            stored = await support.FindReport({ batchId: input.batchId, deliveryId: d.id });
+            stored = await support.FindReport({
+              batchId: input.batchId,
+              deliveryId: d.id,
+              ...(idsOnly ? { brief: true } : {}),
+            });
           } catch (findErr) {
             if (isCancellation(findErr)) return;
             throw findErr;
@@ -345,16 +363,29 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
             return;
           }
         }
-        const failure = { deliveryId: d.id, userId: d.userId, reason: describeFailure(err) };
         counters.done += 1;
         counters.errored += 1;
         counters.counts.ERRORED = (counters.counts.ERRORED ?? 0) + 1;
+        if (idsOnly) {
+          // v5: the type and a short code; the core records the student and the words.
+          const code = failureCodeOf(err, d.id);
+          failures.push(code);
+          if (failures.length > MAX_FAILURES_KEPT) failures.shift();
+          log.warn('delivery errored', { deliveryId: d.id, type: code.type, code: code.code });
+          await core.RecordDeliveryErrored({ batchId: input.batchId, failure: code });
+          return;
+        }
+        const failure: BatchFailure = {
+          deliveryId: d.id,
+          userId: d.userId!,
+          reason: describeFailure(err),
+        };
         failures.push(failure);
         if (failures.length > MAX_FAILURES_KEPT) failures.shift();
         log.warn('delivery errored', { deliveryId: d.id, reason: failure.reason });
         await core.RecordDeliveryErrored({
           batchId: input.batchId,
-          failure: { ...failure, deliveryKey: d.objectKey },
+          failure: { ...failure, deliveryKey: d.objectKey! },
         });
       } finally {
         inFlight -= 1;
@@ -439,6 +470,8 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
           : 'completed';
     const stats = await support.SummarizeBatchScores({ batchId: input.batchId });
     upsertSearchAttributes({ ZincBatchStatus: [finalStatus] });
+    // v5: a steering reason is the ID of the core's row; FinishBatch adds its words.
+    const ending = terminate ?? (fatal === undefined ? cancel : undefined);
     const ended = await core.FinishBatch({
       batchId: input.batchId,
       collectionId: input.collectionId,
@@ -454,6 +487,8 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
       ...counters,
       failures,
       stats,
+      ...(idsOnly ? { brief: true } : {}),
+      ...(ending?.reasonId ? { reasonId: ending.reasonId } : {}),
     });
     if (input.slots && patched(BATCH_SLOTS_PATCH)) await releaseSlot(input.slots);
     return ended;
@@ -497,6 +532,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
                 batchId: input.source.batchId,
                 after: null,
                 limit: 1,
+                ...(idsOnly ? { idsOnly } : {}),
               })
             ).total
           : collection.latestCount;

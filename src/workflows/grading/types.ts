@@ -52,19 +52,44 @@ export interface ScheduleToStartPolicy {
   tries: number;
 }
 
-/** A delivery the batch could not grade, after every retry. */
+/** A delivery the batch could not grade, after every retry, as staff see it (the database's). */
 export interface BatchFailure {
   deliveryId: string;
   userId: string;
   reason: string;
 }
 
-/** What a batch grades: a collection's latest deliveries, or another batch's ERRORED ones. */
-/** A delivery a batch grades, as the workflow pages them: IDs only. */
+/**
+ * A delivery the batch could not grade, as the workflow keeps it (v5, 'history-ids-only'): the
+ * delivery's ID, the failure's type and a short code, never a student ID or an exception's text.
+ * The core turns it into a BatchFailure (student and readable reason) in the database.
+ */
+export interface FailureCode {
+  deliveryId: string;
+  /** A failure type of src/failures.ts, `Timeout`, or `Error` for anything else. */
+  type: string;
+  /** Short and fixed: the failure's kind (`infrastructure`, `config`...) or the timeout's type. */
+  code: string;
+  /** For `Timeout`/`SCHEDULE_TO_START`: the batch's wait for a pipeline worker, spent. */
+  wait?: ScheduleToStartPolicy;
+}
+
+/** A failure as the workflow keeps it: BatchFailure in histories before v5, FailureCode from v5. */
+export type KeptFailure = BatchFailure | FailureCode;
+
+/** Whether a kept failure is a v5 FailureCode (no student, no free text). */
+export function isFailureCode(failure: KeptFailure): failure is FailureCode {
+  return 'code' in failure;
+}
+
+/**
+ * A delivery a batch grades, as the workflow pages them: its ID (from v5 nothing else; earlier
+ * inputs and pages also carried the student and the object key).
+ */
 export interface BatchDelivery {
   id: string;
-  userId: string;
-  objectKey: string;
+  userId?: string;
+  objectKey?: string;
 }
 
 /**
@@ -96,6 +121,11 @@ export interface BatchGradingInput {
   source: BatchSource;
   /** Absent (batches started before slots existed): the batch runs at once. */
   slots?: BatchSlotLimits;
+  /**
+   * v5 ('history-ids-only'): pages carry delivery IDs only, failures are FailureCodes, steering
+   * reasons stay in the database and the result is brief. Absent in older inputs.
+   */
+  idsOnly?: boolean;
   /** Set by continue-as-new: where the previous run stopped. */
   carried?: CarriedState;
 }
@@ -114,7 +144,7 @@ export interface CarriedState extends BatchCounters {
   worstCaseSecs: number;
   /** The cursor of the next page to fetch; null when every page was fetched. */
   cursor: string | null;
-  failures: BatchFailure[];
+  failures: KeptFailure[];
   paused: boolean;
   runs: number;
   /** The batch's course: the fairness key of its pipeline work (absent from older runs). */
@@ -132,7 +162,7 @@ export interface BatchProgress extends BatchCounters {
   /** While queued: 1 for the next batch to run in its course's and the overall queue. */
   queuePosition?: number | null;
   /** The most recent failures (capped); every failure is also in the database. */
-  failures: BatchFailure[];
+  failures: KeptFailure[];
   runs: number;
 }
 
@@ -143,7 +173,10 @@ export type SteeringAction = (typeof STEERING_ACTIONS)[number];
 /** Who asked for a pause, resume or cancel (for the audit log). */
 export interface SteeringRequest {
   by: string;
+  /** The reason in words: only in requests to batches before v5 (or when no database is near). */
   reason?: string;
+  /** v5: the ID of the reason the core stored (steering_reasons); the words stay in the database. */
+  reasonId?: string;
 }
 
 /** The batch's end: what the workflow returns and the summary document holds. */
@@ -174,4 +207,9 @@ export interface BatchSummary extends BatchCounters {
   finishedAt: string;
   /** Groups of byte-identical deliveries of different students (absent in older summaries). */
   identical?: IdenticalGroup[];
+  /**
+   * True in what a v5 workflow returns (its history): no failures, identical groups or reason
+   * words; the whole summary is the document at `summaryKey` (see expandSummary).
+   */
+  brief?: boolean;
 }

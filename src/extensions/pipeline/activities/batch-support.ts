@@ -12,7 +12,7 @@ import type {
   FindReportInput,
   PipelineOutcome,
 } from '../constants.js';
-import { outcome } from './execute-pipeline.js';
+import { briefOutcome, outcome } from './execute-pipeline.js';
 
 /** An upper bound of one pipeline run: each command at its wall-time limit. */
 export function worstCaseSecs(config: GradingConfig): number {
@@ -85,7 +85,8 @@ export function createBatchSupportActivities(deps: { service: PipelineService })
      */
     async FindReport(input: FindReportInput): Promise<PipelineOutcome | null> {
       const record = await reports.get(input.batchId, input.deliveryId);
-      return record ? outcome(record, true) : null;
+      if (!record) return null;
+      return input.brief ? briefOutcome(outcome(record, true)) : outcome(record, true);
     },
 
     /** Mean, median and a ten-bucket histogram of the batch's scores in percent. */

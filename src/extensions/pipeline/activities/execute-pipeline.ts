@@ -54,6 +54,14 @@ interface LoadedConfig {
   assets: ConfigAsset[];
 }
 
+/**
+ * An outcome as batches from v5 keep it in their history: a pipeline error's text (which may
+ * name a student's file) stays in the report.
+ */
+export function briefOutcome(done: PipelineOutcome): PipelineOutcome {
+  return done.pipelineError === null ? done : { ...done, pipelineError: 'see the report' };
+}
+
 /** The small outcome of a stored report. */
 export const outcome = (record: ReportRecord, reused: boolean): PipelineOutcome => ({
   batchId: record.batchId,
@@ -244,7 +252,8 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
     /** Grades one delivery (or returns the report it already has for this batch). */
     async ExecutePipeline(input: ExecutePipelineInput): Promise<PipelineOutcome> {
       try {
-        return await execute(input);
+        const done = await execute(input);
+        return input.brief ? briefOutcome(done) : done;
       } catch (err) {
         throw asActivityFailure(err);
       }

@@ -7,6 +7,7 @@ import {
   type DescribeCollectionInput,
   type GetCollectionLatestDeliveriesInput,
   type LatestDeliveriesPage,
+  type LatestDeliveryIdsPage,
 } from '../constants.js';
 import type { SubmissionStore } from '../store.js';
 
@@ -22,11 +23,12 @@ export function createDeliveryActivities({ store }: DeliveryActivityDeps) {
   return {
     /**
      * One page (at most 1,000) of the latest delivery of each student; an unknown collection
-     * is a non-retryable `CollectionNotFound`; a database outage is thrown and retried.
+     * is a non-retryable `CollectionNotFound`; a database outage is thrown and retried. With
+     * `idsOnly` (batches from v5) the page holds delivery IDs and a cursor naming no student.
      */
     async GetCollectionLatestDeliveries(
       input: GetCollectionLatestDeliveriesInput,
-    ): Promise<LatestDeliveriesPage> {
+    ): Promise<LatestDeliveriesPage | LatestDeliveryIdsPage> {
       const pageSize = input.pageSize ?? MAX_LATEST_DELIVERIES_PAGE_SIZE;
       if (
         !Number.isInteger(pageSize) ||
@@ -44,6 +46,7 @@ export function createDeliveryActivities({ store }: DeliveryActivityDeps) {
           after: input.cursor,
           limit: pageSize,
           includeTest: input.includeTest ?? false,
+          deliveryCursor: input.idsOnly === true,
         });
       } catch (err) {
         if (isFailure(err, 'InvalidSubmissionInput')) {
@@ -56,6 +59,9 @@ export function createDeliveryActivities({ store }: DeliveryActivityDeps) {
           'CollectionNotFound',
           `collection ${input.collectionId} does not exist`,
         );
+      }
+      if (input.idsOnly === true) {
+        return { deliveryIds: page.deliveries.map((d) => d.id), nextCursor: page.nextCursor };
       }
       return page;
     },
