@@ -39,7 +39,7 @@ export const pipelineExtension = defineExtension({
             ? { heartbeatIntervalMs: links.heartbeatIntervalMs }
             : {}),
         }),
-        ...createBatchSupportActivities({ service }),
+        ...createBatchSupportActivities({ service, platform }),
       }),
     };
   },
