@@ -5,12 +5,15 @@
 //   `zinc batch status` says "waiting for object storage since HH:MM:SS UTC (N deliveries held)";
 // - after it is back, every delivery is graded exactly once and none is ERRORED (the outage
 //   counted against no delivery's attempts), wrong answers still WRONG_OUTPUT;
+// - the batch's history, holding the 'wait-out-outages' patch marker, replays on this code;
 // - a delivery whose files are gone (the config's side, not the infrastructure's) still ends
 //   ERRORED at once, outage or not.
 import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zincWorkflowsPath } from '../src/temporal/workflows-path.js';
 import { startBatch } from '../src/core/batch-client.js';
 import { gradingConfigSchema, type GradingDefaults } from '../src/core/grading-config.js';
 import { batchResult } from '../src/cli/watch.js';
@@ -111,7 +114,8 @@ beforeAll(async () => {
   for (const [student, program] of Object.entries(STUDENTS)) {
     await deliverProgram(course, student, program, 'main.py');
   }
-  stopWorkers = (await stack.startWorkers()).stop;
+  const workers = await stack.startWorkers();
+  stopWorkers = () => workers.stop();
 }, 180_000);
 
 afterAll(async () => {
@@ -174,6 +178,17 @@ describe('an object storage outage longer than the retry budget', () => {
       [batchId],
     );
     expect(failures.rows).toEqual([]);
+
+    // The hold is deterministic: the batch's own history replays, patch marker and all.
+    const history = await handle.fetchHistory();
+    const patches = (history.events ?? []).flatMap((e) => {
+      const data = e.markerRecordedEventAttributes?.details?.patch_data?.payloads?.[0]?.data;
+      return data ? [Buffer.from(data).toString('utf8')] : [];
+    });
+    expect(patches.join('\n')).toContain('wait-out-outages');
+    await expect(
+      Worker.runReplayHistory({ workflowsPath: zincWorkflowsPath() }, history, batchId),
+    ).resolves.toBeUndefined();
   });
 
   it('still ends a delivery whose files are gone ERRORED, without waiting', async () => {

@@ -82,7 +82,7 @@ export interface LocatedBatch {
 /** Finds a batch by its record or its workflow; BatchNotFoundError when neither exists. */
 export async function locateBatch(ctx: ApiContext, batchId: string): Promise<LocatedBatch> {
   // While the database is down, a running batch still answers from its workflow.
-  let unavailable: unknown;
+  let unavailable: Error | undefined;
   const record = await ctx.batches.get(batchId).catch((err: unknown) => {
     if (!isFailure(err, 'DatabaseUnavailable')) throw err;
     unavailable = err;
@@ -94,7 +94,7 @@ export async function locateBatch(ctx: ApiContext, batchId: string): Promise<Loc
   } catch (err) {
     if (!(err instanceof BatchNotFoundError) || !record) throw unavailable ?? err;
   }
-  if (unavailable !== undefined && !location?.running) throw unavailable;
+  if (unavailable && !location?.running) throw unavailable;
   const collectionId = record?.collectionId ?? location?.collectionId;
   if (!collectionId) throw new BatchNotFoundError(`batch ${batchId} does not exist`);
   return { batchId, collectionId, record, location };
