@@ -184,6 +184,20 @@ async function startApiProcess(): Promise<{ url: string; process: ZincWorkerProc
   return { url, process: handle };
 }
 
+/** What happened when, printed with the test's output (never asserted). */
+function timeline(title: string) {
+  const start = Date.now();
+  const lines: string[] = [];
+  return {
+    note(text: string): void {
+      lines.push(`  ${((Date.now() - start) / 1000).toFixed(1)} s: ${text}`);
+    },
+    print(): void {
+      console.info(`${title}\n${lines.join('\n')}`);
+    },
+  };
+}
+
 async function startWorker(component: 'core' | 'submission' | 'pipeline', name: string) {
   const worker = startZincWorker(component, zincEnv(processDir(name)));
   processes.push(worker);
@@ -292,6 +306,7 @@ describe('production shape', () => {
       ok(zinc(['grade', collectionId, '--as', 'ta', '--no-wait', '--json']), 'zinc grade'),
     ) as { batchId: string };
     const batchId = started.batchId;
+    const log = timeline('the 1,000-delivery batch:');
     const running = (): { status: string; done: number; total: number; errored: number } =>
       JSON.parse(ok(zinc(['batch', 'status', batchId, '--json']), 'zinc batch status')) as {
         status: string;
@@ -357,6 +372,7 @@ describe('production shape', () => {
       expect(before.done).toBeLessThan(STUDENTS);
       const stopped = Date.now();
       await server.halt();
+      log.note(`${service} down (${before.done}/${STUDENTS} done)`);
       // Within the retry budget (~30 s) the deliveries in flight are held, not ERRORED.
       const seen = await waitingFor(service, async () =>
         service === 'object storage'
@@ -368,6 +384,7 @@ describe('production shape', () => {
             ).waiting,
       );
       expect(seen).toMatchObject({ service });
+      log.note(`the batch waits for ${service}: ${JSON.stringify(seen)}`);
       expect(statusText()).toMatch(
         new RegExp(
           `waiting for ${service} since \\d\\d:\\d\\d:\\d\\d UTC \\(\\d+ deliver(y|ies) held\\)`,
@@ -378,6 +395,7 @@ describe('production shape', () => {
       await sleep(Math.max(0, OUTAGE_MS - (Date.now() - stopped)));
       expect(running()).toMatchObject({ done: during.done, errored: 0 });
       await server.start();
+      log.note(`${service} back`);
       // Back: the held deliveries are graded again and the batch goes on.
       for (;;) {
         const now = running() as { waiting?: unknown; done: number };
@@ -385,13 +403,17 @@ describe('production shape', () => {
         await sleep(2_000);
       }
     };
+    log.note(`faults survived (${JSON.stringify(running())})`);
     await outage('object storage', s3);
     await outage('database', zincPostgres);
 
     const deadline = Date.now() + 900_000;
     for (;;) {
       const now = zinc(['batch', 'status', batchId, '--json']);
-      if (now.status === 0 && /"status": "completed"/.test(now.stdout)) break;
+      if (now.status === 0 && /"status": "completed"/.test(now.stdout)) {
+        log.note('batch completed');
+        break;
+      }
       if (Date.now() > deadline)
         throw new Error(`batch not completed in 15 min: ${now.stdout}${now.stderr}`);
       await sleep(5_000);
@@ -422,8 +444,14 @@ describe('production shape', () => {
       await db.end();
     }
 
-    // The API process rode out both outages.
+    // Every zinc process but the one killed on purpose rode out the faults and outages.
+    for (const p of processes.filter((q) => q !== pipelineA)) {
+      expect(p.alive(), `a zinc ${p.component} process (pid ${p.pid}) ended:\n${p.output()}`).toBe(
+        true,
+      );
+    }
     expect(api.process.alive()).toBe(true);
+    log.print();
 
     // The batch is this namespace's alone.
     const here = temporalCli(['workflow', 'count', '--namespace', NAMESPACE]);
