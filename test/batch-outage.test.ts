@@ -182,7 +182,7 @@ describe('an object storage outage longer than the retry budget', () => {
     // The hold is deterministic: the batch's own history replays, patch marker and all.
     const history = await handle.fetchHistory();
     const patches = (history.events ?? []).flatMap((e) => {
-      const data = e.markerRecordedEventAttributes?.details?.patch_data?.payloads?.[0]?.data;
+      const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
       return data ? [Buffer.from(data).toString('utf8')] : [];
     });
     expect(patches.join('\n')).toContain('wait-out-outages');
