@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument */
 // What a batch leaves in Temporal's history (issue 13, point 4), with no payload codec: a real
 // batch over students with telling IDs, graded, failed to compile, wrong and ERRORED (its files
 // deleted), paused and resumed with reasons, continued as new, then graded again (regrade-failed).

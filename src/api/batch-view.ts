@@ -44,6 +44,16 @@ export const batchViewSchema = z.object({
     .describe(
       'while it runs: why it makes no progress, in words (no worker polls a queue it waits on, or deliveries waited past the schedule-to-start); null otherwise',
     ),
+  waiting: z
+    .object({
+      service: z.enum(['object storage', 'database']),
+      since: z.string().describe('when the batch began to wait (ISO)'),
+      held: z.number().describe('deliveries held, to be graded again once the service is back'),
+    })
+    .nullable()
+    .describe(
+      'while object storage or the database is down: the batch starts no delivery and waits (an outage counts against no delivery); null otherwise',
+    ),
   stats: z
     .object({
       reports: z.number(),
@@ -72,13 +82,20 @@ export interface LocatedBatch {
 
 /** Finds a batch by its record or its workflow; BatchNotFoundError when neither exists. */
 export async function locateBatch(ctx: ApiContext, batchId: string): Promise<LocatedBatch> {
-  const record = await ctx.batches.get(batchId);
+  // While the database is down, a running batch still answers from its workflow.
+  let unavailable: Error | undefined;
+  const record = await ctx.batches.get(batchId).catch((err: unknown) => {
+    if (!isFailure(err, 'DatabaseUnavailable')) throw err;
+    unavailable = err;
+    return null;
+  });
   let location: BatchLocation | null = null;
   try {
     location = await findBatch(ctx.temporal, batchId);
   } catch (err) {
-    if (!(err instanceof BatchNotFoundError) || !record) throw err;
+    if (!(err instanceof BatchNotFoundError) || !record) throw unavailable ?? err;
   }
+  if (unavailable && !location?.running) throw unavailable;
   const collectionId = record?.collectionId ?? location?.collectionId;
   if (!collectionId) throw new BatchNotFoundError(`batch ${batchId} does not exist`);
   return { batchId, collectionId, record, location };
@@ -135,6 +152,7 @@ export async function describeBatch(ctx: ApiContext, batch: LocatedBatch): Promi
         inFlight: progress.inFlight,
         counts: progress.counts,
         failures: await failuresToShow(ctx.batches, batch.batchId, progress.failures),
+        waiting: progress.waiting ?? null,
         reason: null,
         stats: null,
         identical: null,
@@ -179,6 +197,7 @@ export async function describeBatch(ctx: ApiContext, batch: LocatedBatch): Promi
     reason: record?.failureReason ?? summary?.reason ?? null,
     stats: summary?.stats ?? null,
     identical: summary?.identical ?? null,
+    waiting: null,
     stuck: null,
   };
 }

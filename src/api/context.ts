@@ -41,6 +41,10 @@ declare module 'fastify' {
     public?: boolean;
     /** The audit action of a state-changing route; its requests are audited. */
     audit?: string;
+    /** Also takes the web app's session cookie when no bearer token is sent (the codec
+     * endpoint, for a Temporal Web UI that sends cross-origin credentials); the route's own
+     * hook checks the cookie. */
+    sessionCookie?: boolean;
   }
 }
 

@@ -28,6 +28,7 @@ async function authenticate(ctx: ApiContext, request: FastifyRequest): Promise<v
   // CORS plugin answers it with headers only.
   if (request.method === 'OPTIONS') return;
   const header = request.headers.authorization;
+  if ((header === undefined || header === '') && request.routeOptions.config.sessionCookie) return;
   if (header === undefined || header === '') {
     throw new UnauthorizedError(
       'no API token: send the header "Authorization: Bearer <token>" (zinc token create --user <id> makes one)',

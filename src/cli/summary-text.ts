@@ -1,7 +1,7 @@
 // A batch in words, as `zinc grade`, `zinc batch watch` and `zinc batch status` print it: the
 // summary of an ended batch, the progress of a running one. Loads nothing else, so a command
 // that only reads a batch's record can print it at once.
-import type { BatchProgress, BatchSummary } from '../workflows/grading/types.js';
+import type { BatchOutageWait, BatchProgress, BatchSummary } from '../workflows/grading/types.js';
 
 /** The summary as a TA reads it. */
 export function formatSummary(s: BatchSummary): string {
@@ -42,16 +42,23 @@ export function formatSummary(s: BatchSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** An outage a batch waits out, in words: "waiting for object storage since 01:02:03 UTC (3 deliveries held)". */
+export function formatOutageWait(w: BatchOutageWait): string {
+  const since = /T(\d\d:\d\d:\d\d)/.exec(w.since)?.[1] ?? w.since;
+  return `waiting for ${w.service} since ${since} UTC (${w.held} ${w.held === 1 ? 'delivery' : 'deliveries'} held)`;
+}
+
 /** A running batch's progress: the status line, why it waits (if it does), counts by verdict. */
 export function formatProgress(
   p: Pick<
     BatchProgress,
     'batchId' | 'status' | 'queuePosition' | 'done' | 'total' | 'inFlight' | 'errored' | 'counts'
-  >,
+  > & { waiting?: BatchOutageWait | null | undefined },
   stuck: string | null,
 ): string {
   return (
     `Batch ${p.batchId}: ${p.status}${p.queuePosition ? ` (#${p.queuePosition} in line for a running slot)` : ''}, ${p.done}/${p.total} done, ${p.inFlight} in flight, ${p.errored} errored\n` +
+    (p.waiting ? `  ${formatOutageWait(p.waiting)}\n` : '') +
     (stuck ? `  WAITING: ${stuck}\n` : '') +
     Object.entries(p.counts)
       .map(([k, v]) => `  ${k.padEnd(24)} ${v}\n`)

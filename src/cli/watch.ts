@@ -4,6 +4,7 @@ import type { BatchHandle } from '../core/batch-client.js';
 import { batchResult } from '../core/batch-status.js';
 import { progressQuery } from '../workflows/grading/batch-grading.js';
 import type { BatchProgress, BatchSummary } from '../workflows/grading/types.js';
+import { formatOutageWait } from './summary-text.js';
 
 export { batchResult } from '../core/batch-status.js';
 export { formatSummary } from './summary-text.js';
@@ -32,7 +33,8 @@ export function progressLine(p: BatchProgress, elapsedSecs: number, doneAtStart:
     p.status === 'running'
       ? ''
       : ` [${p.status.toUpperCase()}${p.queuePosition ? ` #${p.queuePosition} in line` : ''}]`;
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} ${Math.floor(fraction * 100)}%  ${rate.toFixed(1)}/s  left ${formatDuration(left)}  in flight ${p.inFlight}${state}  ${counts}`;
+  const outage = p.waiting ? `  [${formatOutageWait(p.waiting)}]` : '';
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} ${Math.floor(fraction * 100)}%  ${rate.toFixed(1)}/s  left ${formatDuration(left)}  in flight ${p.inFlight}${state}${outage}  ${counts}`;
 }
 
 /** What `watchBatch` may be given beyond the handle. */
@@ -100,7 +102,10 @@ export async function watchBatch(
       );
       doneAtStart ??= progress.done;
       const line = progressLine(progress, (Date.now() - started) / 1000, doneAtStart);
-      show(stuck ? `${line.trimEnd()}  WAITING: ${stuck}` : line, `progress ${stuck}`);
+      show(
+        stuck ? `${line.trimEnd()}  WAITING: ${stuck}` : line,
+        `progress ${stuck} ${progress.waiting?.service}`,
+      );
     } catch (err) {
       // Between runs (continue-as-new) this passes at once; a core worker that is down does
       // not, and the user should see why the line stopped moving.

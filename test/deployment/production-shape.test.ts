@@ -4,9 +4,12 @@
 // processes (the core, the submission worker, two pipeline workers, the HTTP API) on PostgreSQL
 // and an S3 server, every one connecting with a client certificate and encrypting payloads.
 // A batch completes with exactly one report per delivery and none ERRORED while a pipeline
-// worker is killed -9 and started again and the Temporal server is restarted; a client without
-// a certificate (or with one from another CA) is refused; another namespace sees nothing.
-import { spawnSync } from 'node:child_process';
+// worker is killed -9 and started again, the Temporal server is restarted, and then the S3
+// server and zinc's PostgreSQL are each down for two minutes (the batch holds and waits, and
+// says so through the API process and `zinc batch status`); a client without a certificate (or
+// with one from another CA) is refused; another namespace sees nothing. zinc's database is a
+// PostgreSQL server of its own (Temporal's stays up: its outages are Temporal's to ride out).
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,9 +47,13 @@ const CONFIG = [
 ].join('\n');
 const RIGHT = 'a, b = map(int, input().split())\nprint(a + b)\n';
 const WRONG = 'a, b = map(int, input().split())\nprint(a * b + 1)\n';
+/** How long object storage, then zinc's database, is down while the batch grades. */
+const OUTAGE_MS = 120_000;
 
 let dir: string;
 let postgres: TestPostgres;
+/** zinc's own database server (`postgres` holds Temporal's). */
+let zincPostgres: TestPostgres;
 let s3: S3Server;
 let certs: TestCertificates;
 let cluster: TemporalCluster;
@@ -102,7 +109,7 @@ function zincEnv(dataDir: string): Record<string, string> {
     ZINC_TEMPORAL_TLS_CERT: certs.client.cert,
     ZINC_TEMPORAL_TLS_KEY: certs.client.key,
     ZINC_TEMPORAL_TLS_SERVER_NAME: certs.serverName,
-    DATABASE_URL: postgres.url,
+    DATABASE_URL: zincPostgres.url,
     ZINC_STORAGE_KIND: 's3',
     ZINC_S3_ENDPOINT: s3.endpoint,
     ZINC_S3_BUCKET: BUCKET,
@@ -135,6 +142,62 @@ function ok(run: ReturnType<typeof zinc>, what: string): string {
   return run.stdout;
 }
 
+/** `zinc api` as its own process (as the deployment guide runs it); resolves with its URL. */
+async function startApiProcess(): Promise<{ url: string; process: ZincWorkerProcess }> {
+  const child = spawn(process.execPath, [zincBin(), 'api', '--api-port', '0'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...zincEnv(processDir('api')) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const append = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
+  const exited = new Promise<number | NodeJS.Signals>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 0)),
+  );
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  const handle: ZincWorkerProcess = {
+    component: 'core',
+    pid: child.pid!,
+    ready: Promise.resolve(),
+    exited,
+    alive,
+    output: () => output,
+    async kill() {
+      if (alive()) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (alive()) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+  processes.push(handle);
+  const deadline = Date.now() + 120_000;
+  while (!output.includes('Press Ctrl-C')) {
+    if (!alive() || Date.now() > deadline) throw new Error(`zinc api did not start:\n${output}`);
+    await sleep(200);
+  }
+  const url = /API: +(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+  if (!url) throw new Error(`no API line in:\n${output}`);
+  return { url, process: handle };
+}
+
+/** What happened when, printed with the test's output (never asserted). */
+function timeline(title: string) {
+  const start = Date.now();
+  const lines: string[] = [];
+  return {
+    note(text: string): void {
+      lines.push(`  ${((Date.now() - start) / 1000).toFixed(1)} s: ${text}`);
+    },
+    print(): void {
+      console.info(`${title}\n${lines.join('\n')}`);
+    },
+  };
+}
+
 async function startWorker(component: 'core' | 'submission' | 'pipeline', name: string) {
   const worker = startZincWorker(component, zincEnv(processDir(name)));
   processes.push(worker);
@@ -148,7 +211,11 @@ beforeAll(async () => {
   chmodSync(dir, 0o711);
   certs = makeCertificates(join(dir));
   // Room for the Temporal server's pools and every zinc process's.
-  [postgres, s3] = await Promise.all([startPostgres({ maxConnections: 300 }), startS3Server()]);
+  [postgres, zincPostgres, s3] = await Promise.all([
+    startPostgres({ maxConnections: 300 }),
+    startPostgres({ maxConnections: 200 }),
+    startS3Server(),
+  ]);
   cluster = await startTemporalCluster({
     dir,
     postgres,
@@ -184,7 +251,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.kill()));
   await cluster?.stop();
-  await Promise.all([postgres?.stop(), s3?.stop()]);
+  await Promise.all([postgres?.stop(), zincPostgres?.stop(), s3?.stop()]);
 });
 
 describe('production shape', () => {
@@ -239,11 +306,13 @@ describe('production shape', () => {
       ok(zinc(['grade', collectionId, '--as', 'ta', '--no-wait', '--json']), 'zinc grade'),
     ) as { batchId: string };
     const batchId = started.batchId;
-    const running = (): { status: string; done: number; total: number } =>
+    const log = timeline('the 1,000-delivery batch:');
+    const running = (): { status: string; done: number; total: number; errored: number } =>
       JSON.parse(ok(zinc(['batch', 'status', batchId, '--json']), 'zinc batch status')) as {
         status: string;
         done: number;
         total: number;
+        errored: number;
       };
 
     // Faults while it grades: a pipeline worker killed -9 and started again, then the
@@ -269,10 +338,82 @@ describe('production shape', () => {
     await sleep(5_000);
     await cluster.start();
 
+    // The API in its own process, asked as a TA's tools ask it.
+    const token = ok(zinc(['token', 'create', '--user', 'ta']), 'zinc token create')
+      .trim()
+      .split(/\s+/)
+      .pop()!;
+    const api = await startApiProcess();
+    const batchView = async () => {
+      const answer = await fetch(`${api.url}/api/batches/${batchId}`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(60_000),
+      });
+      return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
+    };
+    const waitingFor = async (service: string, ask: () => Promise<unknown>) => {
+      const deadline = Date.now() + OUTAGE_MS;
+      for (;;) {
+        const seen = await ask().catch((err: unknown) => err);
+        if (JSON.stringify(seen ?? null).includes(`"service":"${service}"`)) return seen;
+        if (Date.now() > deadline) {
+          throw new Error(`no wait for ${service} shown: ${JSON.stringify(seen)}`);
+        }
+        await sleep(2_000);
+      }
+    };
+    const statusText = () => ok(zinc(['batch', 'status', batchId]), 'zinc batch status');
+    const outage = async (
+      service: string,
+      server: { halt(): Promise<void>; start(): Promise<void> },
+    ) => {
+      const before = running();
+      expect(before.status).toBe('running');
+      expect(before.done).toBeLessThan(STUDENTS);
+      const stopped = Date.now();
+      await server.halt();
+      log.note(`${service} down (${before.done}/${STUDENTS} done)`);
+      // Within the retry budget (~30 s) the deliveries in flight are held, not ERRORED.
+      const seen = await waitingFor(service, async () =>
+        service === 'object storage'
+          ? (await batchView()).body.waiting
+          : (
+              JSON.parse(ok(zinc(['batch', 'status', batchId, '--json']), 'zinc batch status')) as {
+                waiting?: unknown;
+              }
+            ).waiting,
+      );
+      expect(seen).toMatchObject({ service });
+      log.note(`the batch waits for ${service}: ${JSON.stringify(seen)}`);
+      expect(statusText()).toMatch(
+        new RegExp(
+          `waiting for ${service} since \\d\\d:\\d\\d:\\d\\d UTC \\(\\d+ deliver(y|ies) held\\)`,
+        ),
+      );
+      const during = running();
+      expect(during).toMatchObject({ status: 'running', errored: 0 });
+      await sleep(Math.max(0, OUTAGE_MS - (Date.now() - stopped)));
+      expect(running()).toMatchObject({ done: during.done, errored: 0 });
+      await server.start();
+      log.note(`${service} back`);
+      // Back: the held deliveries are graded again and the batch goes on.
+      for (;;) {
+        const now = running() as { waiting?: unknown; done: number };
+        if (!now.waiting && now.done > during.done) break;
+        await sleep(2_000);
+      }
+    };
+    log.note(`faults survived (${JSON.stringify(running())})`);
+    await outage('object storage', s3);
+    await outage('database', zincPostgres);
+
     const deadline = Date.now() + 900_000;
     for (;;) {
       const now = zinc(['batch', 'status', batchId, '--json']);
-      if (now.status === 0 && /"status": "completed"/.test(now.stdout)) break;
+      if (now.status === 0 && /"status": "completed"/.test(now.stdout)) {
+        log.note('batch completed');
+        break;
+      }
       if (Date.now() > deadline)
         throw new Error(`batch not completed in 15 min: ${now.stdout}${now.stderr}`);
       await sleep(5_000);
@@ -290,7 +431,7 @@ describe('production shape', () => {
     });
 
     // Exactly one report per delivery, in the shared database.
-    const db = new pg.Client({ connectionString: postgres.url });
+    const db = new pg.Client({ connectionString: zincPostgres.url });
     await db.connect();
     try {
       const { rows } = await db.query<{ n: string; deliveries: string }>(
@@ -302,6 +443,15 @@ describe('production shape', () => {
     } finally {
       await db.end();
     }
+
+    // Every zinc process but the one killed on purpose rode out the faults and outages.
+    for (const p of processes.filter((q) => q !== pipelineA)) {
+      expect(p.alive(), `a zinc ${p.component} process (pid ${p.pid}) ended:\n${p.output()}`).toBe(
+        true,
+      );
+    }
+    expect(api.process.alive()).toBe(true);
+    log.print();
 
     // The batch is this namespace's alone.
     const here = temporalCli(['workflow', 'count', '--namespace', NAMESPACE]);

@@ -17,6 +17,10 @@ export interface TestPostgres {
   database: string;
   /** Stops the server (fast shutdown) and removes its folder; safe to call twice. */
   stop(): Promise<void>;
+  /** Stops the server (fast shutdown) and keeps its data: an outage; `start()` ends it. */
+  halt(): Promise<void>;
+  /** Starts the server again on the same port and data; resolves once it accepts connections. */
+  start(): Promise<void>;
 }
 
 const PG_ROOT = '/usr/lib/postgresql';
@@ -97,45 +101,52 @@ export async function startPostgres(
   const host = '127.0.0.1';
   let stderr = '';
   // Durability settings are off: these are throw-away servers, and tests should not wait on fsync.
-  const child = spawn(
-    join(bin, 'postgres'),
-    [
-      '-D',
-      dataDir,
-      '-p',
-      String(port),
-      '-k',
-      root,
-      '-c',
-      `listen_addresses=${host}`,
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-      '-c',
-      `max_connections=${options.maxConnections ?? 50}`,
-    ],
-    { ...user, cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
+  const launch = () => {
+    const started = spawn(
+      join(bin, 'postgres'),
+      [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-k',
+        root,
+        '-c',
+        `listen_addresses=${host}`,
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        `max_connections=${options.maxConnections ?? 50}`,
+      ],
+      { ...user, cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    started.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    return started;
+  };
+  let child = launch();
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    process.removeListener('exit', killOnExit);
+  const halt = async () => {
     if (!exited(child)) {
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGINT'); // fast shutdown: ends sessions, then exits
       await Promise.race([gone, sleep(10_000)]);
       if (!exited(child)) child.kill('SIGKILL');
     }
+  };
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.removeListener('exit', killOnExit);
+    await halt();
     rmSync(root, { recursive: true, force: true });
   };
 
@@ -154,6 +165,12 @@ export async function startPostgres(
     password,
     database,
     stop,
+    halt,
+    async start() {
+      await halt();
+      child = launch();
+      await waitReady(bin, host, port, child, () => stderr);
+    },
   };
 }
 

@@ -17,6 +17,10 @@ export interface S3Server {
   stop(): Promise<void>;
   /** Kills the server at once (SIGKILL), as a crash would; the folder stays. */
   kill(): void;
+  /** Stops the server (SIGTERM) and keeps its folder: an outage; `start()` ends it. */
+  halt(): Promise<void>;
+  /** Starts the server again on the same port and folder; resolves once it serves S3 calls. */
+  start(): Promise<void>;
 }
 
 const INSTALL_SCRIPT = join(repoRoot, 'scripts', 'install-s3-server.sh');
@@ -51,59 +55,80 @@ export async function startS3Server(): Promise<S3Server> {
   const accessKeyId = 'zinc-test';
   const secretAccessKey = 'zinc-test-secret';
 
-  const log = openSync(logFile, 'a');
-  const child = spawn(
-    binary,
-    [
-      '--port',
-      `127.0.0.1:${port}`,
-      '--access',
-      accessKeyId,
-      '--secret',
-      secretAccessKey,
-      '--quiet',
-      'posix',
-      dataDir,
-    ],
-    { stdio: ['ignore', log, log] },
-  );
-  closeSync(log);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let child = launch();
+  let exited = exitOf(child);
+  await ready();
 
-  // Ready means an authenticated S3 call succeeds, not merely that the port is open.
-  const probe = new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId, secretAccessKey },
-    maxAttempts: 1,
-    requestHandler: { connectionTimeout: 1_000, socketTimeout: 2_000 },
-  });
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  let lastError: unknown;
-  try {
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(
-          `versitygw exited (${child.exitCode ?? child.signalCode}) before it was ready; its log (${logFile}):\n${tail(logFile)}`,
-        );
+  function exitOf(process: ReturnType<typeof spawn>): Promise<void> {
+    return new Promise<void>((resolve) => process.once('exit', () => resolve()));
+  }
+
+  function launch() {
+    const log = openSync(logFile, 'a');
+    const started = spawn(
+      binary,
+      [
+        '--port',
+        `127.0.0.1:${port}`,
+        '--access',
+        accessKeyId,
+        '--secret',
+        secretAccessKey,
+        '--quiet',
+        'posix',
+        dataDir,
+      ],
+      { stdio: ['ignore', log, log] },
+    );
+    closeSync(log);
+    return started;
+  }
+
+  async function ready(): Promise<void> {
+    // Ready means an authenticated S3 call succeeds, not merely that the port is open.
+    const probe = new S3Client({
+      endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId, secretAccessKey },
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: 1_000, socketTimeout: 2_000 },
+    });
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    let lastError: unknown;
+    try {
+      for (;;) {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(
+            `versitygw exited (${child.exitCode ?? child.signalCode}) before it was ready; its log (${logFile}):\n${tail(logFile)}`,
+          );
+        }
+        try {
+          await probe.send(new ListBucketsCommand({}));
+          break;
+        } catch (err) {
+          lastError = err;
+        }
+        if (Date.now() > deadline) {
+          child.kill('SIGKILL');
+          throw new Error(
+            `versitygw at ${endpoint} was not ready in ${START_TIMEOUT_MS} ms (last check: ${(lastError as Error).message}); its log (${logFile}):\n${tail(logFile)}`,
+          );
+        }
+        await sleep(100);
       }
-      try {
-        await probe.send(new ListBucketsCommand({}));
-        break;
-      } catch (err) {
-        lastError = err;
-      }
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(
-          `versitygw at ${endpoint} was not ready in ${START_TIMEOUT_MS} ms (last check: ${(lastError as Error).message}); its log (${logFile}):\n${tail(logFile)}`,
-        );
-      }
-      await sleep(100);
+    } finally {
+      probe.destroy();
     }
-  } finally {
-    probe.destroy();
+  }
+
+  async function halt(): Promise<void> {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
   }
 
   return {
@@ -111,16 +136,18 @@ export async function startS3Server(): Promise<S3Server> {
     accessKeyId,
     secretAccessKey,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await halt();
       rmSync(dir, { recursive: true, force: true });
     },
     kill() {
       child.kill('SIGKILL');
+    },
+    halt,
+    async start() {
+      await halt();
+      child = launch();
+      exited = exitOf(child);
+      await ready();
     },
   };
 }

@@ -1,7 +1,7 @@
 // `zinc grade` and `zinc batch ...`: start, watch, steer and read batches. This module only
 // defines the commands; what they do loads when one runs (grade-run.ts, and records.ts for
 // the reads that the database answers alone), so that `zinc batch --help` is quick.
-import { BatchNotFoundError } from '../../failures.js';
+import { BatchNotFoundError, isFailure } from '../../failures.js';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { ZincConfig } from '../../config/index.js';
@@ -30,6 +30,19 @@ async function configOf(command: Command): Promise<ZincConfig> {
  * runs. No Temporal server is started to answer.
  */
 async function status(config: ZincConfig, batchId: string, json: boolean): Promise<void> {
+  try {
+    await statusOfRecords(config, batchId, json);
+  } catch (err) {
+    // The database or object storage is down: a running batch's workflow still tells how it
+    // fares (and that it waits for the service).
+    if (!isFailure(err, 'DatabaseUnavailable', 'ObjectStoreUnavailable')) throw err;
+    if (!(await (await import('../records.js')).temporalRunning(config))) throw err;
+    await (await run()).statusThroughTemporal(config, batchId, json);
+  }
+}
+
+/** `zinc batch status` from the records (and from Temporal while the batch runs). */
+async function statusOfRecords(config: ZincConfig, batchId: string, json: boolean): Promise<void> {
   const records = await import('../records.js');
   const found = await records.withRecords(
     config,

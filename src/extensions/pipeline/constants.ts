@@ -41,6 +41,11 @@ export interface PipelineOutcome {
 }
 
 /** Input of `FindReport`: the report a batch may already have for a delivery. */
+/** Input of `AwaitService`: the service a batch waits for while it is down. */
+export interface AwaitServiceInput {
+  service: 'object storage' | 'database';
+}
+
 export interface FindReportInput {
   batchId: string;
   deliveryId: string;

@@ -49,7 +49,7 @@ export const pipelineExtension = defineExtension({
             ? { heartbeatIntervalMs: links.heartbeatIntervalMs }
             : {}),
         }),
-        ...createBatchSupportActivities({ service }),
+        ...createBatchSupportActivities({ service, platform }),
       }),
     };
   },

@@ -19,6 +19,8 @@
 // Fairness (issue 12): ExecutePipeline carries `priority.fairnessKey` = the course ID. No patch:
 // priority is not part of what replay compares (an activity's type and ID), which
 // test/workflow-replay.test.ts shows on the recorded histories.
+// v7: 'wait-out-outages' (outage-hold.ts): a delivery whose attempts ran out because object
+// storage or the database is down is held, not ERRORED, until a probe finds the service back.
 // The `terminate` signal needs no patch: it adds commands only to histories that received it,
 // which older code never did.
 // v5: 'history-ids-only' (failure-codes.ts; only for inputs with `idsOnly`): pages and
@@ -52,6 +54,7 @@ import type { PipelineOutcome } from '../../extensions/pipeline/constants.js';
 import type { SlotActivities } from '../../core/activities/slots.js';
 import { BATCH_SLOTS_PATCH, waitForSlot, wakeGranted } from './batch-queue.js';
 import { failureCodeOf, IDS_ONLY_PATCH, noWorkerError } from './failure-codes.js';
+import { createOutageHold } from './outage-hold.js';
 import { headlineVerdict } from './verdicts.js';
 import type {
   BatchFailure,
@@ -182,6 +185,13 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
   let queuePosition: number | null = null;
   const steering: Array<{ action: string; request: SteeringRequest }> = [];
   const gradingScope = new CancellationScope();
+  // v7: outages of object storage or the database are waited out (the probe retries for ever).
+  const probe = proxyActivities<BatchSupportActivities>({
+    taskQueue: q.pipeline,
+    startToCloseTimeout: '60s',
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '15s' },
+  });
+  const outage = createOutageHold(failureType, (service) => probe.AwaitService({ service }));
 
   const status = (): BatchStatus =>
     terminate
@@ -206,6 +216,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
     inFlight,
     paused,
     ...(queuePosition !== null ? { queuePosition } : {}),
+    ...(outage.waiting ? { waiting: { ...outage.waiting } } : {}),
     failures: failures.slice(-10),
     runs: (carried?.runs ?? 0) + 1,
   }));
@@ -333,8 +344,8 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
               deliveryKey: d.objectKey!,
               configVersion: configVersion!,
             };
-        const outcome = await withScheduleToStart(waitLimit, () =>
-          pipelineOnTime.ExecutePipeline(args),
+        const outcome = await outage.waitOut(() =>
+          withScheduleToStart(waitLimit, () => pipelineOnTime.ExecutePipeline(args)),
         );
         countGraded(outcome);
       } catch (err) {
@@ -429,11 +440,12 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
         pagesThisRun += 1;
         continue;
       }
-      if (inFlight < input.concurrency) {
+      const room = () => inFlight < input.concurrency && !outage.waiting;
+      if (room()) {
         void grade(buffer.shift()!);
         continue;
       }
-      await condition(() => inFlight < input.concurrency || paused || steering.length > 0);
+      await condition(() => room() || paused || steering.length > 0);
     }
     await condition(() => inFlight === 0);
   }

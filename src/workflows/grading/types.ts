@@ -151,6 +151,16 @@ export interface CarriedState extends BatchCounters {
   courseId?: string;
 }
 
+/** Infrastructure a batch waits for while it is down (v7: an outage of any length is waited out). */
+export type WaitedService = 'object storage' | 'database';
+
+/** A batch holding for an outage: what it waits for, since when (ISO), deliveries held. */
+export interface BatchOutageWait {
+  service: WaitedService;
+  since: string;
+  held: number;
+}
+
 /** The progress query's answer. */
 export interface BatchProgress extends BatchCounters {
   batchId: string;
@@ -161,6 +171,8 @@ export interface BatchProgress extends BatchCounters {
   paused: boolean;
   /** While queued: 1 for the next batch to run in its course's and the overall queue. */
   queuePosition?: number | null;
+  /** While object storage or the database is down: the batch starts nothing and waits. */
+  waiting?: BatchOutageWait;
   /** The most recent failures (capped); every failure is also in the database. */
   failures: KeptFailure[];
   runs: number;

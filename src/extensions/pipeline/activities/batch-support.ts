@@ -1,11 +1,14 @@
 // Activities a batch calls around the grading itself: which config version to use (checked,
 // and attached to the collection), whether a delivery's report was stored after all, and the
-// score statistics of its reports for the summary.
+// score statistics of its reports for the summary, and whether a service it waits for (object
+// storage, the database) answers again after an outage.
 import { isFailure } from '../../../failures.js';
 import { activityFailure } from '../../../temporal/failures.js';
 import { parseGradingConfig, type GradingConfig } from '../config/index.js';
 import type { PipelineService } from '../service.js';
+import type { PlatformServices } from '../../../temporal/registration.js';
 import type {
+  AwaitServiceInput,
   BatchScoreStats,
   ConfigDescription,
   DescribeConfigInput,
@@ -13,6 +16,9 @@ import type {
   PipelineOutcome,
 } from '../constants.js';
 import { briefOutcome, outcome } from './execute-pipeline.js';
+
+/** The key a probe of object storage reads (it need not exist: the answer is what counts). */
+const PROBE_KEY = 'health/probe';
 
 /** An upper bound of one pipeline run: each command at its wall-time limit. */
 export function worstCaseSecs(config: GradingConfig): number {
@@ -28,7 +34,10 @@ export function worstCaseSecs(config: GradingConfig): number {
 }
 
 /** The pipeline extension's batch-support activities. */
-export function createBatchSupportActivities(deps: { service: PipelineService }) {
+export function createBatchSupportActivities(deps: {
+  service: PipelineService;
+  platform: PlatformServices;
+}) {
   const { configs, reports } = deps.service;
   return {
     /**
@@ -87,6 +96,15 @@ export function createBatchSupportActivities(deps: { service: PipelineService })
       const record = await reports.get(input.batchId, input.deliveryId);
       if (!record) return null;
       return input.brief ? briefOutcome(outcome(record, true)) : outcome(record, true);
+    },
+
+    /**
+     * Returns once `service` answers (a read of object storage, a query of the database); fails,
+     * and is retried by Temporal, while it is down. A held batch waits on this.
+     */
+    async AwaitService(input: AwaitServiceInput): Promise<void> {
+      if (input.service === 'object storage') await deps.platform.objects.exists(PROBE_KEY);
+      else await deps.platform.db.query('SELECT 1');
     },
 
     /** Mean, median and a ten-bucket histogram of the batch's scores in percent. */
