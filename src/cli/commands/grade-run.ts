@@ -21,10 +21,15 @@ import {
   type SteeringAction,
 } from '../../core/batch-status.js';
 import { progressQuery } from '../../workflows/grading/batch-grading.js';
-import type { BatchProgress, BatchSummary } from '../../workflows/grading/types.js';
+import {
+  isFailureCode,
+  type BatchProgress,
+  type BatchSummary,
+} from '../../workflows/grading/types.js';
 import type { ZincConfig } from '../../config/index.js';
 import { actor } from '../actor.js';
 import { withStack, type Stack } from '../stack.js';
+import type { Zinc } from '../../main/zinc.js';
 import { admitFromCli, reportRefusal } from '../admission.js';
 import { withSpan } from '../../platform/tracing.js';
 import { batchResult, formatSummary, watchBatch } from '../watch.js';
@@ -54,10 +59,31 @@ function outsideSummary(stack: Stack, config: ZincConfig, batchId: string) {
     )) ?? (await endedOutsideSummary(stack.temporal, batchId));
 }
 
+/**
+ * `fn` with the core's services, or undefined when they are out of reach: no database here, or
+ * the database or object storage down (a batch status must still answer during an outage, from
+ * what Temporal holds).
+ */
+async function withCoreIfUp<T>(
+  stack: Stack,
+  config: ZincConfig,
+  fn: (zinc: Zinc) => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await withCore(stack, config, fn);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The whole summary of a brief one (v5), read where the database and object storage are. */
 function wholeSummary(stack: Stack, config: ZincConfig) {
   return async (brief: BatchSummary) =>
-    (await withCore(stack, config, (zinc) => expandSummary(zinc.platform.objects, brief))) ?? brief;
+    brief.brief
+      ? ((await withCoreIfUp(stack, config, (zinc) =>
+          expandSummary(zinc.platform.objects, brief),
+        )) ?? brief)
+      : brief;
 }
 
 async function finish(
@@ -183,10 +209,11 @@ export async function statusThroughTemporal(
       ? {
           ...progress,
           // v5 keeps failure codes: the students and reasons are in the database.
-          failures:
-            (await withCore(stack, config, (zinc) =>
-              failuresToShow(zinc.core.batches, batchId, progress.failures),
-            )) ?? progress.failures,
+          failures: progress.failures.some(isFailureCode)
+            ? ((await withCoreIfUp(stack, config, (zinc) =>
+                failuresToShow(zinc.core.batches, batchId, progress.failures),
+              )) ?? progress.failures)
+            : progress.failures,
           stuck: await stuckCheck(stack, config, handle)(),
         }
       : await batchResult(
