@@ -63,7 +63,8 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, wha
   for (;;) {
     const value = await read();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`gave up waiting for ${what}: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
