@@ -269,6 +269,43 @@ describe('grading schedules through the API', () => {
     ]);
   });
 
+  it('a paused at-close schedule whose time passed while paused fires when unpaused', async () => {
+    const scheduleId = `grade-${api.ids.quick}-${api.ids.config}`;
+    const ta = { token: api.tokens.ta };
+    const open = await api.call('PATCH', `/api/collections/${api.ids.quick}/window`, {
+      ...ta,
+      json: { stopAt: seconds(3600) },
+    });
+    expect(open.status, open.text).toBe(200);
+    const created = await api.call('POST', '/api/schedules', {
+      ...ta,
+      json: { collectionId: api.ids.quick, configVersion: api.ids.config, atClose: true },
+    });
+    expect(created.status, created.text).toBe(201);
+    const paused = await api.call('POST', `/api/schedules/${scheduleId}/pause`, ta);
+    expect(paused.body.schedule.state).toBe('paused');
+    const batchesBefore = (await api.stack.zinc.core.batches.list(api.ids.quick)).length;
+
+    // The deadline (and its ten minutes' grace) moves into the past while the schedule is
+    // paused: it does not fire...
+    const closed = await api.call('PATCH', `/api/collections/${api.ids.quick}/window`, {
+      ...ta,
+      json: { stopAt: seconds(-3600) },
+    });
+    expect(closed.status, closed.text).toBe(200);
+    expect(closed.body.movedSchedules).toMatchObject([{ scheduleId, firedNow: false }]);
+    expect((await schedulesOf(api.ids.quick))[0]).toMatchObject({ scheduleId, state: 'paused' });
+
+    // ...and unpausing it grades the collection now, as it would have at the deadline.
+    const unpaused = await api.call('POST', `/api/schedules/${scheduleId}/unpause`, ta);
+    expect(unpaused.status, unpaused.text).toBe(200);
+    const run = await lastRunOf(api.ids.quick);
+    expect(run).toMatchObject({ started: true });
+    expect((await api.stack.zinc.core.batches.list(api.ids.quick)).length).toBe(batchesBefore + 1);
+    expect((await schedulesOf(api.ids.quick))[0]).toMatchObject({ scheduleId, state: 'fired' });
+    expect((await api.call('DELETE', `/api/schedules/${scheduleId}`, ta)).status).toBe(200);
+  });
+
   it('refuses at fire time a requester who is no longer staff: audited, no batch', async () => {
     const { store } = api.stack.zinc.submission;
     await store.ensureUser({ id: 'tc' });

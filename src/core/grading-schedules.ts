@@ -199,8 +199,11 @@ async function viewOf(
   description: ScheduleDescription,
   input: ScheduledGradingInput,
 ): Promise<GradingScheduleView> {
+  // Fired: nothing ahead, and its one action spent (at its time) or taken (fired at once by a
+  // window change or an unpause after its time had passed; a manual firing spends no action).
   const fired =
-    description.state.remainingActions === 0 && description.info.nextActionTimes.length === 0;
+    description.info.nextActionTimes.length === 0 &&
+    (description.state.remainingActions === 0 || description.info.numActionsTaken > 0);
   return {
     scheduleId,
     collectionId: input.request.collectionId,
@@ -337,6 +340,7 @@ export type ScheduleAction = (typeof SCHEDULE_ACTIONS)[number];
 
 /**
  * Pauses, unpauses or deletes a grading schedule; staff of its collection's course only.
+ * Unpausing a schedule whose time passed while it was paused (and that never fired) fires it now.
  * Returns the schedule as it was before a delete, as it is after the others.
  */
 export async function steerGradingSchedule(
@@ -374,14 +378,28 @@ export async function steerGradingSchedule(
   }
   const note = `${request.action}d by ${request.requestedBy}`;
   const before = await viewOf(deps, request.scheduleId, found.description, found.input);
+  // A schedule whose time passed while it was paused (its collection's stop moved into the past,
+  // or its time came) would never fire once unpaused: unpausing it grades now, as it would have.
+  const now = (deps.now ?? (() => new Date()))();
+  const overdue =
+    request.action === 'unpause' &&
+    found.description.state.paused &&
+    found.description.info.numActionsTaken === 0 &&
+    new Date(found.input.timing.fireAt).getTime() <= now.getTime();
   if (request.action === 'pause') await handle.pause(note);
   else if (request.action === 'unpause') await handle.unpause(note);
   else await handle.delete();
+  if (overdue) await handle.trigger();
   await deps.audit?.({
     actor: request.requestedBy,
     action: `schedule.${request.action}`,
     target: request.scheduleId,
-    outcome: request.action === 'delete' ? 'deleted' : `${request.action}d`,
+    outcome:
+      request.action === 'delete'
+        ? 'deleted'
+        : overdue
+          ? 'unpaused; its time had passed while paused, so it fired now'
+          : `${request.action}d`,
     courseId: collection?.course.id ?? null,
     collectionId: collection?.id ?? null,
   });
