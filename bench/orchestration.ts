@@ -23,6 +23,7 @@ import { startJaeger } from '../test/helpers/jaeger.js';
 import { loadConfig } from '../src/config/index.js';
 import { startProcessMetrics } from '../src/cli/metrics-process.js';
 import { installTracing, shutdownTracing } from '../src/platform/tracing.js';
+import { objectKey } from '../src/platform/object-keys.js';
 
 const [mode = 'throughput', nArg, concurrencyArg] = process.argv.slice(2);
 
@@ -60,19 +61,30 @@ function cpuSecs(pid: number | 'self'): { own: number; children: number } {
   return { own: at(14) + at(15), children: at(16) + at(17) };
 }
 
-/** Peak resident memory of this process (workers, PGlite and client), from the kernel. */
-function peakRssMiB(): number {
-  const line = readFileSync('/proc/self/status', 'utf8')
+/** Peak resident memory of a process (this one: workers, PGlite and client), from the kernel. */
+function peakRssMiB(pid: number | 'self' = 'self'): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
     .split('\n')
     .find((l) => l.startsWith('VmHWM:'));
   return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
 }
 
-/** n deliveries sharing one stored file: the do-nothing pipeline only needs them to exist. */
+/** n deliveries of one small file each, where the submission extension stores deliveries. */
 async function seedShared(stack: TestStack, collectionId: string, n: number) {
-  const key = 'deliveries/bench-shared/';
-  await stack.platform.objects.put(`${key}main.cpp`, 'int main() {}\n');
-  const { db } = stack.platform;
+  const { db, objects } = stack.platform;
+  const id = (g: number) => `dlv_b${String(g).padStart(6, '0')}`;
+  let next = 1;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let g = next++; g <= n; g = next++) {
+        await objects.put(
+          `${objectKey('deliveries', collectionId, id(g))}/main.cpp`,
+          'int main() {}\n',
+        );
+      }
+    }),
+  );
+  const prefix = `${objectKey('deliveries', collectionId)}/`;
   for (let from = 1; from <= n; from += 50_000) {
     const to = Math.min(n, from + 49_999);
     await db.query(
@@ -82,9 +94,10 @@ async function seedShared(stack: TestStack, collectionId: string, n: number) {
     await db.query(
       `INSERT INTO deliveries (id, collection_id, user_id, submitted_at, manifest, total_size, sha256, object_key)
        SELECT 'dlv_b' || lpad(g::text, 6, '0'), $1, 'u' || lpad(g::text, 6, '0'), timestamptz '2026-06-01T00:00:00Z',
-              '[{"path":"main.cpp","size":14,"sha256":"${'0'.repeat(64)}"}]'::jsonb, 14, repeat('0', 64), $4
+              '[{"path":"main.cpp","size":14,"sha256":"${'0'.repeat(64)}"}]'::jsonb, 14, repeat('0', 64),
+              $4 || 'dlv_b' || lpad(g::text, 6, '0') || '/'
          FROM generate_series($2::int, $3::int) g`,
-      [collectionId, from, to, key],
+      [collectionId, from, to, prefix],
     );
   }
 }
@@ -388,20 +401,35 @@ async function noop(n: number, concurrency: number, label: string): Promise<void
       SELECT c.id, u.id, 'student' FROM courses c, users u WHERE c.code = 'BENCH' AND u.id LIKE 'u%' ON CONFLICT DO NOTHING`);
     const seedSecs = (performance.now() - seedStart) / 1000;
     const workers = await stack.startWorkers();
+    const [self0, server0] = [cpuSecs('self'), cpuSecs(stack.server.pid)];
     const result = await gradeThroughWorkflow(stack, collectionId, concurrency);
+    const [self1, server1] = [cpuSecs('self'), cpuSecs(stack.server.pid)];
+    const serverPeak = peakRssMiB(stack.server.pid);
     await workers.stop();
+    const cpu = { zinc: self1.own - self0.own, server: server1.own - server0.own };
     console.log(
       `${label}: ${n} deliveries, do-nothing pipeline, concurrency ${concurrency} (seeded in ${seedSecs.toFixed(1)} s)`,
     );
     console.log(
       `  status ${result.summary.status}: ${result.summary.done} graded, ${result.summary.errored} errored`,
     );
+    if (result.summary.errored > 0) {
+      console.log(`  first failures: ${JSON.stringify(result.summary.failures.slice(0, 3))}`);
+    }
     console.log(`  ${result.secs.toFixed(1)} s, ${(n / result.secs).toFixed(1)} deliveries/s`);
+    const perDelivery = (secs: number) => `${((secs * 1000) / n).toFixed(2)} ms`;
+    console.log(
+      `  CPU per delivery: zinc ${perDelivery(cpu.zinc)} + Temporal server ${perDelivery(cpu.server)} = ${perDelivery(cpu.zinc + cpu.server)} ` +
+        `(${(n / (cpu.zinc + cpu.server)).toFixed(0)} deliveries per CPU-second; ${(cpu.zinc + cpu.server).toFixed(1)} s of CPU in all)`,
+    );
+    console.log(
+      `  workflow tasks ${result.profile.workflowTasks} (${(result.profile.workflowTasks / n).toFixed(2)} per delivery), mean wait ${result.profile.workflowTaskWaitMs.toFixed(1)} ms, run ${result.profile.workflowTaskRunMs.toFixed(1)} ms (last run's history)`,
+    );
     console.log(
       `  runs (continue-as-new): ${result.runs}; most events in one run's history: ${result.maxEvents}`,
     );
     console.log(
-      `  zinc process peak RSS (workers, PGlite, client): ${peakRssMiB().toFixed(0)} MiB`,
+      `  zinc process peak RSS (workers, PGlite, client): ${peakRssMiB().toFixed(0)} MiB; Temporal dev server peak RSS: ${serverPeak.toFixed(0)} MiB`,
     );
   } finally {
     await stack.stop();

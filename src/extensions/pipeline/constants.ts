@@ -35,6 +35,24 @@ export interface PipelineOutcome {
   reused: boolean;
 }
 
+/** Input of `ExecutePipelines`: several deliveries of one batch, graded in one activity attempt. */
+export interface ExecutePipelinesInput {
+  batchId: string;
+  collectionId: string;
+  deliveryIds: string[];
+  configVersion: string;
+}
+
+/**
+ * What `ExecutePipelines` returns: an outcome for each delivery it graded (or found graded), and
+ * the IDs of those it did not grade; the workflow grades each of those alone with ExecutePipeline,
+ * which names its failure and has its own retries.
+ */
+export interface ExecutePipelinesResult {
+  outcomes: PipelineOutcome[];
+  notGraded: string[];
+}
+
 /** Input of `FindReport`: the report a batch may already have for a delivery. */
 export interface FindReportInput {
   batchId: string;
