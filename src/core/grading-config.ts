@@ -10,9 +10,12 @@ export const gradingConfigSchema = z.strictObject({
   page_size: int(1).max(1000).default(500),
   /**
    * Deliveries graded one after another in one pipeline activity (each with its own report; one
-   * it could not grade is graded alone, with its own retries). 1: an activity per delivery.
+   * it could not grade is graded alone, with its own retries). 1: an activity per delivery. The
+   * default is 1 because a group holds a pipeline slot for all its deliveries (a live grading
+   * waits behind it, progress moves a group at a time); worth it for short pipelines only
+   * (docs/batches.md).
    */
-  deliveries_per_activity: int(1).max(100).default(20),
+  deliveries_per_activity: int(1).max(100).default(1),
   /** ExecutePipeline attempts before a delivery counts as ERRORED. */
   max_attempts: int(1).default(5),
   initial_interval_secs: z.coerce.number().positive().default(2),

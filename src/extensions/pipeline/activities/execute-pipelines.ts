@@ -156,6 +156,9 @@ export function createGroupedPipelineActivities(deps: GroupedPipelineDeps) {
         if (ctx.cancellationSignal.aborted || err instanceof CancelledFailure) throw err;
         notGraded.push(deliveryId);
       }
+      // Between deliveries too (reading files, saving): a group's attempt is known alive, and
+      // only a heartbeat brings it the workflow's cancellation. The SDK sends at most one per
+      // throttle interval, so this costs no round trip per delivery.
       ctx.heartbeat({ graded: outcomes.length + toSave.length });
       if (performance.now() - flushed > FLUSH_EVERY_MS) await flush();
     }
