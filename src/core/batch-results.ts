@@ -104,7 +104,9 @@ export function markIdentical(
     const hash = row.delivery === null ? undefined : hashOf(row.delivery);
     if (hash === undefined) continue;
     students.set(hash, (students.get(hash) ?? new Set()).add(row.student));
-    deliveries.set(hash, [...(deliveries.get(hash) ?? []), row.delivery!]);
+    const same = deliveries.get(hash);
+    if (same) same.push(row.delivery!);
+    else deliveries.set(hash, [row.delivery!]);
   }
   const groups: IdenticalGroup[] = [];
   const groupOf = new Map<string, IdenticalGroup>();
@@ -256,6 +258,9 @@ async function resultSources(deps: Pick<ResultSources, 'batches' | 'reports'>, b
   return { reports, failures };
 }
 
+/** Deliveries read at once by batchTally. */
+const TALLY_PAGE = 5_000;
+
 /** The counters of a batch's result rows, its identical deliveries, and the deliveries that
  * have a report. */
 export type BatchTally = Omit<BatchCounters, 'total'> & {
@@ -281,20 +286,25 @@ export async function batchTally(
     counts[verdict] = (counts[verdict] ?? 0) + 1;
   }
   if (failures.length > 0) counts.ERRORED = failures.length;
-  const ids = [...reports.map((r) => r.deliveryId), ...failures.map((f) => f.deliveryId)];
-  const deliveries = await deps.submissions.getDeliveries(ids);
-  const hashes = new Map(deliveries.map((d) => [d.id, d.sha256]));
-  const rows = deliveries.map((d) => ({
-    student: d.userId,
-    delivery: d.id,
-    identicalTo: [],
-    identicalGroup: null,
-  }));
+  const graded = new Set(reports.map((r) => r.deliveryId));
+  const done = reports.length + failures.length;
+  const ids = [...graded, ...failures.map((f) => f.deliveryId)];
+  reports.length = 0; // counted: a batch of 100,000 need not keep them while its deliveries are read
+  // The deliveries a page at a time, keeping only what identical groups need (not manifests).
+  const hashes = new Map<string, string>();
+  const rows: Array<Pick<ResultRow, 'student' | 'delivery' | 'identicalTo' | 'identicalGroup'>> =
+    [];
+  for (let i = 0; i < ids.length; i += TALLY_PAGE) {
+    for (const d of await deps.submissions.getDeliveries(ids.slice(i, i + TALLY_PAGE))) {
+      hashes.set(d.id, d.sha256);
+      rows.push({ student: d.userId, delivery: d.id, identicalTo: [], identicalGroup: null });
+    }
+  }
   return {
-    done: reports.length + failures.length,
+    done,
     errored: failures.length,
     counts,
     identical: markIdentical(rows, (id) => hashes.get(id)),
-    graded: new Set(reports.map((r) => r.deliveryId)),
+    graded,
   };
 }
