@@ -258,7 +258,7 @@ async function resultSources(deps: Pick<ResultSources, 'batches' | 'reports'>, b
   return { reports, failures };
 }
 
-/** Deliveries read at once by batchTally. */
+/** Reports, then deliveries, read at once by batchTally. */
 const TALLY_PAGE = 5_000;
 
 /** The counters of a batch's result rows, its identical deliveries, and the deliveries that
@@ -279,18 +279,27 @@ export async function batchTally(
   },
   batchId: string,
 ): Promise<BatchTally> {
-  const { reports, failures } = await resultSources(deps, batchId);
+  // The reports and then the deliveries a page at a time, keeping only what the tally needs
+  // (a batch of 100,000 never holds its reports or the deliveries' manifests at once).
   const counts: Record<string, number> = {};
-  for (const r of reports) {
-    const verdict = headlineVerdict(r.verdicts);
-    counts[verdict] = (counts[verdict] ?? 0) + 1;
+  const graded = new Set<string>();
+  for (let after: string | null = null; ;) {
+    const page = await deps.reports.listForBatch(batchId, { after, limit: TALLY_PAGE });
+    for (const r of page) {
+      const verdict = headlineVerdict(r.verdicts);
+      counts[verdict] = (counts[verdict] ?? 0) + 1;
+      graded.add(r.deliveryId);
+    }
+    if (page.length < TALLY_PAGE) break;
+    after = page[page.length - 1]!.deliveryId;
   }
+  // A stored report wins over a failure recorded for the same delivery (as resultSources).
+  const failures = (await deps.batches.listFailures(batchId, null, 1_000_000)).filter(
+    (f) => !graded.has(f.deliveryId),
+  );
   if (failures.length > 0) counts.ERRORED = failures.length;
-  const graded = new Set(reports.map((r) => r.deliveryId));
-  const done = reports.length + failures.length;
+  const done = graded.size + failures.length;
   const ids = [...graded, ...failures.map((f) => f.deliveryId)];
-  reports.length = 0; // counted: a batch of 100,000 need not keep them while its deliveries are read
-  // The deliveries a page at a time, keeping only what identical groups need (not manifests).
   const hashes = new Map<string, string>();
   const rows: Array<Pick<ResultRow, 'student' | 'delivery' | 'identicalTo' | 'identicalGroup'>> =
     [];

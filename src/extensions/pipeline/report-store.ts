@@ -266,7 +266,20 @@ export function createReportStore(deps: { db: Queryable; objects: ObjectStore })
     },
 
     /** Every report row of a batch, by delivery ID. */
-    async listForBatch(batchId: string): Promise<ReportRecord[]> {
+    /** The batch's reports by delivery ID; with `page`, at most `limit` after `after`. */
+    async listForBatch(
+      batchId: string,
+      page?: { after: string | null; limit: number },
+    ): Promise<ReportRecord[]> {
+      if (page) {
+        const { rows } = await db.query<ReportRow>(
+          `SELECT ${COLUMNS} FROM reports
+            WHERE batch_id = $1 AND ($2::text IS NULL OR delivery_id > $2)
+            ORDER BY delivery_id LIMIT $3`,
+          [batchId, page.after, page.limit],
+        );
+        return rows.map(toRecord);
+      }
       const { rows } = await db.query<ReportRow>(
         `SELECT ${COLUMNS} FROM reports WHERE batch_id = $1 ORDER BY delivery_id`,
         [batchId],
