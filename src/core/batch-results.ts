@@ -98,11 +98,17 @@ export function markIdentical(
   rows: Array<Pick<ResultRow, 'student' | 'delivery' | 'identicalTo' | 'identicalGroup'>>,
   hashOf: (delivery: string) => string | undefined,
 ): IdenticalGroup[] {
+  // Most hashes occur once: only those seen again get a set of students and a list.
+  const seen = new Map<string, number>();
+  for (const row of rows) {
+    const hash = row.delivery === null ? undefined : hashOf(row.delivery);
+    if (hash !== undefined) seen.set(hash, (seen.get(hash) ?? 0) + 1);
+  }
   const students = new Map<string, Set<string>>();
   const deliveries = new Map<string, string[]>();
   for (const row of rows) {
     const hash = row.delivery === null ? undefined : hashOf(row.delivery);
-    if (hash === undefined) continue;
+    if (hash === undefined || seen.get(hash)! < 2) continue;
     students.set(hash, (students.get(hash) ?? new Set()).add(row.student));
     const same = deliveries.get(hash);
     if (same) same.push(row.delivery!);
@@ -110,6 +116,8 @@ export function markIdentical(
   }
   const groups: IdenticalGroup[] = [];
   const groupOf = new Map<string, IdenticalGroup>();
+  seen.clear();
+  if (students.size === 0) return [];
   for (const row of [...rows].sort(byStudent)) {
     const hash = row.delivery === null ? undefined : hashOf(row.delivery);
     const members = hash === undefined ? undefined : students.get(hash);
