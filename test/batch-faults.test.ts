@@ -26,6 +26,7 @@ import type { healthCheckWorkflow } from '../src/workflows/health/health-check.j
 import {
   completedPipelines,
   describeRetries,
+  pipelineGroups,
   pipelineStageOn,
   retriesAfter,
 } from './helpers/batch-history.js';
@@ -304,6 +305,49 @@ describe('BatchGrading through real faults', () => {
     const retried = attempts.filter((a) => a.attempt > 1);
     expect(retried.length).toBeGreaterThan(0);
     for (const a of retried) expect(a.lastFailure).toMatch(/Heartbeat timeout/);
+  });
+
+  it('grades every delivery once when the pipeline worker is killed -9 while it grades a group of deliveries in one activity', async () => {
+    // grading.deliveries_per_activity 3: the six deliveries go out in groups (ExecutePipelines).
+    const { batchId, handle } = await startBatch(
+      temporal,
+      { ...DEFAULTS, deliveries_per_activity: 3 },
+      { collectionId, requestedBy: 'ta' },
+    );
+    const log = timeline('pipeline worker killed -9 while grading a group:');
+    const victim = workers.get('pipeline')!;
+    const stage = await waitFor(
+      () => pipelineStageOn(handle, victim.pid, 'ExecutePipelines'),
+      (found) => found !== undefined,
+      `a group grading on pipeline worker ${victim.pid}`,
+    );
+    const before = await handle.query(progressQuery);
+    await victim.kill();
+    log.note(`kill -9 of pid ${victim.pid}, a group at stage ${stage} (${progressText(before)})`);
+    const again = await startWorker('pipeline');
+    log.note(`pipeline worker started again as pid ${again.pid}`);
+    const summary = await batchResult(handle);
+    log.note('batch completed');
+    const groups = await pipelineGroups(handle);
+    const alone = await completedPipelines(handle);
+    for (const g of groups) {
+      log.note(
+        `group ${g.deliveryIds.join(', ')}: ${g.completed ? 'completed' : `lost (${g.failure})`}`,
+      );
+    }
+    log.add(describeRetries(alone));
+    log.print();
+
+    await expectGradedOnce(batchId, summary);
+    // Each delivery went out in one group; the group the kill hit was lost after the heartbeat
+    // timeout, and each of its deliveries was graded alone by ExecutePipeline.
+    expect(groups.flatMap((g) => g.deliveryIds).sort()).toEqual([...deliveryIds].sort());
+    const lost = groups.filter((g) => !g.completed);
+    expect(lost.length).toBeGreaterThan(0);
+    for (const g of lost) expect(g.failure).toMatch(/Heartbeat timeout/i);
+    expect(alone.map((a) => a.deliveryId).sort()).toEqual(
+      lost.flatMap((g) => g.deliveryIds).sort(),
+    );
   });
 
   it('grades every delivery once when the Temporal server is killed -9 mid-batch and started again', async () => {

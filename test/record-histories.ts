@@ -61,6 +61,9 @@ try {
     concurrency: 2,
     page_size: 2,
     max_history_events: 40,
+    // From v6: two deliveries per ExecutePipelines; the one whose files are gone is not graded
+    // by its group and goes alone to ExecutePipeline (then ERRORED as before).
+    ...(version === 'v6' ? { deliveries_per_activity: 2 } : {}),
   };
 
   // From v4 (batch slots): with one slot, a paused batch holds it, so the recorded batch waits

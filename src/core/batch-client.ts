@@ -104,6 +104,9 @@ export async function startBatch(
           }
         : {}),
       maxHistoryEvents: defaults.max_history_events,
+      ...(defaults.deliveries_per_activity > 1
+        ? { groupSize: defaults.deliveries_per_activity }
+        : {}),
       slots: {
         maxRunning: defaults.max_running_batches,
         maxRunningPerCourse: defaults.max_running_batches_per_course,

@@ -98,16 +98,26 @@ export function markIdentical(
   rows: Array<Pick<ResultRow, 'student' | 'delivery' | 'identicalTo' | 'identicalGroup'>>,
   hashOf: (delivery: string) => string | undefined,
 ): IdenticalGroup[] {
+  // Most hashes occur once: only those seen again get a set of students and a list.
+  const seen = new Map<string, number>();
+  for (const row of rows) {
+    const hash = row.delivery === null ? undefined : hashOf(row.delivery);
+    if (hash !== undefined) seen.set(hash, (seen.get(hash) ?? 0) + 1);
+  }
   const students = new Map<string, Set<string>>();
   const deliveries = new Map<string, string[]>();
   for (const row of rows) {
     const hash = row.delivery === null ? undefined : hashOf(row.delivery);
-    if (hash === undefined) continue;
+    if (hash === undefined || seen.get(hash)! < 2) continue;
     students.set(hash, (students.get(hash) ?? new Set()).add(row.student));
-    deliveries.set(hash, [...(deliveries.get(hash) ?? []), row.delivery!]);
+    const same = deliveries.get(hash);
+    if (same) same.push(row.delivery!);
+    else deliveries.set(hash, [row.delivery!]);
   }
   const groups: IdenticalGroup[] = [];
   const groupOf = new Map<string, IdenticalGroup>();
+  seen.clear();
+  if (students.size === 0) return [];
   for (const row of [...rows].sort(byStudent)) {
     const hash = row.delivery === null ? undefined : hashOf(row.delivery);
     const members = hash === undefined ? undefined : students.get(hash);
@@ -256,6 +266,9 @@ async function resultSources(deps: Pick<ResultSources, 'batches' | 'reports'>, b
   return { reports, failures };
 }
 
+/** Reports, then deliveries, read at once by batchTally. */
+const TALLY_PAGE = 5_000;
+
 /** The counters of a batch's result rows, its identical deliveries, and the deliveries that
  * have a report. */
 export type BatchTally = Omit<BatchCounters, 'total'> & {
@@ -274,27 +287,41 @@ export async function batchTally(
   },
   batchId: string,
 ): Promise<BatchTally> {
-  const { reports, failures } = await resultSources(deps, batchId);
+  // The reports and then the deliveries a page at a time, keeping only what the tally needs
+  // (a batch of 100,000 never holds its reports or the deliveries' manifests at once).
   const counts: Record<string, number> = {};
-  for (const r of reports) {
-    const verdict = headlineVerdict(r.verdicts);
-    counts[verdict] = (counts[verdict] ?? 0) + 1;
+  const graded = new Set<string>();
+  for (let after: string | null = null; ;) {
+    const page = await deps.reports.listForBatch(batchId, { after, limit: TALLY_PAGE });
+    for (const r of page) {
+      const verdict = headlineVerdict(r.verdicts);
+      counts[verdict] = (counts[verdict] ?? 0) + 1;
+      graded.add(r.deliveryId);
+    }
+    if (page.length < TALLY_PAGE) break;
+    after = page[page.length - 1]!.deliveryId;
   }
+  // A stored report wins over a failure recorded for the same delivery (as resultSources).
+  const failures = (await deps.batches.listFailures(batchId, null, 1_000_000)).filter(
+    (f) => !graded.has(f.deliveryId),
+  );
   if (failures.length > 0) counts.ERRORED = failures.length;
-  const ids = [...reports.map((r) => r.deliveryId), ...failures.map((f) => f.deliveryId)];
-  const deliveries = await deps.submissions.getDeliveries(ids);
-  const hashes = new Map(deliveries.map((d) => [d.id, d.sha256]));
-  const rows = deliveries.map((d) => ({
-    student: d.userId,
-    delivery: d.id,
-    identicalTo: [],
-    identicalGroup: null,
-  }));
+  const done = graded.size + failures.length;
+  const ids = [...graded, ...failures.map((f) => f.deliveryId)];
+  const hashes = new Map<string, string>();
+  const rows: Array<Pick<ResultRow, 'student' | 'delivery' | 'identicalTo' | 'identicalGroup'>> =
+    [];
+  for (let i = 0; i < ids.length; i += TALLY_PAGE) {
+    for (const d of await deps.submissions.getDeliveries(ids.slice(i, i + TALLY_PAGE))) {
+      hashes.set(d.id, d.sha256);
+      rows.push({ student: d.userId, delivery: d.id, identicalTo: [], identicalGroup: null });
+    }
+  }
   return {
-    done: reports.length + failures.length,
+    done,
     errored: failures.length,
     counts,
     identical: markIdentical(rows, (id) => hashes.get(id)),
-    graded: new Set(reports.map((r) => r.deliveryId)),
+    graded,
   };
 }

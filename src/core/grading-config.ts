@@ -8,6 +8,14 @@ export const gradingConfigSchema = z.strictObject({
   concurrency: int(1).max(1000).default(8),
   /** Deliveries per page fetched from the submission extension (at most 1,000). */
   page_size: int(1).max(1000).default(500),
+  /**
+   * Deliveries graded one after another in one pipeline activity (each with its own report; one
+   * it could not grade is graded alone, with its own retries). 1: an activity per delivery. The
+   * default is 1 because a group holds a pipeline slot for all its deliveries (a live grading
+   * waits behind it, progress moves a group at a time); worth it for short pipelines only
+   * (docs/batches.md).
+   */
+  deliveries_per_activity: int(1).max(100).default(1),
   /** ExecutePipeline attempts before a delivery counts as ERRORED. */
   max_attempts: int(1).default(5),
   initial_interval_secs: z.coerce.number().positive().default(2),
@@ -47,5 +55,6 @@ export const gradingSection = {
     ZINC_GRADING_MAX_RUNNING_BATCHES: ['max_running_batches'],
     ZINC_GRADING_SCHEDULE_TO_START_SECS: ['schedule_to_start_secs'],
     ZINC_GRADING_BATCH_TIMEOUT_SECS: ['batch_timeout_secs'],
+    ZINC_GRADING_DELIVERIES_PER_ACTIVITY: ['deliveries_per_activity'],
   },
 } as const;

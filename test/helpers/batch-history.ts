@@ -21,11 +21,12 @@ const millis = (t: Timestamp | undefined): number =>
 export async function pipelineStageOn(
   handle: BatchHandle,
   pid: number,
+  activity: 'ExecutePipeline' | 'ExecutePipelines' = 'ExecutePipeline',
 ): Promise<string | undefined> {
   const pending = (await handle.describe()).raw.pendingActivities ?? [];
   const running = pending.find(
     (a) =>
-      a.activityType?.name === 'ExecutePipeline' &&
+      a.activityType?.name === activity &&
       a.state === STARTED &&
       // The SDK's default worker identity is `<pid>@<host>`.
       (a.lastWorkerIdentity ?? '').startsWith(`${pid}@`) &&
@@ -43,6 +44,40 @@ export async function retriesAfter(handle: BatchHandle, reason: RegExp): Promise
   return pending.filter(
     (a) => a.activityType?.name === 'ExecutePipeline' && reason.test(a.lastFailure?.message ?? ''),
   ).length;
+}
+
+/** Every ExecutePipelines (a group of deliveries) of the batch's current run, as it ended. */
+export async function pipelineGroups(
+  handle: BatchHandle,
+): Promise<Array<{ deliveryIds: string[]; completed: boolean; failure: string | undefined }>> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const groups = new Map<
+    string,
+    { deliveryIds: string[]; completed: boolean; failure: string | undefined }
+  >();
+  for (const event of events) {
+    const scheduling = event.activityTaskScheduledEventAttributes;
+    if (scheduling?.activityType?.name === 'ExecutePipelines') {
+      const input = defaultPayloadConverter.fromPayload<{ deliveryIds: string[] }>(
+        scheduling.input!.payloads![0]!,
+      );
+      groups.set(String(event.eventId), {
+        deliveryIds: input.deliveryIds,
+        completed: false,
+        failure: undefined,
+      });
+    }
+    const done = event.activityTaskCompletedEventAttributes;
+    const group = done && groups.get(String(done.scheduledEventId));
+    if (group) group.completed = true;
+    const failed = event.activityTaskFailedEventAttributes;
+    const lostGroup = failed && groups.get(String(failed.scheduledEventId));
+    if (lostGroup) lostGroup.failure = failed.failure?.message ?? undefined;
+    const timedOut = event.activityTaskTimedOutEventAttributes;
+    const lateGroup = timedOut && groups.get(String(timedOut.scheduledEventId));
+    if (lateGroup) lateGroup.failure = timedOut.failure?.message ?? 'timed out';
+  }
+  return [...groups.values()];
 }
 
 /** One delivery's ExecutePipeline as it completed. */

@@ -40,6 +40,26 @@ export interface PipelineOutcome {
   reused: boolean;
 }
 
+/** Input of `ExecutePipelines`: several deliveries of one batch, graded in one activity attempt. */
+export interface ExecutePipelinesInput {
+  batchId: string;
+  collectionId: string;
+  deliveryIds: string[];
+  configVersion: string;
+  /** From v5 batches: outcomes as briefOutcome keeps them (no pipeline error's text). */
+  brief?: boolean;
+}
+
+/**
+ * What `ExecutePipelines` returns: an outcome for each delivery it graded (or found graded), and
+ * the IDs of those it did not grade; the workflow grades each of those alone with ExecutePipeline,
+ * which names its failure and has its own retries.
+ */
+export interface ExecutePipelinesResult {
+  outcomes: PipelineOutcome[];
+  notGraded: string[];
+}
+
 /** Input of `FindReport`: the report a batch may already have for a delivery. */
 /** Input of `AwaitService`: the service a batch waits for while it is down. */
 export interface AwaitServiceInput {

@@ -16,4 +16,6 @@ export interface DeliveryLocation {
 /** Looks a delivery up by ID; null when no delivery has it. */
 export interface DeliveryLocator {
   locate(deliveryId: string): Promise<DeliveryLocation | null>;
+  /** Several at once (one read), by delivery ID; those that do not exist are missing. */
+  locateMany?(deliveryIds: readonly string[]): Promise<Map<string, DeliveryLocation>>;
 }

@@ -157,6 +157,86 @@ export function createReportStore(deps: { db: Queryable; objects: ObjectStore })
       });
     },
 
+    /** The report rows `batchId` already has of `deliveryIds`, by delivery ID. */
+    async getMany(
+      batchId: string,
+      deliveryIds: readonly string[],
+    ): Promise<Map<string, ReportRecord>> {
+      if (deliveryIds.length === 0) return new Map();
+      const { rows } = await db.query<ReportRow>(
+        `SELECT ${COLUMNS} FROM reports WHERE batch_id = $1 AND delivery_id = ANY($2::text[])`,
+        [batchId, deliveryIds],
+      );
+      return new Map(rows.map((row) => [row.delivery_id, toRecord(row)]));
+    },
+
+    /**
+     * Saves the reports of several deliveries of one batch in one transaction, each as save does:
+     * its document, then its row, unless the pair already has a report (that one stands,
+     * `stored: false`). Locks are taken in delivery order, so two overlapping savers never wait
+     * for each other in a circle. `announce` runs once, in the transaction, with the rows stored.
+     */
+    saveMany(
+      batchId: string,
+      configId: string,
+      items: ReadonlyArray<{ deliveryId: string; report: ReportSummary }>,
+      announce?: (tx: Queryable, records: ReportRecord[]) => Promise<void>,
+    ): Promise<SavedReport[]> {
+      if (!isDatabase(db)) {
+        return Promise.reject(
+          new ReportStoreReadOnlyError(
+            'the report store can save only over a Database (it needs transactions), not a bare Queryable',
+          ),
+        );
+      }
+      const ids = items.map((i) => i.deliveryId);
+      return db.transaction(async (tx) => {
+        await tx.query(
+          `SELECT pg_advisory_xact_lock(hashtext($1), hashtext(d))
+             FROM (SELECT d FROM unnest($2::text[]) AS d ORDER BY d) AS sorted`,
+          [batchId, ids],
+        );
+        const { rows: found } = await tx.query<ReportRow>(
+          `SELECT ${COLUMNS} FROM reports WHERE batch_id = $1 AND delivery_id = ANY($2::text[])`,
+          [batchId, ids],
+        );
+        const existing = new Map(found.map((row) => [row.delivery_id, toRecord(row)]));
+        const fresh = items.filter((i) => !existing.has(i.deliveryId));
+        for (const { deliveryId, report } of fresh) {
+          const stored = await withSharedTexts(objects, configId, report);
+          await objects.put(reportKey(batchId, deliveryId), JSON.stringify(stored), {
+            contentType: 'application/json',
+          });
+        }
+        const inserted = new Map<string, ReportRecord>();
+        if (fresh.length > 0) {
+          const { rows } = await tx.query<ReportRow>(
+            `INSERT INTO reports (batch_id, delivery_id, config_id, score, max_score, verdicts, pipeline_error, report_key)
+             SELECT $1, r.delivery_id, $2, r.score, r.max_score, r.verdicts::jsonb, r.pipeline_error, r.report_key
+               FROM unnest($3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[], $8::text[])
+                 AS r(delivery_id, score, max_score, verdicts, pipeline_error, report_key)
+             RETURNING ${COLUMNS}`,
+            [
+              batchId,
+              configId,
+              fresh.map((i) => i.deliveryId),
+              fresh.map((i) => i.report.score),
+              fresh.map((i) => i.report.maxScore),
+              fresh.map((i) => JSON.stringify(i.report.verdicts)),
+              fresh.map((i) => i.report.pipelineError),
+              fresh.map((i) => reportKey(batchId, i.deliveryId)),
+            ],
+          );
+          for (const row of rows) inserted.set(row.delivery_id, toRecord(row));
+          await announce?.(tx, [...inserted.values()]);
+        }
+        return ids.map((id) => {
+          const record = inserted.get(id);
+          return record ? { record, stored: true } : { record: existing.get(id)!, stored: false };
+        });
+      });
+    },
+
     /** The whole report document of (batch, delivery), its shared texts resolved, or null. */
     async loadDocument(batchId: string, deliveryId: string): Promise<unknown> {
       const row = await get(batchId, deliveryId);
@@ -186,7 +266,20 @@ export function createReportStore(deps: { db: Queryable; objects: ObjectStore })
     },
 
     /** Every report row of a batch, by delivery ID. */
-    async listForBatch(batchId: string): Promise<ReportRecord[]> {
+    /** The batch's reports by delivery ID; with `page`, at most `limit` after `after`. */
+    async listForBatch(
+      batchId: string,
+      page?: { after: string | null; limit: number },
+    ): Promise<ReportRecord[]> {
+      if (page) {
+        const { rows } = await db.query<ReportRow>(
+          `SELECT ${COLUMNS} FROM reports
+            WHERE batch_id = $1 AND ($2::text IS NULL OR delivery_id > $2)
+            ORDER BY delivery_id LIMIT $3`,
+          [batchId, page.after, page.limit],
+        );
+        return rows.map(toRecord);
+      }
       const { rows } = await db.query<ReportRow>(
         `SELECT ${COLUMNS} FROM reports WHERE batch_id = $1 ORDER BY delivery_id`,
         [batchId],

@@ -6,7 +6,7 @@ import type { SubmissionStore } from './store.js';
 
 /** Locates deliveries by ID through the submission store. */
 export function createDeliveryLocator(
-  store: Pick<SubmissionStore, 'getDelivery' | 'getCollection'>,
+  store: Pick<SubmissionStore, 'getDelivery' | 'getDeliveries' | 'getCollection'>,
 ) {
   // A collection never moves to another course, so its course code is read once per process.
   const courseCodes = new Map<string, string>();
@@ -17,7 +17,34 @@ export function createDeliveryLocator(
     if (code !== undefined) courseCodes.set(collectionId, code);
     return code;
   };
+  type Location = {
+    collectionId: string;
+    userId: string;
+    filesPrefix: string;
+    courseCode?: string;
+  };
+  const locationOf = async (delivery: {
+    id: string;
+    collectionId: string;
+    userId: string;
+  }): Promise<Location> => {
+    const courseCode = await courseCodeOf(delivery.collectionId);
+    return {
+      collectionId: delivery.collectionId,
+      userId: delivery.userId,
+      filesPrefix: deliveryPrefix(delivery.collectionId, delivery.id),
+      ...(courseCode !== undefined ? { courseCode } : {}),
+    };
+  };
   return {
+    /** Several deliveries at once (one read), by ID; those that do not exist are left out. */
+    async locateMany(deliveryIds: readonly string[]): Promise<Map<string, Location>> {
+      const found = new Map<string, Location>();
+      for (const delivery of await store.getDeliveries(deliveryIds)) {
+        found.set(delivery.id, await locationOf(delivery));
+      }
+      return found;
+    },
     /** The delivery's collection, course code and files prefix; null when no delivery has this ID. */
     async locate(deliveryId: string): Promise<{
       collectionId: string;

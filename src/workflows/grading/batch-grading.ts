@@ -56,6 +56,7 @@ import { BATCH_SLOTS_PATCH, waitForSlot, wakeGranted } from './batch-queue.js';
 import { failureCodeOf, IDS_ONLY_PATCH, noWorkerError } from './failure-codes.js';
 import { createOutageHold } from './outage-hold.js';
 import { headlineVerdict } from './verdicts.js';
+import { groupActivityOptions, groupingOf, groupLength } from './grouped-grading.js';
 import type {
   BatchFailure,
   BatchGradingInput,
@@ -403,6 +404,55 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
       }
     };
 
+    // v6 ('execute-pipelines-grouped', only for inputs with `groupSize`): several deliveries per
+    // ExecutePipelines activity; see grouped-grading.ts.
+    const grouping = groupingOf(input);
+    let groupsInFlight = 0;
+    const groupPipeline = grouping
+      ? proxyActivities<PipelineActivities>({
+          ...groupActivityOptions(pipelineOptions, grouping, worstCaseSecs, input.retry),
+          ...(waitLimit ? { scheduleToStartTimeout: `${waitLimit.secs}s` } : {}),
+        })
+      : pipeline;
+    const gradeGroup = async (ds: Pending[]): Promise<void> => {
+      groupsInFlight += 1;
+      inFlight += ds.length;
+      let alone: Pending[] = [];
+      try {
+        const result = await groupPipeline.ExecutePipelines({
+          batchId: input.batchId,
+          collectionId: input.collectionId,
+          deliveryIds: ds.map((d) => d.id),
+          configVersion: configVersion!,
+          ...(idsOnly ? { brief: true } : {}),
+        });
+        for (const graded of result.outcomes) countGraded(graded);
+        const left = new Set(result.notGraded);
+        alone = ds.filter((d) => left.has(d.id));
+      } catch (err) {
+        if (isCancellation(err) || failureSpec(failureType(err))?.stopsBatch === true) {
+          if (!isCancellation(err)) {
+            fatal ??= describeFailure(err);
+            gradingScope.cancel();
+          }
+          inFlight -= ds.length;
+          groupsInFlight -= 1;
+          return;
+        }
+        alone = ds; // the attempt was lost: each delivery alone, its stored report found
+      }
+      inFlight -= ds.length - alone.length;
+      try {
+        for (const d of alone) {
+          inFlight -= 1; // grade counts it again
+          await grade(d);
+        }
+      } finally {
+        groupsInFlight -= 1;
+      }
+    };
+    const slotsBusy = (): boolean => (grouping ? groupsInFlight : inFlight) >= input.concurrency;
+
     const buffer: Pending[] = [];
     let pagesThisRun = 0;
     for (;;) {
@@ -440,9 +490,12 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
         pagesThisRun += 1;
         continue;
       }
-      const room = () => inFlight < input.concurrency && !outage.waiting;
+      const room = () => !slotsBusy() && !outage.waiting;
       if (room()) {
-        void grade(buffer.shift()!);
+        if (grouping) {
+          const size = groupLength(grouping, buffer.length, cursor === null, input.concurrency);
+          void gradeGroup(buffer.splice(0, size));
+        } else void grade(buffer.shift()!);
         continue;
       }
       await condition(() => room() || paused || steering.length > 0);

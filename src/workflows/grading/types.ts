@@ -118,6 +118,11 @@ export interface BatchGradingInput {
   scheduleToStart?: ScheduleToStartPolicy;
   /** Continue as new before the history would pass this many events. */
   maxHistoryEvents: number;
+  /**
+   * Deliveries graded in one ExecutePipelines activity (v6, 'execute-pipelines-grouped'); absent
+   * or 1: one ExecutePipeline per delivery, as before.
+   */
+  groupSize?: number;
   source: BatchSource;
   /** Absent (batches started before slots existed): the batch runs at once. */
   slots?: BatchSlotLimits;

@@ -34,6 +34,7 @@ import {
   stageDuration,
 } from '../metrics.js';
 import type { SandboxOptions } from '../sandbox/index.js';
+import { createGroupedPipelineActivities } from './execute-pipelines.js';
 
 export interface PipelineActivityDeps {
   configs: ConfigStore;
@@ -49,7 +50,7 @@ export interface PipelineActivityDeps {
   buildCache?: BuildCache;
 }
 
-interface LoadedConfig {
+export interface LoadedConfig {
   config: GradingConfig;
   assets: ConfigAsset[];
 }
@@ -73,6 +74,31 @@ export const outcome = (record: ReportRecord, reused: boolean): PipelineOutcome 
   pipelineError: record.pipelineError,
   reused,
 });
+
+/** The `grading.completed` event of a stored report. */
+export function completedEvent(
+  configVersion: string,
+  collectionId: string,
+  userId: string,
+  saved: ReportRecord,
+) {
+  return {
+    subject: 'grading.completed' as const,
+    id: eventId('grading.completed', saved.batchId, saved.deliveryId),
+    data: {
+      batchId: saved.batchId,
+      deliveryId: saved.deliveryId,
+      collectionId,
+      userId,
+      configVersion,
+      score: saved.score,
+      maxScore: saved.maxScore,
+      verdict: headlineVerdict(saved.verdicts),
+      verdicts: saved.verdicts,
+      reportKey: saved.reportKey,
+    },
+  };
+}
 
 /** The pipeline extension's activities, closed over its stores and the sandbox. */
 export function createPipelineActivities(deps: PipelineActivityDeps) {
@@ -154,6 +180,42 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
     };
   }
 
+  /** Runs the pipeline on `files`, heartbeating the stage it is in, and records its durations. */
+  async function gradeFiles(
+    { config, assets }: LoadedConfig,
+    configVersion: string,
+    files: Array<{ path: string; content: Buffer }>,
+  ): Promise<GradingReport> {
+    const ctx = Context.current();
+    let stage = 'start';
+    ctx.heartbeat({ stage });
+    const beat = setInterval(() => ctx.heartbeat({ stage }), deps.heartbeatIntervalMs ?? 5_000);
+    let report: GradingReport;
+    const started = performance.now();
+    try {
+      report = await runPipeline({
+        config,
+        configVersion,
+        files,
+        assets,
+        signal: ctx.cancellationSignal,
+        onStage: (key: string) => {
+          stage = key;
+          ctx.heartbeat({ stage });
+        },
+        ...(deps.sandboxOptions ? { sandboxOptions: deps.sandboxOptions } : {}),
+        ...(deps.buildCache ? { buildCache: deps.buildCache } : {}),
+      });
+    } catch (err) {
+      if (err instanceof SandboxUnavailableError) countSandboxFailure(err.kind);
+      throw err;
+    } finally {
+      clearInterval(beat);
+    }
+    observeDurations(report, (performance.now() - started) / 1000);
+    return report;
+  }
+
   async function execute(input: ExecutePipelineInput): Promise<PipelineOutcome> {
     const { filesPrefix: prefix, course, collectionId, userId } = await checkedLocation(input);
     const existing = await deps.reports.get(input.batchId, input.deliveryId);
@@ -178,51 +240,11 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       })),
     );
 
-    let stage = 'start';
-    ctx.heartbeat({ stage });
-    const beat = setInterval(() => ctx.heartbeat({ stage }), deps.heartbeatIntervalMs ?? 5_000);
-    let report: GradingReport;
-    const started = performance.now();
-    try {
-      report = await runPipeline({
-        config,
-        configVersion: input.configVersion,
-        files,
-        assets,
-        signal: ctx.cancellationSignal,
-        onStage: (key: string) => {
-          stage = key;
-          ctx.heartbeat({ stage });
-        },
-        ...(deps.sandboxOptions ? { sandboxOptions: deps.sandboxOptions } : {}),
-        ...(deps.buildCache ? { buildCache: deps.buildCache } : {}),
-      });
-    } catch (err) {
-      if (err instanceof SandboxUnavailableError) countSandboxFailure(err.kind);
-      throw err;
-    } finally {
-      clearInterval(beat);
-    }
-    observeDurations(report, (performance.now() - started) / 1000);
+    const report = await gradeFiles({ config, assets }, input.configVersion, files);
     // The report's row and its `grading.completed` event commit together, once per (batch,
     // delivery): an attempt that finds the report stored records nothing.
     const announce = (tx: Queryable, saved: ReportRecord) =>
-      recordEvent(tx, {
-        subject: 'grading.completed',
-        id: eventId('grading.completed', input.batchId, input.deliveryId),
-        data: {
-          batchId: input.batchId,
-          deliveryId: input.deliveryId,
-          collectionId,
-          userId,
-          configVersion: input.configVersion,
-          score: saved.score,
-          maxScore: saved.maxScore,
-          verdict: headlineVerdict(saved.verdicts),
-          verdicts: saved.verdicts,
-          reportKey: saved.reportKey,
-        },
-      });
+      recordEvent(tx, completedEvent(input.configVersion, collectionId, userId, saved));
     const { record, stored } = await deps.reports
       .save(input.batchId, input.deliveryId, input.configVersion, report, announce)
       .catch((err: unknown) => {
@@ -249,6 +271,14 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
   }
 
   return {
+    ...createGroupedPipelineActivities({
+      ...deps,
+      loadCached,
+      gradeFiles,
+      asActivityFailure,
+      outcome,
+      completedEvent,
+    }),
     /** Grades one delivery (or returns the report it already has for this batch). */
     async ExecutePipeline(input: ExecutePipelineInput): Promise<PipelineOutcome> {
       try {
