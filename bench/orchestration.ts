@@ -5,14 +5,16 @@
 //   throughput [n=5000] [concurrency=20] [per-activity=20]: a batch whose pipeline does nothing;
 //     deliveries per second, CPU time per delivery (zinc and the Temporal server), memory.
 //     per-activity is grading.deliveries_per_activity (1: one ExecutePipeline per delivery).
-//   scale [n=100000] [concurrency=20] [per-activity=20]: the same at 100,000 deliveries: it completes; the most events in any
-//     run's history; the zinc process's peak memory; deliveries per second.
+//   scale [n=100000] [concurrency=20] [per-activity=20] [postgresql]: the same at 100,000
+//     deliveries: it completes; the most events in any run's history; the zinc process's peak
+//     memory; deliveries per second. `postgresql` (also for throughput): the database is a
+//     PostgreSQL server in its own processes (database.url), not PGlite inside zinc's.
 //   telemetry [n=60] [concurrency=2]: the overhead batch through BatchGrading with metrics and
 //     tracing off and on (a /metrics endpoint scraped every 5 s, spans exported to a real
 //     Jaeger), each run in a fresh process, three alternating pairs; the median on/off ratio of
 //     wall time and of CPU time (zinc, its sandboxes, the Temporal server and Jaeger). A fourth
 //     argument, metrics or tracing, turns on that part only.
-// Run: node --import tsx bench/orchestration.ts <overhead|throughput|scale|telemetry> [n] [concurrency] [per-activity]
+// Run: node --import tsx bench/orchestration.ts <overhead|throughput|scale|telemetry> [n] [concurrency] [per-activity] [postgresql]
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
@@ -22,6 +24,7 @@ import { batchResult } from '../src/cli/watch.js';
 import { parseGradingConfig, runPipeline } from '../src/extensions/pipeline/index.js';
 import { deliverProgram, seedCourse } from '../test/helpers/course.js';
 import { startTestStack, type TestStack } from '../test/helpers/stack.js';
+import { startPostgres } from '../test/helpers/postgres.js';
 import { startJaeger } from '../test/helpers/jaeger.js';
 import { loadConfig } from '../src/config/index.js';
 import { startProcessMetrics } from '../src/cli/metrics-process.js';
@@ -125,6 +128,10 @@ async function historyProfile(handle: BatchHandle) {
   let taskRun = 0;
   let pipelines = 0;
   let pipelineWait = 0;
+  let pipelineRun = 0;
+  const pipelineStarted = new Map<string, number>();
+  let firstPipeline: number | undefined;
+  let lastPipelineDone = 0;
   for (const e of events) {
     const id = String(e.eventId);
     const time = millis(e.eventTime);
@@ -136,16 +143,30 @@ async function historyProfile(handle: BatchHandle) {
       taskRun += time - at.get(String(e.workflowTaskCompletedEventAttributes.startedEventId))!;
     } else if (e.workflowTaskFailedEventAttributes) failed += 1;
     else if (e.workflowTaskTimedOutEventAttributes) timedOut += 1;
-    else if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'ExecutePipeline') {
+    else if (
+      e.activityTaskScheduledEventAttributes?.activityType?.name?.startsWith('ExecutePipeline')
+    ) {
       pipelineScheduled.add(id);
+      firstPipeline ??= time;
     } else if (
       e.activityTaskStartedEventAttributes &&
       pipelineScheduled.has(String(e.activityTaskStartedEventAttributes.scheduledEventId))
     ) {
       pipelines += 1;
       pipelineWait += time - at.get(String(e.activityTaskStartedEventAttributes.scheduledEventId))!;
+      pipelineStarted.set(String(e.activityTaskStartedEventAttributes.scheduledEventId), time);
+    } else if (
+      e.activityTaskCompletedEventAttributes &&
+      pipelineStarted.has(String(e.activityTaskCompletedEventAttributes.scheduledEventId))
+    ) {
+      pipelineRun +=
+        time -
+        pipelineStarted.get(String(e.activityTaskCompletedEventAttributes.scheduledEventId))!;
+      lastPipelineDone = time;
     }
   }
+  const first = millis(events[0]?.eventTime);
+  const last = millis(events.at(-1)?.eventTime);
   return {
     workflowTasks: tasks,
     workflowTasksFailed: failed,
@@ -153,6 +174,12 @@ async function historyProfile(handle: BatchHandle) {
     workflowTaskWaitMs: tasks ? taskWait / tasks : 0,
     workflowTaskRunMs: tasks ? taskRun / tasks : 0,
     pipelineWaitMs: pipelines ? pipelineWait / pipelines : 0,
+    /** Mean of a pipeline activity's start to its completion (as the server saw them). */
+    pipelineRunMs: pipelines ? pipelineRun / pipelines : 0,
+    /** The run's start to its first pipeline activity: validating, recording, the first page. */
+    beforeFirstPipelineMs: firstPipeline === undefined ? 0 : firstPipeline - first,
+    /** Its last pipeline activity's completion to its end: the tally, summary and audit. */
+    afterLastPipelineMs: lastPipelineDone === 0 ? 0 : last - lastPipelineDone,
   };
 }
 
@@ -347,8 +374,12 @@ async function telemetry(n: number, concurrency: number, part: TelemetryPart): P
 }
 
 async function overhead(n: number, concurrency: number, perActivity: number): Promise<void> {
+  // Every pair grades the same deliveries: with the build cache on, the workflow's later runs
+  // would take every build from it while the direct calls compile (bench:regrade measures the
+  // cache). Off here, so both sides do the same work.
   const stack = await startTestStack({
     ZINC_WORKER_MAX_CONCURRENT_ACTIVITIES: String(concurrency),
+    ZINC_BUILD_CACHE_ENABLED: 'false',
   });
   try {
     const { store, collectionId, configVersion } = await seedCppCourse(stack, n);
@@ -412,7 +443,9 @@ async function overhead(n: number, concurrency: number, perActivity: number): Pr
       const p = viaWorkflow.profile;
       console.log(
         `    workflow tasks ${p.workflowTasks} (mean wait ${p.workflowTaskWaitMs.toFixed(1)} ms, run ${p.workflowTaskRunMs.toFixed(1)} ms), ` +
-          `ExecutePipeline mean schedule-to-start ${p.pipelineWaitMs.toFixed(1)} ms`,
+          `ExecutePipeline mean schedule-to-start ${p.pipelineWaitMs.toFixed(1)} ms, start-to-close ${p.pipelineRunMs.toFixed(0)} ms ` +
+          `(direct: ${((directSecs * 1000 * concurrency) / n).toFixed(0)} ms a delivery); ` +
+          `before the first pipeline ${p.beforeFirstPipelineMs.toFixed(0)} ms, after the last ${p.afterLastPipelineMs.toFixed(0)} ms`,
       );
     }
     await workers.stop();
@@ -431,8 +464,12 @@ async function noop(
   perActivity: number,
   label: string,
 ): Promise<void> {
+  // `postgresql` (fifth argument): the database is a PostgreSQL server in its own processes, as
+  // in production (database.url), instead of PGlite inside the zinc process.
+  const postgres = process.argv[6] === 'postgresql' ? await startPostgres() : undefined;
   const stack = await startTestStack({
     ZINC_WORKER_MAX_CONCURRENT_ACTIVITIES: String(concurrency),
+    ...(postgres ? { DATABASE_URL: postgres.url } : {}),
   });
   try {
     const { collectionId } = await seedCourse(stack, 'BENCH', NOOP_CONFIG);
@@ -482,7 +519,7 @@ async function noop(
       `  runs (continue-as-new): ${result.runs}; most events in one run's history: ${result.maxEvents}`,
     );
     console.log(
-      `  zinc process peak RSS (workers, PGlite, client): ${peakRssMiB().toFixed(0)} MiB; Temporal dev server peak RSS: ${serverPeak.toFixed(0)} MiB`,
+      `  zinc process peak RSS (workers, ${postgres ? 'database client; PostgreSQL in its own processes' : 'PGlite'}, client): ${peakRssMiB().toFixed(0)} MiB; Temporal dev server peak RSS: ${serverPeak.toFixed(0)} MiB`,
     );
     console.log(
       `  zinc process during the batch: RSS ${rssAtStart.toFixed(0)} MiB at its start, at most ${memory.rss.toFixed(0)} MiB; ` +
@@ -490,6 +527,7 @@ async function noop(
     );
   } finally {
     await stack.stop();
+    await postgres?.stop();
   }
 }
 
