@@ -77,7 +77,15 @@ export function installRuntime(options: RuntimeLogOptions = {}): ZincLogger {
         },
       }
     : {};
-  Runtime.install({ logger: sdkLogger(log), shutdownSignals: [], telemetryOptions: metrics });
+  // The SDK core's own messages (Rust) go straight to the console: errors only, so a benign
+  // race (an activity completing after its batch was terminated) prints nothing into a
+  // command's output. (Forwarding them to zinc's log would keep every CLI process alive: the
+  // forwarding buffer's timer never lets the event loop end.)
+  Runtime.install({
+    logger: sdkLogger(log),
+    shutdownSignals: [],
+    telemetryOptions: { ...metrics, logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+  });
   installed = log;
   sdkMetricsAddress = options.sdkMetricsAddress;
   return log;

@@ -76,14 +76,30 @@ async function withCoreIfUp<T>(
   }
 }
 
-/** The whole summary of a brief one (v5), read where the database and object storage are. */
+/**
+ * The whole summary of a brief one (v5): its stored document, read through the core's services
+ * when this process has them, else from object storage alone (beside a `zinc up` that holds the
+ * database); the brief one when storage is out of reach too.
+ */
 function wholeSummary(stack: Stack, config: ZincConfig) {
-  return async (brief: BatchSummary) =>
-    brief.brief
-      ? ((await withCoreIfUp(stack, config, (zinc) =>
-          expandSummary(zinc.platform.objects, brief),
-        )) ?? brief)
-      : brief;
+  return async (brief: BatchSummary): Promise<BatchSummary> => {
+    if (!brief.brief) return brief;
+    const viaCore = await withCoreIfUp(stack, config, (zinc) =>
+      expandSummary(zinc.platform.objects, brief),
+    );
+    if (viaCore) return viaCore;
+    try {
+      const { openObjectStore } = await import('../../platform/object-store-config.js');
+      const objects = await openObjectStore(config.storage, config.data_dir);
+      try {
+        return await expandSummary(objects, brief);
+      } finally {
+        await objects.close();
+      }
+    } catch {
+      return brief;
+    }
+  };
 }
 
 async function finish(
