@@ -53,14 +53,7 @@ export function createDeliveryLocator(
       courseCode?: string;
     } | null> {
       const delivery = await store.getDelivery(deliveryId);
-      if (!delivery) return null;
-      const courseCode = await courseCodeOf(delivery.collectionId);
-      return {
-        collectionId: delivery.collectionId,
-        userId: delivery.userId,
-        filesPrefix: deliveryPrefix(delivery.collectionId, delivery.id),
-        ...(courseCode !== undefined ? { courseCode } : {}),
-      };
+      return delivery ? locationOf(delivery) : null;
     },
   };
 }
