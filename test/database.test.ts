@@ -264,6 +264,37 @@ describe('PostgreSQL that cannot be reached', () => {
     }
   });
 
+  it('survives a transaction whose connection the server ends between two statements', async () => {
+    // A checked-out connection has no error listener of the pool's; when the server ends it
+    // (a restart, an administrator) while the transaction awaits something else, the error
+    // used to be emitted with no listener and crashed the whole process.
+    const server = await startPostgres();
+    const db = await openPostgresDatabase(server.url);
+    try {
+      const outcome = db
+        .transaction(async (tx) => {
+          const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          const pid = rows[0]!.pid;
+          // Between statements, as when a transaction waits on object storage.
+          await db.query('SELECT pg_terminate_backend($1)', [pid]);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await tx.query('SELECT 1');
+        })
+        .catch((e: unknown) => e);
+      const err = (await outcome) as Error;
+      expect(err.name).toBe('DatabaseUnavailable');
+      expect(err.message).not.toContain(server.password);
+      // The process is still here, and the pool hands out a live connection.
+      expect((await db.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+      expect(await db.transaction(async (tx) => (await tx.query('SELECT 2 AS two')).rows)).toEqual([
+        { two: 2 },
+      ]);
+    } finally {
+      await db.close();
+      await server.stop();
+    }
+  });
+
   it('fails to open with DatabaseUnavailable naming host:port, never the password', async () => {
     const port = await freePort(); // nothing listens there
     const url = `postgres://zinc:s3cret-pw@127.0.0.1:${port}/zinc`;

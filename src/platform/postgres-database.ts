@@ -157,6 +157,13 @@ export async function openPostgresDatabase(
       throw mapError(err, endpoint);
     }
     let broken: Error | undefined;
+    // A checked-out connection has no listener of the pool's: if the server ends it while
+    // `fn` awaits something else, 'error' would be emitted with none and crash the process.
+    // Keep the error instead; the next statement fails, and the connection is destroyed.
+    const onLost = (err: Error): void => {
+      broken ??= err;
+    };
+    client.on('error', onLost);
     try {
       await run(client, 'BEGIN');
       const result = await fn({
@@ -178,6 +185,7 @@ export async function openPostgresDatabase(
     } finally {
       // A connection that failed is destroyed rather than handed to the next caller.
       client.release(broken);
+      client.removeListener('error', onLost);
     }
   };
 
