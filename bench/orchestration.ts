@@ -2,8 +2,10 @@
 //   overhead [n=200] [concurrency=2] [per-activity=1]: the same real C++ deliveries graded
 //     through the BatchGrading workflow and by calling the pipeline code directly, three pairs
 //     in one run (alternating which goes first); the median wall-time ratio.
-//   throughput [n=5000] [concurrency=20] [per-activity=20]: a batch whose pipeline does nothing;
-//     deliveries per second, CPU time per delivery (zinc and the Temporal server), memory.
+//   throughput [n=5000] [concurrency=20] [per-activity=20]: a batch whose pipeline does nothing,
+//     graded by a `zinc up` process (the built `zinc` command, run as people run it, on the
+//     seeded data dir and the benchmark's Temporal dev server); deliveries per second, CPU time
+//     per delivery (zinc and the Temporal server), zinc's memory.
 //     per-activity is grading.deliveries_per_activity (1: one ExecutePipeline per delivery).
 //   scale [n=100000] [concurrency=20] [per-activity=20] [postgresql]: the same at 100,000
 //     deliveries: it completes; the most events in any run's history; the zinc process's peak
@@ -18,6 +20,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { startBatch, type BatchHandle } from '../src/core/batch-client.js';
 import { batchResult } from '../src/cli/watch.js';
@@ -458,6 +461,82 @@ async function overhead(n: number, concurrency: number, perActivity: number): Pr
   }
 }
 
+/** A `zinc up` process, as people run it, on the stack's data dir and Temporal server. */
+interface ZincUp {
+  pid: number;
+  /** Its metrics endpoint (Node's heap and external memory among them). */
+  metricsUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `zinc up` (the built CLI) with `env` and waits for its "zinc is up" lines. */
+async function startZincUp(stack: TestStack, env: Record<string, string>): Promise<ZincUp> {
+  // The `zinc` command itself, as an installed one runs (its first line starts Node).
+  const child = spawn(
+    fileURLToPath(new URL('../bin/zinc.js', import.meta.url)),
+    ['up', '--api-port', '0'],
+    {
+      cwd: stack.config.data_dir,
+      env: {
+        ...process.env,
+        ...env,
+        ZINC_DATA_DIR: stack.config.data_dir,
+        ZINC_TEMPORAL_HOST_PORT: stack.server.address,
+        ZINC_TEMPORAL_NAMESPACE: stack.config.temporal.namespace,
+        ZINC_METRICS_ADDRESS: '127.0.0.1:0',
+        ZINC_LOG_LEVEL: 'error',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const lines = createInterface({ input: child.stdout });
+  const metricsUrl = await new Promise<string>((resolve, reject) => {
+    let url: string | undefined;
+    lines.on('line', (line) => {
+      const metrics = /^\s*metrics:\s+(\S+)/.exec(line);
+      if (metrics) url = metrics[1];
+      if (/^\s*task queues:/.test(line)) {
+        if (url) resolve(url);
+        else reject(new Error('zinc up printed no metrics address'));
+      }
+    });
+    void exited.then(() =>
+      reject(new Error(`zinc up exited (${child.exitCode}) before it was up`)),
+    );
+  });
+  return {
+    pid: child.pid!,
+    metricsUrl,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Node's heap and external memory of another process, from its /metrics (prom-client). */
+async function scrapeNodeMemory(
+  url: string,
+): Promise<{ heap: number; used: number; external: number }> {
+  const text = await (await fetch(url)).text();
+  const value = (name: string) =>
+    Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0) / 2 ** 20;
+  return {
+    heap: value('nodejs_heap_size_total_bytes'),
+    used: value('nodejs_heap_size_used_bytes'),
+    external: value('nodejs_external_memory_bytes'),
+  };
+}
+
+/** Resident memory of a process now, from the kernel. */
+function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
+  return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
+}
+
 async function noop(
   n: number,
   concurrency: number,
@@ -467,10 +546,13 @@ async function noop(
   // `postgresql` (fifth argument): the database is a PostgreSQL server in its own processes, as
   // in production (database.url), instead of PGlite inside the zinc process.
   const postgres = process.argv[6] === 'postgresql' ? await startPostgres() : undefined;
-  const stack = await startTestStack({
+  const env = {
     ZINC_WORKER_MAX_CONCURRENT_ACTIVITIES: String(concurrency),
     ...(postgres ? { DATABASE_URL: postgres.url } : {}),
-  });
+  };
+  const stack = await startTestStack(env);
+  let zinc: ZincUp | undefined;
+  let handedOver = false;
   try {
     const { collectionId } = await seedCourse(stack, 'BENCH', NOOP_CONFIG);
     const seedStart = performance.now();
@@ -478,27 +560,43 @@ async function noop(
     await stack.platform.db.query(`INSERT INTO course_members (course_id, user_id, role)
       SELECT c.id, u.id, 'student' FROM courses c, users u WHERE c.code = 'BENCH' AND u.id LIKE 'u%' ON CONFLICT DO NOTHING`);
     const seedSecs = (performance.now() - seedStart) / 1000;
-    const workers = await stack.startWorkers();
-    const [self0, server0] = [cpuSecs('self'), cpuSecs(stack.server.pid)];
-    // Where this process's memory is, every 2 s: the most of each part seen during the batch.
+    // The graders are a `zinc up` process, as people run it: its memory is the product's, not
+    // this benchmark's (seeding, tsx). PGlite has one opener, so this process lets go first.
+    await stack.relay.stop();
+    await stack.platform.close();
+    handedOver = true;
+    zinc = await startZincUp(stack, env);
+    const up = zinc;
+    const [zinc0, server0] = [cpuSecs(up.pid), cpuSecs(stack.server.pid)];
+    // Where the zinc process's memory is, every 2 s: the most of each part seen in the batch.
     const memory = { rss: 0, heap: 0, external: 0 };
-    const sample = () => {
-      const m = process.memoryUsage();
-      memory.rss = Math.max(memory.rss, m.rss / 2 ** 20);
-      memory.heap = Math.max(memory.heap, m.heapTotal / 2 ** 20);
-      memory.external = Math.max(memory.external, m.external / 2 ** 20);
+    const sample = async () => {
+      memory.rss = Math.max(memory.rss, rssMiB(up.pid));
+      const node = await scrapeNodeMemory(up.metricsUrl).catch(() => ({
+        heap: 0,
+        used: 0,
+        external: 0,
+      }));
+      // ZINC_BENCH_MEMORY_TRACE=1: each sample as it is taken, to see when memory grows.
+      if (process.env.ZINC_BENCH_MEMORY_TRACE) {
+        console.log(
+          `    t=${((performance.now() - t0) / 1000).toFixed(0)}s rss ${rssMiB(up.pid).toFixed(0)} heap ${node.heap.toFixed(0)} used ${node.used.toFixed(0)} external ${node.external.toFixed(0)}`,
+        );
+      }
+      memory.heap = Math.max(memory.heap, node.heap);
+      memory.external = Math.max(memory.external, node.external);
     };
-    const sampler = setInterval(sample, 2_000);
-    const rssAtStart = process.memoryUsage().rss / 2 ** 20;
+    const t0 = performance.now();
+    const sampler = setInterval(() => void sample(), 2_000);
+    const rssAtStart = rssMiB(up.pid);
     const result = await gradeThroughWorkflow(stack, collectionId, concurrency, perActivity);
     clearInterval(sampler);
-    sample();
-    const [self1, server1] = [cpuSecs('self'), cpuSecs(stack.server.pid)];
-    const serverPeak = peakRssMiB(stack.server.pid);
-    await workers.stop();
-    const cpu = { zinc: self1.own - self0.own, server: server1.own - server0.own };
+    await sample();
+    const [zinc1, server1] = [cpuSecs(up.pid), cpuSecs(stack.server.pid)];
+    const [zincPeak, serverPeak] = [peakRssMiB(up.pid), peakRssMiB(stack.server.pid)];
+    const cpu = { zinc: zinc1.own - zinc0.own, server: server1.own - server0.own };
     console.log(
-      `${label}: ${n} deliveries, do-nothing pipeline, concurrency ${concurrency}, ${perActivity} per activity (seeded in ${seedSecs.toFixed(1)} s)`,
+      `${label}: ${n} deliveries, do-nothing pipeline, concurrency ${concurrency}, ${perActivity} per activity, graded by a zinc up process (seeded in ${seedSecs.toFixed(1)} s)`,
     );
     console.log(
       `  status ${result.summary.status}: ${result.summary.done} graded, ${result.summary.errored} errored`,
@@ -519,14 +617,20 @@ async function noop(
       `  runs (continue-as-new): ${result.runs}; most events in one run's history: ${result.maxEvents}`,
     );
     console.log(
-      `  zinc process peak RSS (workers, ${postgres ? 'database client; PostgreSQL in its own processes' : 'PGlite'}, client): ${peakRssMiB().toFixed(0)} MiB; Temporal dev server peak RSS: ${serverPeak.toFixed(0)} MiB`,
+      `  zinc up peak RSS (core, API, workers, ${postgres ? 'database client; PostgreSQL in its own processes' : 'PGlite'}): ${zincPeak.toFixed(0)} MiB; Temporal dev server peak RSS: ${serverPeak.toFixed(0)} MiB`,
     );
     console.log(
-      `  zinc process during the batch: RSS ${rssAtStart.toFixed(0)} MiB at its start, at most ${memory.rss.toFixed(0)} MiB; ` +
+      `  zinc up during the batch: RSS ${rssAtStart.toFixed(0)} MiB at its start, at most ${memory.rss.toFixed(0)} MiB; ` +
         `V8 heap at most ${memory.heap.toFixed(0)} MiB, external (PGlite's WebAssembly memory, buffers) at most ${memory.external.toFixed(0)} MiB`,
     );
   } finally {
-    await stack.stop();
+    await zinc?.stop();
+    if (handedOver) {
+      await stack.temporal.close();
+      await stack.server.stop();
+    } else {
+      await stack.stop();
+    }
     await postgres?.stop();
   }
 }

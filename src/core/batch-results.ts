@@ -266,62 +266,79 @@ async function resultSources(deps: Pick<ResultSources, 'batches' | 'reports'>, b
   return { reports, failures };
 }
 
-/** Reports, then deliveries, read at once by batchTally. */
+/** Report IDs, failures and delivery hashes, read at once by batchTally. */
 const TALLY_PAGE = 5_000;
 
-/** The counters of a batch's result rows, its identical deliveries, and the deliveries that
- * have a report. */
-export type BatchTally = Omit<BatchCounters, 'total'> & {
-  identical: IdenticalGroup[];
-  graded: ReadonlySet<string>;
-};
+/** The counters of a batch's result rows and its identical deliveries. */
+export type BatchTally = Omit<BatchCounters, 'total'> & { identical: IdenticalGroup[] };
 
 /**
  * What the batch's result rows add up to: done, errored and counts by headline verdict
- * (ERRORED included), the groups of byte-identical deliveries of different students, and
- * which deliveries have a report. The summary is made from this.
+ * (ERRORED included), and the groups of byte-identical deliveries of different students. The
+ * summary is made from this. Memory stays flat at any size: verdicts are counted by the
+ * database, IDs and hashes are read a page at a time, and only a hash seen again keeps its
+ * students (a batch of 100,000 holds one hash and ID per delivery, never its rows).
  */
 export async function batchTally(
   deps: Pick<ResultSources, 'batches' | 'reports'> & {
-    submissions: Pick<SubmissionStore, 'getDeliveries'>;
+    submissions: Pick<SubmissionStore, 'hashesOf'>;
   },
   batchId: string,
 ): Promise<BatchTally> {
-  // The reports and then the deliveries a page at a time, keeping only what the tally needs
-  // (a batch of 100,000 never holds its reports or the deliveries' manifests at once).
   const counts: Record<string, number> = {};
-  const graded = new Set<string>();
-  for (let after: string | null = null; ;) {
-    const page = await deps.reports.listForBatch(batchId, { after, limit: TALLY_PAGE });
-    for (const r of page) {
-      const verdict = headlineVerdict(r.verdicts);
-      counts[verdict] = (counts[verdict] ?? 0) + 1;
-      graded.add(r.deliveryId);
-    }
-    if (page.length < TALLY_PAGE) break;
-    after = page[page.length - 1]!.deliveryId;
+  let graded = 0;
+  for (const { verdicts, reports } of await deps.reports.verdictCounts(batchId)) {
+    const verdict = headlineVerdict(verdicts);
+    counts[verdict] = (counts[verdict] ?? 0) + reports;
+    graded += reports;
   }
   // A stored report wins over a failure recorded for the same delivery (as resultSources).
-  const failures = (await deps.batches.listFailures(batchId, null, 1_000_000)).filter(
-    (f) => !graded.has(f.deliveryId),
-  );
-  if (failures.length > 0) counts.ERRORED = failures.length;
-  const done = graded.size + failures.length;
-  const ids = [...graded, ...failures.map((f) => f.deliveryId)];
-  const hashes = new Map<string, string>();
-  const rows: Array<Pick<ResultRow, 'student' | 'delivery' | 'identicalTo' | 'identicalGroup'>> =
-    [];
-  for (let i = 0; i < ids.length; i += TALLY_PAGE) {
-    for (const d of await deps.submissions.getDeliveries(ids.slice(i, i + TALLY_PAGE))) {
-      hashes.set(d.id, d.sha256);
-      rows.push({ student: d.userId, delivery: d.id, identicalTo: [], identicalGroup: null });
-    }
+  const failed: string[] = [];
+  for (let after: string | null = null; ;) {
+    const page = await deps.batches.listFailures(batchId, after, TALLY_PAGE);
+    const ids = page.map((f) => f.deliveryId);
+    const reported = await deps.reports.reported(batchId, ids);
+    failed.push(...ids.filter((id) => !reported.has(id)));
+    if (page.length < TALLY_PAGE) break;
+    after = ids[ids.length - 1]!;
   }
+  if (failed.length > 0) counts.ERRORED = failed.length;
+
+  // Identical deliveries: the first delivery of each hash, and every row of a hash seen again.
+  const first = new Map<string, { student: string; delivery: string }>();
+  const repeated = new Map<string, Array<{ student: string; delivery: string }>>();
+  const hashOf = new Map<string, string>();
+  const look = async (ids: readonly string[]): Promise<void> => {
+    for (const d of await deps.submissions.hashesOf(ids)) {
+      const row = { student: d.userId, delivery: d.id };
+      const seen = first.get(d.sha256);
+      if (seen === undefined) {
+        first.set(d.sha256, row);
+        continue;
+      }
+      const rows = repeated.get(d.sha256);
+      if (rows) rows.push(row);
+      else repeated.set(d.sha256, [seen, row]);
+    }
+  };
+  for (let after: string | null = null; ;) {
+    const ids = await deps.reports.deliveryIdsPage(batchId, after, TALLY_PAGE);
+    await look(ids);
+    if (ids.length < TALLY_PAGE) break;
+    after = ids[ids.length - 1]!;
+  }
+  for (let i = 0; i < failed.length; i += TALLY_PAGE) await look(failed.slice(i, i + TALLY_PAGE));
+  first.clear();
+  const rows = [...repeated].flatMap(([hash, same]) =>
+    same.map((r) => {
+      hashOf.set(r.delivery, hash);
+      return { ...r, identicalTo: [] as string[], identicalGroup: null as number | null };
+    }),
+  );
   return {
-    done,
-    errored: failures.length,
+    done: graded + failed.length,
+    errored: failed.length,
     counts,
-    identical: markIdentical(rows, (id) => hashes.get(id)),
-    graded,
+    identical: markIdentical(rows, (id) => hashOf.get(id)),
   };
 }

@@ -100,7 +100,7 @@ async function initInChild(dir: string): Promise<void> {
  * memory, which never shrinks, so PostgreSQL's default of 128 MB would become resident as a long
  * batch touches pages; the files stay in the operating system's page cache either way.
  */
-const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=32MB'];
+const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=16MB'];
 
 export interface PgliteOptions {
   /** Serve the database to other processes over a unix socket while it is open. */

@@ -27,7 +27,7 @@ export interface BookkeepingDeps {
   /** The pipeline extension's reports, read for a batch's summary. */
   reports: ReportStore;
   /** The submission extension's deliveries, read for the summary's identical deliveries. */
-  submissions: Pick<SubmissionStore, 'getDeliveries'>;
+  submissions: Pick<SubmissionStore, 'getDeliveries' | 'hashesOf'>;
   objects: ObjectStore;
   /** The code of a collection's course (a metrics label); null when unknown. */
   courseCodeOf?: (collectionId: string) => Promise<string | null>;
@@ -167,9 +167,13 @@ export function createBookkeepingActivities(deps: BookkeepingDeps) {
     async FinishBatch(finish: FinishInput): Promise<BatchSummary> {
       const { brief, reasonId, ...counted } = finish;
       const key = summaryKey(counted.batchId);
-      const { graded, ...tally } = await batchTally(deps, counted.batchId);
+      const tally = await batchTally(deps, counted.batchId);
       const words = reasonId ? await batches.steeringReason(reasonId) : null;
       // v5 keeps codes in the workflow: the student and the words of each are in the database.
+      const graded = await deps.reports.reported(
+        counted.batchId,
+        counted.failures.map((f) => f.deliveryId),
+      );
       const kept = counted.failures.filter((f) => !graded.has(f.deliveryId));
       const known = await batches.failuresOf(
         counted.batchId,

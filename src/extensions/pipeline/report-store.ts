@@ -265,7 +265,41 @@ export function createReportStore(deps: { db: Queryable; objects: ObjectStore })
       );
     },
 
-    /** Every report row of a batch, by delivery ID. */
+    /**
+     * How many of the batch's reports have each set of verdicts (a handful of sets in all): a
+     * tally that reads no report row into memory.
+     */
+    async verdictCounts(
+      batchId: string,
+    ): Promise<Array<{ verdicts: Record<string, number>; reports: number }>> {
+      const { rows } = await db.query<{ verdicts: Record<string, number>; n: number | string }>(
+        'SELECT verdicts, count(*) AS n FROM reports WHERE batch_id = $1 GROUP BY verdicts',
+        [batchId],
+      );
+      return rows.map((r) => ({ verdicts: r.verdicts, reports: Number(r.n) }));
+    },
+
+    /** The IDs of the batch's reported deliveries, at most `limit` after `after`, in order. */
+    async deliveryIdsPage(batchId: string, after: string | null, limit: number): Promise<string[]> {
+      const { rows } = await db.query<{ delivery_id: string }>(
+        `SELECT delivery_id FROM reports
+          WHERE batch_id = $1 AND ($2::text IS NULL OR delivery_id > $2)
+          ORDER BY delivery_id LIMIT $3`,
+        [batchId, after, limit],
+      );
+      return rows.map((r) => r.delivery_id);
+    },
+
+    /** Which of `deliveryIds` have a report in the batch. */
+    async reported(batchId: string, deliveryIds: readonly string[]): Promise<Set<string>> {
+      if (deliveryIds.length === 0) return new Set();
+      const { rows } = await db.query<{ delivery_id: string }>(
+        'SELECT delivery_id FROM reports WHERE batch_id = $1 AND delivery_id = ANY($2::text[])',
+        [batchId, deliveryIds],
+      );
+      return new Set(rows.map((r) => r.delivery_id));
+    },
+
     /** The batch's reports by delivery ID; with `page`, at most `limit` after `after`. */
     async listForBatch(
       batchId: string,

@@ -140,6 +140,18 @@ export function createDeliveryStore(db: Queryable) {
       return rows.map(toDelivery);
     },
 
+    /** The student and whole-delivery sha256 of the deliveries with these IDs (those that exist). */
+    async hashesOf(
+      ids: readonly string[],
+    ): Promise<Array<{ id: string; userId: string; sha256: string }>> {
+      if (ids.length === 0) return [];
+      const { rows } = await db.query<{ id: string; user_id: string; sha256: string }>(
+        'SELECT id, user_id, sha256 FROM deliveries WHERE id = ANY($1::text[])',
+        [ids],
+      );
+      return rows.map((r) => ({ id: r.id, userId: r.user_id, sha256: r.sha256 }));
+    },
+
     /**
      * The deliveries of a collection by user ID, newest first for each user; with `latestOnly`
      * one per user. Staff test deliveries are left out unless `includeTest`. Null when the
