@@ -21,7 +21,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { startBatch, type BatchHandle } from '../src/core/batch-client.js';
 import { batchResult } from '../src/cli/watch.js';
 import { parseGradingConfig, runPipeline } from '../src/extensions/pipeline/index.js';
@@ -429,12 +429,30 @@ async function overhead(n: number, concurrency: number, perActivity: number): Pr
       const load0 = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
       let directSecs = 0;
       let viaWorkflow: Awaited<ReturnType<typeof gradeThroughWorkflow>> | undefined;
+      // How long this process's event loop was held up (workflow tasks wait behind it).
+      const delays = { direct: '', workflow: '' };
+      const timed = async <T>(which: 'direct' | 'workflow', run: () => Promise<T>): Promise<T> => {
+        const h = monitorEventLoopDelay({ resolution: 1 });
+        h.enable();
+        try {
+          return await run();
+        } finally {
+          h.disable();
+          delays[which] =
+            `mean ${(h.mean / 1e6).toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms, max ${(h.max / 1e6).toFixed(1)} ms`;
+        }
+      };
+      const viaDirect = () => timed('direct', () => direct(pair));
+      const viaBatch = () =>
+        timed('workflow', () =>
+          gradeThroughWorkflow(stack, collectionId, concurrency, perActivity),
+        );
       if (pair % 2 === 0) {
-        directSecs = await direct(pair);
-        viaWorkflow = await gradeThroughWorkflow(stack, collectionId, concurrency, perActivity);
+        directSecs = await viaDirect();
+        viaWorkflow = await viaBatch();
       } else {
-        viaWorkflow = await gradeThroughWorkflow(stack, collectionId, concurrency, perActivity);
-        directSecs = await direct(pair);
+        viaWorkflow = await viaBatch();
+        directSecs = await viaDirect();
       }
       const load1 = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
       ratios.push(viaWorkflow.secs / directSecs);
@@ -450,6 +468,7 @@ async function overhead(n: number, concurrency: number, perActivity: number): Pr
           `(direct: ${((directSecs * 1000 * concurrency) / n).toFixed(0)} ms a delivery); ` +
           `before the first pipeline ${p.beforeFirstPipelineMs.toFixed(0)} ms, after the last ${p.afterLastPipelineMs.toFixed(0)} ms`,
       );
+      console.log(`    event loop delay: direct ${delays.direct}; workflow ${delays.workflow}`);
     }
     await workers.stop();
     const median = [...ratios].sort((a, b) => a - b)[1]!;

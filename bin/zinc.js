@@ -1,7 +1,7 @@
 #!/usr/bin/env -S MALLOC_ARENA_MAX=2 node
 // Entry point of the `zinc` command: runs the compiled CLI (built by `npm install` / `npm run build`).
 //
-// Memory (docs/development.md#memory): the first line caps glibc's malloc arenas at two (by
+// Memory (docs/development.md, "Memory and overhead"): the first line caps glibc's malloc arenas at two (by
 // default a 2-core machine gets up to 16, one per busy thread, about 140 MiB resident in a
 // long batch); run as `node bin/zinc.js`, set MALLOC_ARENA_MAX=2 yourself (the systemd units in
 // docs/deploy.md do). The V8 flags below hold whichever way it runs: the embedded database
