@@ -300,20 +300,8 @@ export function createReportStore(deps: { db: Queryable; objects: ObjectStore })
       return new Set(rows.map((r) => r.delivery_id));
     },
 
-    /** The batch's reports by delivery ID; with `page`, at most `limit` after `after`. */
-    async listForBatch(
-      batchId: string,
-      page?: { after: string | null; limit: number },
-    ): Promise<ReportRecord[]> {
-      if (page) {
-        const { rows } = await db.query<ReportRow>(
-          `SELECT ${COLUMNS} FROM reports
-            WHERE batch_id = $1 AND ($2::text IS NULL OR delivery_id > $2)
-            ORDER BY delivery_id LIMIT $3`,
-          [batchId, page.after, page.limit],
-        );
-        return rows.map(toRecord);
-      }
+    /** The batch's reports by delivery ID (a batch's end reads only counts and IDs). */
+    async listForBatch(batchId: string): Promise<ReportRecord[]> {
       const { rows } = await db.query<ReportRow>(
         `SELECT ${COLUMNS} FROM reports WHERE batch_id = $1 ORDER BY delivery_id`,
         [batchId],
