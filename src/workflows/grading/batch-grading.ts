@@ -21,6 +21,8 @@
 // test/workflow-replay.test.ts shows on the recorded histories.
 // v7: 'wait-out-outages' (outage-hold.ts): a delivery whose attempts ran out because object
 // storage or the database is down is held, not ERRORED, until a probe finds the service back.
+// 'steering-flushed-last' (no new fixtures: a patch marker before the last steering flush of a
+// run that continues as new; recorded histories replay without it).
 // The `terminate` signal needs no patch: it adds commands only to histories that received it,
 // which older code never did.
 // v5: 'history-ids-only' (failure-codes.ts; only for inputs with `idsOnly`): pages and
@@ -469,8 +471,13 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
             info.historyLength + input.pageSize * EVENTS_PER_DELIVERY > input.maxHistoryEvents)
         ) {
           await condition(() => inFlight === 0);
-          await flushSteering();
+          // 'steering-flushed-last': steering is audited after the progress record, with no
+          // wait between it and continuing as new; a pause or resume that arrived during the
+          // record used to take effect in the next run without its audit row.
+          const flushLast = patched('steering-flushed-last');
+          if (!flushLast) await flushSteering();
           await core.RecordBatchProgress({ batchId: input.batchId, status: status(), counters });
+          if (flushLast) await flushSteering();
           log.info('batch continues as new', { done: counters.done, total: counters.total });
           await continueAsNew<typeof batchGradingWorkflow>({
             ...input,
