@@ -70,11 +70,11 @@ function cpuSecs(pid: number | 'self'): { own: number; children: number } {
   return { own: at(14) + at(15), children: at(16) + at(17) };
 }
 
-/** Peak resident memory of a process (this one: workers, PGlite and client), from the kernel. */
-function peakRssMiB(pid: number | 'self' = 'self'): number {
+/** A memory figure of a process from the kernel, in MiB: VmRSS now, or VmHWM (its peak). */
+function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
     .split('\n')
-    .find((l) => l.startsWith('VmHWM:'));
+    .find((l) => l.startsWith(`${field}:`));
   return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
 }
 
@@ -548,14 +548,6 @@ async function scrapeNodeMemory(
   };
 }
 
-/** Resident memory of a process now, from the kernel. */
-function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
-}
-
 async function noop(
   n: number,
   concurrency: number,
@@ -590,7 +582,7 @@ async function noop(
     // Where the zinc process's memory is, every 2 s: the most of each part seen in the batch.
     const memory = { rss: 0, heap: 0, external: 0 };
     const sample = async () => {
-      memory.rss = Math.max(memory.rss, rssMiB(up.pid));
+      memory.rss = Math.max(memory.rss, statusMiB(up.pid, 'VmRSS'));
       const node = await scrapeNodeMemory(up.metricsUrl).catch(() => ({
         heap: 0,
         used: 0,
@@ -599,7 +591,7 @@ async function noop(
       // ZINC_BENCH_MEMORY_TRACE=1: each sample as it is taken, to see when memory grows.
       if (process.env.ZINC_BENCH_MEMORY_TRACE) {
         console.log(
-          `    t=${((performance.now() - t0) / 1000).toFixed(0)}s rss ${rssMiB(up.pid).toFixed(0)} heap ${node.heap.toFixed(0)} used ${node.used.toFixed(0)} external ${node.external.toFixed(0)}`,
+          `    t=${((performance.now() - t0) / 1000).toFixed(0)}s rss ${statusMiB(up.pid, 'VmRSS').toFixed(0)} heap ${node.heap.toFixed(0)} used ${node.used.toFixed(0)} external ${node.external.toFixed(0)}`,
         );
       }
       memory.heap = Math.max(memory.heap, node.heap);
@@ -607,12 +599,15 @@ async function noop(
     };
     const t0 = performance.now();
     const sampler = setInterval(() => void sample(), 2_000);
-    const rssAtStart = rssMiB(up.pid);
+    const rssAtStart = statusMiB(up.pid, 'VmRSS');
     const result = await gradeThroughWorkflow(stack, collectionId, concurrency, perActivity);
     clearInterval(sampler);
     await sample();
     const [zinc1, server1] = [cpuSecs(up.pid), cpuSecs(stack.server.pid)];
-    const [zincPeak, serverPeak] = [peakRssMiB(up.pid), peakRssMiB(stack.server.pid)];
+    const [zincPeak, serverPeak] = [
+      statusMiB(up.pid, 'VmHWM'),
+      statusMiB(stack.server.pid, 'VmHWM'),
+    ];
     const cpu = { zinc: zinc1.own - zinc0.own, server: server1.own - server0.own };
     console.log(
       `${label}: ${n} deliveries, do-nothing pipeline, concurrency ${concurrency}, ${perActivity} per activity, graded by a zinc up process (seeded in ${seedSecs.toFixed(1)} s)`,
