@@ -1,10 +1,11 @@
 // Benchmarks of live feedback and of sharing the pipeline queue, each printing figures measured
 // in one run on the real dev server (started with the new matcher and fairness on):
 //   priority [n=500] [slots=2]: a batch of n do-nothing deliveries is put in flight all at once
-//     (the whole batch waits in the pipeline queue, `slots` pipeline activities at a time); at
-//     10%, 30% and 50% done a student uploads and LiveGrading grades it. The time from upload
-//     to the stored live report, with priority (key 1, ahead of the batch) and without (key 3,
-//     the batch's own), each on its own batch of the same size; the median ratio.
+//     (the whole batch waits in the batch pipeline queue, `slots` pipeline activities at a time);
+//     at 10%, 30% and 50% done a student uploads and LiveGrading grades it. The time from upload
+//     to the stored live report on the live queue (its own slots, `worker.live_slots`) and on the
+//     batch queue ahead of the batch (priority key 1: how live gradings ran before they had a
+//     queue of their own), each on its own batch of the same size; the median ratio.
 //   fairness [n=500] [slots=2]: two courses' batches of n do-nothing deliveries started
 //     together, each with 200 deliveries in flight (two windows of 500 in one worker make
 //     workflow tasks of several seconds under load); each course's completed count every second,
@@ -16,7 +17,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadavg } from 'node:os';
 import { startBatch, type BatchHandle } from '../src/core/batch-client.js';
-import { startLiveGrading } from '../src/core/live-feedback.js';
+import { startLiveGrading, type LiveLane } from '../src/core/live-feedback.js';
+import { PIPELINE_TASK_QUEUE } from '../src/extensions/pipeline/constants.js';
 import { LIVE_PRIORITY_KEY, liveGradingId } from '../src/workflows/grading/live-types.js';
 import { seedCourse, type SeededCourse } from '../test/helpers/course.js';
 import { startTestStack, type TestStack } from '../test/helpers/stack.js';
@@ -24,9 +26,6 @@ import { startTestStack, type TestStack } from '../test/helpers/stack.js';
 const [mode = 'priority', nArg, slotsArg, variant] = process.argv.slice(2);
 const n = Number(nArg ?? 500);
 const slots = Number(slotsArg ?? 2);
-
-/** The server's default priority key (batches set none). */
-const BATCH_PRIORITY_KEY = 3;
 
 const NOOP_CONFIG = `_settings:
   lang: cpp/g++:12
@@ -74,12 +73,12 @@ async function startWholeBatch(
 
 const done = async (handle: BatchHandle) => (await handle.query<{ done: number }>('progress')).done;
 
-/** A student uploads and LiveGrading grades it with `priorityKey`: seconds to the live report. */
+/** A student uploads and LiveGrading grades it in `lane`: seconds to the live report. */
 async function liveUpload(
   stack: TestStack,
   course: SeededCourse,
   student: string,
-  priorityKey: number,
+  lane: LiveLane,
 ): Promise<number> {
   const started = performance.now();
   const { delivery } = await course.service.deliver({
@@ -87,7 +86,7 @@ async function liveUpload(
     userId: student,
     files: [{ path: 'main.cpp', content: Buffer.from(`int main() {} // ${student}\n`) }],
   });
-  await startLiveGrading(stack.temporal, stack.config.grading, delivery, priorityKey);
+  await startLiveGrading(stack.temporal, stack.config.grading, delivery, lane);
   await stack.temporal.client.workflow.getHandle(liveGradingId(delivery.id)).result();
   return (performance.now() - started) / 1000;
 }
@@ -102,20 +101,21 @@ async function priority(stack: TestStack): Promise<void> {
     await course.store.setMember(course.courseId, s, 'student');
   }
   const workers = await stack.startWorkers();
-  const times: Record<string, number[]> = { with: [], without: [] };
+  const times: Record<string, number[]> = { live: [], shared: [] };
   let student = 0;
-  for (const [label, key] of [
-    ['with', LIVE_PRIORITY_KEY],
-    ['without', BATCH_PRIORITY_KEY],
-  ] as const) {
+  const lanes: Array<[string, LiveLane]> = [
+    ['live', {}],
+    ['shared', { taskQueue: PIPELINE_TASK_QUEUE, priorityKey: LIVE_PRIORITY_KEY }],
+  ];
+  for (const [label, lane] of lanes) {
     const batchStart = performance.now();
     const batch = await startWholeBatch(stack, course.collectionId);
     for (const share of [0.1, 0.3, 0.5]) {
       while ((await done(batch)) < share * n) await sleep(50);
-      const secs = await liveUpload(stack, course, `live${++student}`, key);
+      const secs = await liveUpload(stack, course, `live${++student}`, lane);
       times[label]!.push(secs);
       console.log(
-        `  ${label} priority: upload at ${Math.round(share * 100)}% of the batch done: live report after ${secs.toFixed(2)} s (batch ${(await done(batch)) - 0}/${n} done then)`,
+        `  ${label} queue: upload at ${Math.round(share * 100)}% of the batch done: live report after ${secs.toFixed(2)} s (batch ${(await done(batch)) - 0}/${n} done then)`,
       );
     }
     await batch.result();
@@ -124,14 +124,16 @@ async function priority(stack: TestStack): Promise<void> {
     );
   }
   await workers.stop();
-  const withP = median(times.with!);
-  const withoutP = median(times.without!);
+  const live = median(times.live!);
+  const shared = median(times.shared!);
   console.log(
-    `priority: ${n} do-nothing deliveries in flight, ${slots} pipeline slots; upload to live report, median of 3`,
+    `priority: ${n} do-nothing deliveries in flight, ${slots} batch pipeline slots, ${stack.config.worker.live_slots} live slots; upload to live report, median of 3`,
   );
-  console.log(`  with priority (key ${LIVE_PRIORITY_KEY}):       ${withP.toFixed(2)} s`);
-  console.log(`  without (key ${BATCH_PRIORITY_KEY}, as the batch): ${withoutP.toFixed(2)} s`);
-  console.log(`  ratio without/with: ${(withoutP / withP).toFixed(1)}`);
+  console.log(`  live queue (slots of its own):               ${live.toFixed(2)} s`);
+  console.log(
+    `  batch queue, ahead of the batch (key ${LIVE_PRIORITY_KEY}): ${shared.toFixed(2)} s`,
+  );
+  console.log(`  ratio batch queue/live queue: ${(shared / live).toFixed(1)}`);
 }
 
 async function fairness(stack: TestStack, uneven: boolean): Promise<void> {

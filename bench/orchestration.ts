@@ -1,13 +1,15 @@
 // Benchmarks of batch orchestration, each printing figures measured in one run:
-//   overhead [n=200] [concurrency=2] [per-activity=1]: the same real C++ deliveries graded
+//   overhead [n=200] [concurrency=2] [per-activity]: the same real C++ deliveries graded
 //     through the BatchGrading workflow and by calling the pipeline code directly, three pairs
 //     in one run (alternating which goes first); the median wall-time ratio.
-//   throughput [n=5000] [concurrency=20] [per-activity=20]: a batch whose pipeline does nothing,
+//   per-activity, in every mode: grading.deliveries_per_activity; absent, the defaults (groups of
+//     at most 20 sized to about grading.group_secs of grading); 1: one ExecutePipeline per
+//     delivery; n > 1 with a `fixed` suffix (8fixed): groups of n whatever their pace.
+//   throughput [n=5000] [concurrency=20] [per-activity]: a batch whose pipeline does nothing,
 //     graded by a `zinc up` process (the built `zinc` command, run as people run it, on the
 //     seeded data dir and the benchmark's Temporal dev server); deliveries per second, CPU time
 //     per delivery (zinc and the Temporal server), zinc's memory.
-//     per-activity is grading.deliveries_per_activity (1: one ExecutePipeline per delivery).
-//   scale [n=100000] [concurrency=20] [per-activity=20] [postgresql]: the same at 100,000
+//   scale [n=100000] [concurrency=20] [per-activity] [postgresql]: the same at 100,000
 //     deliveries: it completes; the most events in any run's history; the zinc process's peak
 //     memory; deliveries per second. `postgresql` (also for throughput): the database is a
 //     PostgreSQL server in its own processes (database.url), not PGlite inside zinc's.
@@ -176,6 +178,8 @@ async function historyProfile(handle: BatchHandle) {
     workflowTasksTimedOut: timedOut,
     workflowTaskWaitMs: tasks ? taskWait / tasks : 0,
     workflowTaskRunMs: tasks ? taskRun / tasks : 0,
+    /** Pipeline activities (ExecutePipeline, or ExecutePipelines for a group) that started. */
+    pipelineActivities: pipelines,
     pipelineWaitMs: pipelines ? pipelineWait / pipelines : 0,
     /** Mean of a pipeline activity's start to its completion (as the server saw them). */
     pipelineRunMs: pipelines ? pipelineRun / pipelines : 0,
@@ -186,17 +190,33 @@ async function historyProfile(handle: BatchHandle) {
   };
 }
 
+/** The per-activity argument: absent, the configured defaults; `n`, or `nfixed` (no pace). */
+type PerActivity = { deliveries_per_activity?: number; group_secs?: number };
+function parsePerActivity(arg: string | undefined): PerActivity {
+  if (arg === undefined) return {};
+  const m = /^(\d+)(fixed)?$/.exec(arg);
+  if (!m) throw new Error(`per-activity: expected a number, or a number and "fixed", got ${arg}`);
+  return { deliveries_per_activity: Number(m[1]), ...(m[2] ? { group_secs: 0 } : {}) };
+}
+function describePerActivity(stack: TestStack, per: PerActivity): string {
+  const g = { ...stack.config.grading, ...per };
+  if (g.deliveries_per_activity === 1) return 'one activity per delivery';
+  return g.group_secs > 0
+    ? `groups of at most ${g.deliveries_per_activity} sized to about ${g.group_secs} s`
+    : `groups of ${g.deliveries_per_activity}`;
+}
+
 async function gradeThroughWorkflow(
   stack: TestStack,
   collectionId: string,
   concurrency: number,
-  perActivity = 1,
+  perActivity: PerActivity = {},
 ) {
   const defaults = {
     ...stack.config.grading,
     concurrency,
     page_size: 1000,
-    deliveries_per_activity: perActivity,
+    ...perActivity,
   };
   const started = performance.now();
   const { batchId, handle } = await startBatch(stack.temporal, defaults, {
@@ -376,7 +396,7 @@ async function telemetry(n: number, concurrency: number, part: TelemetryPart): P
   }
 }
 
-async function overhead(n: number, concurrency: number, perActivity: number): Promise<void> {
+async function overhead(n: number, concurrency: number, perActivity: PerActivity): Promise<void> {
   // Every pair grades the same deliveries: with the build cache on, the workflow's later runs
   // would take every build from it while the direct calls compile (bench:regrade measures the
   // cache). Off here, so both sides do the same work.
@@ -420,7 +440,7 @@ async function overhead(n: number, concurrency: number, perActivity: number): Pr
 
     const workers = await stack.startWorkers();
     console.log(
-      `overhead: ${n} C++ deliveries (compile + 2 tests each), concurrency ${concurrency}, ${perActivity} per activity; three pairs, the first of a pair alternating`,
+      `overhead: ${n} C++ deliveries (compile + 2 tests each), concurrency ${concurrency}, ${describePerActivity(stack, perActivity)}; three pairs, the first of a pair alternating`,
     );
     // Three pairs, direct first then workflow first, so that neither always runs on a warmer
     // (or busier) machine; the median ratio decides.
@@ -464,7 +484,7 @@ async function overhead(n: number, concurrency: number, perActivity: number): Pr
       const p = viaWorkflow.profile;
       console.log(
         `    workflow tasks ${p.workflowTasks} (mean wait ${p.workflowTaskWaitMs.toFixed(1)} ms, run ${p.workflowTaskRunMs.toFixed(1)} ms), ` +
-          `ExecutePipeline mean schedule-to-start ${p.pipelineWaitMs.toFixed(1)} ms, start-to-close ${p.pipelineRunMs.toFixed(0)} ms ` +
+          `${p.pipelineActivities} pipeline activities, mean schedule-to-start ${p.pipelineWaitMs.toFixed(1)} ms, start-to-close ${p.pipelineRunMs.toFixed(0)} ms ` +
           `(direct: ${((directSecs * 1000 * concurrency) / n).toFixed(0)} ms a delivery); ` +
           `before the first pipeline ${p.beforeFirstPipelineMs.toFixed(0)} ms, after the last ${p.afterLastPipelineMs.toFixed(0)} ms`,
       );
@@ -551,7 +571,7 @@ async function scrapeNodeMemory(
 async function noop(
   n: number,
   concurrency: number,
-  perActivity: number,
+  perActivity: PerActivity,
   label: string,
 ): Promise<void> {
   // `postgresql` (fifth argument): the database is a PostgreSQL server in its own processes, as
@@ -610,7 +630,7 @@ async function noop(
     ];
     const cpu = { zinc: zinc1.own - zinc0.own, server: server1.own - server0.own };
     console.log(
-      `${label}: ${n} deliveries, do-nothing pipeline, concurrency ${concurrency}, ${perActivity} per activity, graded by a zinc up process (seeded in ${seedSecs.toFixed(1)} s)`,
+      `${label}: ${n} deliveries, do-nothing pipeline, concurrency ${concurrency}, ${describePerActivity(stack, perActivity)}, graded by a zinc up process (seeded in ${seedSecs.toFixed(1)} s)`,
     );
     console.log(
       `  status ${result.summary.status}: ${result.summary.done} graded, ${result.summary.errored} errored`,
@@ -650,19 +670,23 @@ async function noop(
 }
 
 if (mode === 'overhead')
-  await overhead(Number(nArg ?? 200), Number(concurrencyArg ?? 2), Number(process.argv[5] ?? 1));
+  await overhead(
+    Number(nArg ?? 200),
+    Number(concurrencyArg ?? 2),
+    parsePerActivity(process.argv[5]),
+  );
 else if (mode === 'throughput')
   await noop(
     Number(nArg ?? 5_000),
     Number(concurrencyArg ?? 20),
-    Number(process.argv[5] ?? 20),
+    parsePerActivity(process.argv[5]),
     'throughput',
   );
 else if (mode === 'scale')
   await noop(
     Number(nArg ?? 100_000),
     Number(concurrencyArg ?? 20),
-    Number(process.argv[5] ?? 20),
+    parsePerActivity(process.argv[5]),
     'scale',
   );
 else if (mode === 'telemetry')

@@ -238,8 +238,10 @@ afterAll(async () => {
   for (const path of dirs) rmSync(path, { recursive: true, force: true });
 });
 
-async function grade(): Promise<{ batchId: string; handle: BatchHandle }> {
-  return startBatch(temporal, DEFAULTS, { collectionId, requestedBy: 'ta' });
+async function grade(
+  overrides: Partial<GradingDefaults> = {},
+): Promise<{ batchId: string; handle: BatchHandle }> {
+  return startBatch(temporal, { ...DEFAULTS, ...overrides }, { collectionId, requestedBy: 'ta' });
 }
 
 const progressText = (p: BatchProgress): string =>
@@ -273,7 +275,8 @@ function gradingUnderWay(handle: BatchHandle): Promise<BatchProgress> {
 
 describe('BatchGrading through real faults', () => {
   it('grades every delivery once when the pipeline worker is killed -9 twice mid-batch', async () => {
-    const { batchId, handle } = await grade();
+    // One ExecutePipeline per delivery (grading.deliveries_per_activity 1); groups: next test.
+    const { batchId, handle } = await grade({ deliveries_per_activity: 1 });
     const log = timeline('pipeline worker killed -9 twice:');
     for (const round of [1, 2]) {
       const victim = workers.get('pipeline')!;
@@ -308,12 +311,9 @@ describe('BatchGrading through real faults', () => {
   });
 
   it('grades every delivery once when the pipeline worker is killed -9 while it grades a group of deliveries in one activity', async () => {
-    // grading.deliveries_per_activity 3: the six deliveries go out in groups (ExecutePipelines).
-    const { batchId, handle } = await startBatch(
-      temporal,
-      { ...DEFAULTS, deliveries_per_activity: 3 },
-      { collectionId, requestedBy: 'ta' },
-    );
+    // Groups of 3 (grading.deliveries_per_activity 3, group_secs 0: not sized by pace), so
+    // the kill finds several deliveries in one ExecutePipelines.
+    const { batchId, handle } = await grade({ deliveries_per_activity: 3, group_secs: 0 });
     const log = timeline('pipeline worker killed -9 while grading a group:');
     const victim = workers.get('pipeline')!;
     const stage = await waitFor(

@@ -85,7 +85,13 @@ describe('the summary and the results', () => {
     try {
       const started = await startBatch(
         stack.temporal,
-        { ...stack.config.grading, max_attempts: 1, initial_interval_secs: 0.2 },
+        // One ExecutePipeline per delivery: the path whose completion is lost here.
+        {
+          ...stack.config.grading,
+          deliveries_per_activity: 1,
+          max_attempts: 1,
+          initial_interval_secs: 0.2,
+        },
         { collectionId: course.collectionId, requestedBy: 'ta' },
       );
       batchId = started.batchId;

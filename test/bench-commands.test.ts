@@ -22,7 +22,7 @@ async function orchestration(...args: string[]): Promise<string> {
 
 describe('bench:orchestration', () => {
   it('throughput: a zinc up process grades every delivery and its memory is reported', async () => {
-    const out = await orchestration('throughput', '60', '4', '4');
+    const out = await orchestration('throughput', '60', '4');
     expect(out).toContain('graded by a zinc up process');
     expect(out).toContain('status completed: 60 graded, 0 errored');
     expect(out).toMatch(/\d+\.\d deliveries\/s/);
@@ -37,7 +37,7 @@ describe('bench:orchestration', () => {
   }, 300_000);
 
   it('overhead: three pairs of direct and workflow runs, each with its profile, and the median', async () => {
-    const out = await orchestration('overhead', '4', '2', '2');
+    const out = await orchestration('overhead', '4', '2');
     for (const pair of [1, 2, 3]) {
       expect(out).toMatch(
         new RegExp(

@@ -189,7 +189,7 @@ describe('zinc worker <component> --core', () => {
       `  config:      temporal, worker, database, storage, pipeline, data_dir from the core at ${address}\n`,
     );
     expect(pipeline.stdout()).toContain(`zinc pipeline worker is up (data dir ${dataDir})`);
-    expect(pipeline.stdout()).toMatch(/task queues: zinc-pipeline-default\n/);
+    expect(pipeline.stdout()).toMatch(/task queues: zinc-pipeline-default, zinc-pipeline-live\n/);
     expect(submission.stdout()).toContain(
       '  config:      temporal, worker, database, storage, submission, data_dir from the core',
     );

@@ -235,34 +235,37 @@ describe('zinc commands beside a running zinc up', () => {
       await untilUp(worker);
       const address = /Temporal: +(127\.0\.0\.1:\d+)/.exec(up.output())![1]!;
       expect(worker.output()).toContain(`Temporal:    ${address}, namespace zinc-dev\n`);
-      expect(worker.output()).toContain('task queues: zinc-pipeline-default');
+      expect(worker.output()).toContain('task queues: zinc-pipeline-default, zinc-pipeline-live\n');
 
-      // Temporal lists both processes among the pipeline queue's pollers.
-      const deadline = Date.now() + 60_000;
-      let pollers = '';
-      while (Date.now() < deadline) {
-        const described = spawnSync(
-          findTemporalCli(),
-          [
-            'task-queue',
-            'describe',
-            '--task-queue',
-            'zinc-pipeline-default',
-            '--address',
-            address,
-            '--namespace',
-            'zinc-dev',
-          ],
-          { encoding: 'utf8' },
-        );
-        pollers = described.stdout;
-        if (pollers.includes(`${worker.child.pid}@`) && pollers.includes(`${up.child.pid}@`)) {
-          break;
+      // Temporal lists both processes among the pollers of both pipeline queues (the batch
+      // queue and the live queue).
+      for (const queue of ['zinc-pipeline-default', 'zinc-pipeline-live']) {
+        const deadline = Date.now() + 60_000;
+        let pollers = '';
+        while (Date.now() < deadline) {
+          const described = spawnSync(
+            findTemporalCli(),
+            [
+              'task-queue',
+              'describe',
+              '--task-queue',
+              queue,
+              '--address',
+              address,
+              '--namespace',
+              'zinc-dev',
+            ],
+            { encoding: 'utf8' },
+          );
+          pollers = described.stdout;
+          if (pollers.includes(`${worker.child.pid}@`) && pollers.includes(`${up.child.pid}@`)) {
+            break;
+          }
+          await sleep(500);
         }
-        await sleep(500);
+        expect(pollers, queue).toContain(`${worker.child.pid}@`);
+        expect(pollers, queue).toContain(`${up.child.pid}@`);
       }
-      expect(pollers).toContain(`${worker.child.pid}@`);
-      expect(pollers).toContain(`${up.child.pid}@`);
 
       // s1's new delivery makes a new batch; it completes with both graders serving.
       const graded = zinc(dataDir, ['grade', collectionId, '--json']);
@@ -303,7 +306,7 @@ describe('zinc commands beside a running zinc up', () => {
       expect(remote.output()).toMatch(
         /config: +temporal, worker, database, storage, pipeline, data_dir from the core at /,
       );
-      expect(remote.output()).toContain('task queues: zinc-pipeline-default');
+      expect(remote.output()).toContain('task queues: zinc-pipeline-default, zinc-pipeline-live\n');
       // It grades: s1's newer delivery is graded in a new batch while it polls beside zinc up.
       const graded = zinc(dataDir, ['grade', collectionId, '--json']);
       expect(graded.status, graded.stderr).toBe(0);

@@ -88,7 +88,8 @@ describe('zinc grade and zinc batch', () => {
     for (const entry of gradedLines) {
       expect(entry).toMatchObject({
         batchId: summary.batchId,
-        activityType: 'ExecutePipeline',
+        // Deliveries go out in groups by default (grading.deliveries_per_activity).
+        activityType: 'ExecutePipelines',
         taskQueue: 'zinc-pipeline-default',
       });
       expect(entry.deliveryId).toMatch(/^dlv_/);

@@ -4,43 +4,56 @@
 //   and that route answers the student view of that delivery's report, the hidden test hidden
 //   (staff get the whole report); starting its grading again starts nothing;
 // - another student cannot read it;
-// - the LiveGrading history shows ExecutePipeline scheduled with priority key 1, and a batch's
-//   with the course as its fairness key; the live report is not one of the batch's results;
-// - off: an upload is not graded, and its feedback is "not graded live".
+// - the LiveGrading history shows ExecutePipeline scheduled on the live queue
+//   (zinc-pipeline-live) with priority key 1, and a batch's on zinc-pipeline-default with the
+//   course as its fairness key; the live report is not one of the batch's results;
+// - off: an upload is not graded, and its feedback is "not graded live";
+// - with the only batch slot of the pipeline worker held by a batch delivery that takes its
+//   time, and another waiting behind it, a student's upload is graded on the live queue's own
+//   slots: its feedback is there while that batch delivery is still running.
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { temporal } from '@temporalio/proto';
+import proto, { type temporal } from '@temporalio/proto';
+import { createApiServer, listenApi } from '../src/api/server.js';
+import type { ZodApp } from '../src/api/context.js';
 import { startLiveGrading } from '../src/core/live-feedback.js';
-import { startApiFixture, PROGRAMS, until, type ApiFixture } from './helpers/api.js';
+import {
+  startApiFixture,
+  PROGRAMS,
+  until,
+  type ApiAnswer,
+  type ApiFixture,
+} from './helpers/api.js';
+import { startTestStack, type TestStack } from './helpers/stack.js';
 
 let api: ApiFixture;
 
-beforeAll(async () => {
-  api = await startApiFixture();
-}, 180_000);
-
-afterAll(async () => {
-  await api?.stop();
-});
-
-function upload(program: string): FormData {
+function upload(program: string, name = 'main.cpp'): FormData {
   const form = new FormData();
-  form.append('files', new Blob([program]), 'main.cpp');
+  form.append('files', new Blob([program]), name);
   return form;
 }
 
-/** The ExecutePipeline scheduling events of a workflow's history. */
-async function pipelineScheduled(workflowId: string) {
-  const history = await api.stack.temporal.client.workflow.getHandle(workflowId).fetchHistory();
+/** The scheduling events of a workflow's pipeline runs (ExecutePipeline, ExecutePipelines). */
+async function pipelineScheduled(stack: TestStack, workflowId: string) {
+  const history = await stack.temporal.client.workflow.getHandle(workflowId).fetchHistory();
   return (history.events ?? [])
     .map((e: temporal.api.history.v1.IHistoryEvent) => e.activityTaskScheduledEventAttributes)
-    .filter((a) => a?.activityType?.name === 'ExecutePipeline');
+    .filter((a) => a?.activityType?.name?.startsWith('ExecutePipeline') === true);
 }
 
 const setLive = (token: string, collectionId: string, body: unknown) =>
   api.call('PATCH', `/api/collections/${collectionId}/live-feedback`, { token, json: body });
 
 describe('live feedback', () => {
+  beforeAll(async () => {
+    api = await startApiFixture();
+  }, 180_000);
+
+  afterAll(async () => {
+    await api?.stop();
+  });
+
   it('is set by staff only; students and bad input are refused and audited', async () => {
     const student = await setLive(api.tokens.s1!, api.ids.quick, { on: true });
     expect(student.status).toBe(403);
@@ -122,8 +135,9 @@ describe('live feedback', () => {
       expect(other.body.report).toBeUndefined();
     }
 
-    // LiveGrading ran ExecutePipeline ahead of batch work: priority key 1.
-    const [scheduled] = await pipelineScheduled(`live-${deliveryId}`);
+    // LiveGrading ran ExecutePipeline on the live queue, with priority key 1.
+    const [scheduled] = await pipelineScheduled(api.stack, `live-${deliveryId}`);
+    expect(scheduled?.taskQueue?.name).toBe('zinc-pipeline-live');
     expect(scheduled?.priority?.priorityKey).toBe(1);
   });
 
@@ -147,12 +161,15 @@ describe('live feedback', () => {
     ]);
     const reports = await api.stack.zinc.pipeline.service.reports.listForBatch(batchId);
     expect(reports).toHaveLength(3);
-    const scheduled = await pipelineScheduled(batchId);
-    expect(scheduled.map((a) => a?.priority?.fairnessKey)).toEqual([
-      api.ids.course,
-      api.ids.course,
-      api.ids.course,
-    ]);
+    // Its pipeline runs (one per delivery, or groups of them) on the batch queue, keyed by course.
+    const scheduled = await pipelineScheduled(api.stack, batchId);
+    expect(scheduled.length).toBeGreaterThan(0);
+    expect(new Set(scheduled.map((a) => a?.taskQueue?.name))).toEqual(
+      new Set(['zinc-pipeline-default']),
+    );
+    expect(new Set(scheduled.map((a) => a?.priority?.fairnessKey))).toEqual(
+      new Set([api.ids.course]),
+    );
   });
 
   it('off: an upload is not graded', async () => {
@@ -176,5 +193,155 @@ describe('live feedback', () => {
       `WorkflowId = "live-${deliveryId}"`,
     );
     expect(count).toBe(0);
+  });
+});
+
+// A batch delivery that sleeps far longer than a live grading takes; the live one answers at once.
+const SLOW_CONFIG = `_settings:
+  lang: python/python3:3
+  lang_version_may_differ: true
+  use_template: FILENAMES
+  template: [main.py]
+  stage_wait_duration_secs: 120
+stdioTest:
+  testCases:
+    - { id: 1, file: main.py, stdin: "2 2", expected: "4", score: 1 }
+score:
+  normalizedTo: 100
+`;
+const SLOW = 'import time\ntime.sleep(30)\na, b = map(int, input().split())\nprint(a + b)\n';
+const QUICK = 'a, b = map(int, input().split())\nprint(a + b)\n';
+
+describe('live feedback while batch work holds every batch slot', () => {
+  let stack: TestStack;
+  let app: ZodApp;
+  let url: string;
+  let collectionId: string;
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    // One batch slot per pipeline worker; the live queue keeps its default two.
+    stack = await startTestStack({
+      ZINC_WORKER_MAX_CONCURRENT_ACTIVITIES: '1',
+      ZINC_WORKER_SHUTDOWN_GRACE_SECS: '1',
+      ZINC_API_PORT: '0',
+    });
+    const { service, store } = stack.zinc.submission;
+    const course = await store.ensureCourse({ code: 'COMP1021' });
+    const lab = await store.ensureActivity(course.id, 'Lab 1');
+    const now = Date.now();
+    const collection = await store.ensureCollection(
+      lab.id,
+      'main',
+      new Date(now - 86_400_000),
+      new Date(now + 30 * 86_400_000),
+    );
+    collectionId = collection.id;
+    const { configs } = stack.zinc.pipeline.service;
+    const { id: configId } = await configs.addVersion(SLOW_CONFIG, []);
+    await configs.attachToCollection(collectionId, configId);
+    for (const [user, role] of [
+      ['ta', 'staff'],
+      ['b1', 'student'],
+      ['b2', 'student'],
+      ['s1', 'student'],
+    ] as const) {
+      await store.ensureUser({ id: user });
+      await store.setMember(course.id, user, role);
+      tokens[user] = (await stack.zinc.core.tokens.create({ userId: user })).token;
+    }
+    // Two deliveries for the batch, each holding a pipeline slot for half a minute.
+    for (const user of ['b1', 'b2']) {
+      await service.deliver({
+        collectionId,
+        userId: user,
+        submittedAt: new Date(now - 3_600_000),
+        files: [{ path: 'main.py', content: Buffer.from(SLOW) }],
+      });
+    }
+    await store.setLiveFeedback(collectionId, true);
+    await stack.startWorkers();
+    app = await createApiServer({
+      config: stack.config,
+      temporal: stack.temporal,
+      zinc: stack.zinc,
+    });
+    url = await listenApi(app, stack.config.api);
+  }, 180_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await stack?.stop();
+  });
+
+  async function call(method: string, path: string, token: string, body?: FormData | object) {
+    const form = body instanceof FormData;
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined && !form ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: form ? body : JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, text, body: JSON.parse(text) };
+  }
+
+  it("a student's upload is graded while a batch delivery holds the only batch slot", async () => {
+    const started = await call('POST', '/api/batches', tokens.ta!, { collectionId });
+    expect(started.status, started.text).toBe(202);
+    const batchId = started.body.batchId as string;
+    const batch = stack.temporal.client.workflow.getHandle(batchId);
+
+    // Wait until a batch delivery runs: the worker's one batch slot is taken.
+    const STARTED = proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
+    const gradingNow = async () =>
+      ((await batch.describe()).raw.pendingActivities ?? []).filter(
+        (a) => a.activityType?.name?.startsWith('ExecutePipeline') === true && a.state === STARTED,
+      ).length;
+    for (let i = 0; (await gradingNow()) === 0; i++) {
+      if (i === 600) throw new Error('timed out waiting for the batch to grade a delivery');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    const sent = await call(
+      'POST',
+      `/api/collections/${collectionId}/deliveries`,
+      tokens.s1!,
+      upload(QUICK, 'main.py'),
+    );
+    expect(sent.status, sent.text).toBe(201);
+    // Read the feedback until it is graded, or until the batch has stored a report (a live
+    // grading that waited for the batch's slot would be graded only after that).
+    const reports = stack.zinc.pipeline.service.reports;
+    let feedback: ApiAnswer;
+    for (;;) {
+      feedback = await call('GET', `${sent.body.liveFeedback.feedback}?wait=1`, tokens.s1!);
+      if (feedback.status !== 200 || feedback.body.status !== 'pending') break;
+      if ((await reports.listForBatch(batchId)).length > 0) break;
+    }
+    // Read at once after: the batch is still grading its first delivery, nothing of it stored.
+    const batchRunning = (await batch.describe()).status.name;
+    const batchReports = await reports.listForBatch(batchId);
+    const stillGrading = await gradingNow();
+
+    expect(feedback.status, feedback.text).toBe(200);
+    expect(feedback.body, 'the live feedback before the batch stored a report').toMatchObject({
+      status: 'graded',
+      view: 'student',
+    });
+    expect(feedback.body.report.stageReports.stdioTest.tests[0]).toMatchObject({
+      id: 1,
+      verdict: 'PASSED',
+    });
+    expect(batchRunning).toBe('RUNNING');
+    expect(batchReports).toEqual([]);
+    expect(stillGrading).toBe(1);
+    const [scheduled] = await pipelineScheduled(stack, `live-${sent.body.delivery.id}`);
+    expect(scheduled?.taskQueue?.name).toBe('zinc-pipeline-live');
+
+    await batch.cancel();
   });
 });

@@ -62,8 +62,14 @@ try {
     page_size: 2,
     max_history_events: 40,
     // From v6: two deliveries per ExecutePipelines; the one whose files are gone is not graded
-    // by its group and goes alone to ExecutePipeline (then ERRORED as before).
-    ...(version === 'v6' ? { deliveries_per_activity: 2 } : {}),
+    // by its group and goes alone to ExecutePipeline (then ERRORED as before). From v8: the
+    // defaults, groups sized by pace (one delivery each at first, then larger once a group has
+    // reported its pace, which continue-as-new carries). Other versions: no groups.
+    ...(version === 'v6'
+      ? { deliveries_per_activity: 2, group_secs: 0 }
+      : version >= 'v8'
+        ? {}
+        : { deliveries_per_activity: 1 }),
   };
 
   // From v4 (batch slots): with one slot, a paused batch holds it, so the recorded batch waits

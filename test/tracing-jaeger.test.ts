@@ -105,7 +105,9 @@ function expectBatchTrace(trace: JaegerTrace, root: string, batchId: string): vo
   const queueOf = (name: string) =>
     byName(`RunActivity:${name}`).map((s) => s.tags['zinc.task_queue']);
   expect(queueOf('GetCollectionLatestDeliveries')).toEqual(['zinc-submission-default']);
-  expect(queueOf('ExecutePipeline')).toEqual(['zinc-pipeline-default', 'zinc-pipeline-default']);
+  // Deliveries go out in groups (grading.deliveries_per_activity); the first of a batch are of
+  // one delivery each, so these two deliveries are two ExecutePipelines.
+  expect(queueOf('ExecutePipelines')).toEqual(['zinc-pipeline-default', 'zinc-pipeline-default']);
   expect(queueOf('FinishBatch')).toEqual(['zinc-core-default']);
   const spanIds = new Map(trace.spans.map((s) => [s.spanID, s]));
   for (const activity of activities) {
@@ -114,8 +116,17 @@ function expectBatchTrace(trace: JaegerTrace, root: string, batchId: string): vo
     );
   }
 
-  // A span per sandbox stage, inside ExecutePipeline, with what it ended in.
-  const pipelines = new Set(byName('RunActivity:ExecutePipeline').map((s) => s.spanID));
+  // A span per delivery inside its group's activity, and one per sandbox stage inside that,
+  // with what it ended in.
+  const groups = new Set(byName('RunActivity:ExecutePipelines').map((s) => s.spanID));
+  const deliveries = byName('grade delivery');
+  expect(deliveries).toHaveLength(2);
+  for (const delivery of deliveries) {
+    expect(groups.has(delivery.parentSpanID!)).toBe(true);
+    expect(delivery.tags['zinc.batch_id']).toBe(batchId);
+    expect(String(delivery.tags['zinc.delivery_id'])).toMatch(/^dlv_/);
+  }
+  const pipelines = new Set(deliveries.map((s) => s.spanID));
   const compiles = byName('stage compile');
   const tests = byName('stage stdioTest');
   expect(compiles).toHaveLength(2);

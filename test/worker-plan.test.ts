@@ -1,9 +1,23 @@
-// The worker module's checks: one worker per queue, fail fast on bad registrations.
+// The worker module's checks: one worker per queue, fail fast on bad registrations; a queue with
+// activity slots of its own (the pipeline workers' live queue, `worker.live_slots`).
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/index.js';
+import {
+  PIPELINE_LIVE_TASK_QUEUE,
+  PIPELINE_TASK_QUEUE,
+} from '../src/extensions/pipeline/constants.js';
+import { registrationsFor } from '../src/main/components.js';
+import type { Zinc } from '../src/main/zinc.js';
 import { formatTaskQueue } from '../src/temporal/task-queue.js';
-import { asActivities, asWorkflows } from '../src/temporal/registration.js';
+import {
+  asActivities,
+  asWorkflows,
+  onOwnSlots,
+  type ActivityRegistration,
+} from '../src/temporal/registration.js';
 import { WORKER_INFO_ACTIVITY } from '../src/temporal/constants.js';
 import { planWorkers } from '../src/temporal/worker.js';
+import { tempDir } from './helpers/temporal.js';
 
 const ok = () => Promise.resolve('ok');
 
@@ -104,5 +118,91 @@ describe('planWorkers', () => {
         'zinc',
       ),
     ).toThrow(/reserved/);
+  });
+});
+
+describe('a queue with slots of its own', () => {
+  const pipeline = { name: 'pipeline', taskQueue: 'pipeline-default' };
+
+  it('gets the slots its registration asks for; the other queues keep the worker default', () => {
+    let built = 0;
+    const served = asActivities(pipeline, {
+      activities: () => {
+        built++;
+        return { ExecutePipeline: ok };
+      },
+    });
+    const plans = planWorkers([served, onOwnSlots(served, 'pipeline-live', 2)], 'zinc');
+    expect(plans.map((p) => [p.taskQueue, p.maxConcurrentActivities])).toEqual([
+      ['zinc-pipeline-default', undefined],
+      ['zinc-pipeline-live', 2],
+    ]);
+    // The same activity functions on both queues, built once.
+    expect(built).toBe(1);
+    expect(plans[1]!.activities.ExecutePipeline).toBe(plans[0]!.activities.ExecutePipeline);
+    expect(Object.keys(plans[1]!.activities).sort()).toEqual([
+      'ExecutePipeline',
+      WORKER_INFO_ACTIVITY,
+    ]);
+  });
+
+  it('refuses a slot count that is not a whole number of at least 1, or two that disagree', () => {
+    const on = (slots: number, extension = 'pipeline'): ActivityRegistration => ({
+      kind: 'activities',
+      extension,
+      taskQueue: 'pipeline-live',
+      activities: { [`A${extension}`]: ok },
+      maxConcurrentActivities: slots,
+    });
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => planWorkers([on(bad)], 'zinc')).toThrow(
+        `extension 'pipeline' asks for ${bad} activity slots on task queue zinc-pipeline-live: expected a whole number of at least 1`,
+      );
+    }
+    expect(() => planWorkers([on(2), on(3, 'other')], 'zinc')).toThrow(
+      "task queue zinc-pipeline-live is given 2 activity slots by extension 'pipeline' and 3 by extension 'other'",
+    );
+    expect(planWorkers([on(3), on(3, 'other')], 'zinc')[0]!.maxConcurrentActivities).toBe(3);
+  });
+
+  it('is the pipeline live queue, on worker.live_slots, wherever the pipeline component is served', () => {
+    let built = 0;
+    const zinc = {
+      config: loadConfig({ env: { ZINC_WORKER_LIVE_SLOTS: '3' }, cwd: tempDir() }),
+      pipeline: {
+        activities: () => {
+          built++;
+          return { ExecutePipeline: ok, DescribeConfig: ok };
+        },
+      },
+      submission: { activities: () => ({ GetCollectionLatestDeliveries: ok }) },
+    } as unknown as Zinc;
+    const registrations = registrationsFor(zinc, ['submission', 'pipeline']);
+    expect(
+      registrations.map((r) => [r.taskQueue, (r as ActivityRegistration).maxConcurrentActivities]),
+    ).toEqual([
+      ['submission-default', undefined],
+      [PIPELINE_TASK_QUEUE, undefined],
+      [PIPELINE_LIVE_TASK_QUEUE, 3],
+    ]);
+    expect(built).toBe(1);
+    const live = planWorkers(registrations, 'zinc').find(
+      (p) => p.taskQueue === 'zinc-pipeline-live',
+    );
+    expect(Object.keys(live!.activities).sort()).toEqual([
+      'DescribeConfig',
+      'ExecutePipeline',
+      WORKER_INFO_ACTIVITY,
+    ]);
+  });
+
+  it('worker.live_slots: 2 by default; a bad value is refused naming the field and its source', () => {
+    expect(loadConfig({ env: {}, cwd: tempDir() }).worker.live_slots).toBe(2);
+    expect(() => loadConfig({ env: { ZINC_WORKER_LIVE_SLOTS: '0' }, cwd: tempDir() })).toThrow(
+      /worker\.live_slots: expected at least 1 slot \(from environment variable ZINC_WORKER_LIVE_SLOTS\)/,
+    );
+    expect(() => loadConfig({ env: { ZINC_WORKER_LIVE_SLOTS: '1.5' }, cwd: tempDir() })).toThrow(
+      /worker\.live_slots: expected a whole number of slots/,
+    );
   });
 });

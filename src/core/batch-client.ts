@@ -105,7 +105,10 @@ export async function startBatch(
         : {}),
       maxHistoryEvents: defaults.max_history_events,
       ...(defaults.deliveries_per_activity > 1
-        ? { groupSize: defaults.deliveries_per_activity }
+        ? {
+            groupSize: defaults.deliveries_per_activity,
+            ...(defaults.group_secs > 0 ? { groupSecs: defaults.group_secs } : {}),
+          }
         : {}),
       slots: {
         maxRunning: defaults.max_running_batches,

@@ -9,13 +9,19 @@ export const gradingConfigSchema = z.strictObject({
   /** Deliveries per page fetched from the submission extension (at most 1,000). */
   page_size: int(1).max(1000).default(500),
   /**
-   * Deliveries graded one after another in one pipeline activity (each with its own report; one
-   * it could not grade is graded alone, with its own retries). 1: an activity per delivery. The
-   * default is 1 because a group holds a pipeline slot for all its deliveries (a live grading
-   * waits behind it, progress moves a group at a time); worth it for short pipelines only
-   * (docs/batches.md).
+   * At most this many deliveries are graded one after another in one pipeline activity, each
+   * with its own report (one the group could not grade is graded alone, with its own retries).
+   * Groups spare a short pipeline most of its orchestration (an activity's trip through Temporal
+   * and its database round trips); `group_secs` keeps a group to a few seconds of grading.
+   * 1: an activity per delivery (docs/batches.md).
    */
-  deliveries_per_activity: int(1).max(100).default(1),
+  deliveries_per_activity: int(1).max(100).default(20),
+  /**
+   * Groups are sized to about this many seconds of grading, from the pace of the batch's groups
+   * so far (the first is of one delivery): a group holds its pipeline slot, delays a pause and
+   * moves progress for about this long. 0: every group is `deliveries_per_activity`.
+   */
+  group_secs: z.coerce.number().min(0, 'expected 0 (fixed groups) or more').max(600).default(5),
   /** ExecutePipeline attempts before a delivery counts as ERRORED. */
   max_attempts: int(1).default(5),
   initial_interval_secs: z.coerce.number().positive().default(2),
@@ -56,5 +62,6 @@ export const gradingSection = {
     ZINC_GRADING_SCHEDULE_TO_START_SECS: ['schedule_to_start_secs'],
     ZINC_GRADING_BATCH_TIMEOUT_SECS: ['batch_timeout_secs'],
     ZINC_GRADING_DELIVERIES_PER_ACTIVITY: ['deliveries_per_activity'],
+    ZINC_GRADING_GROUP_SECS: ['group_secs'],
   },
 } as const;

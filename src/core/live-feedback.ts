@@ -1,9 +1,9 @@
 // Live feedback (issue 12, point 3): staff turn it on for a collection (`zinc collections
 // set-live`, PATCH /api/collections/:id/live-feedback; audited); then each delivery uploaded
-// through the API is graded at once by the LiveGrading workflow, ahead of batch work on the
-// pipeline queue, and its student reads the student view of the report (GET
-// /api/deliveries/:id/feedback, polled or with `?wait=`). The workflow ID is fixed by the
-// delivery (and never reused), so one delivery is graded live at most once.
+// through the API is graded at once by the LiveGrading workflow on the pipeline workers' live
+// queue (slots of their own, which batch work cannot take), and its student reads the student
+// view of the report (GET /api/deliveries/:id/feedback, polled or with `?wait=`). The workflow ID
+// is fixed by the delivery (and never reused), so one delivery is graded live at most once.
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -12,7 +12,7 @@ import {
 } from '@temporalio/client';
 import type { SubmissionStore } from '../extensions/submission/index.js';
 import type { PipelineService, ReportView } from '../extensions/pipeline/index.js';
-import { PIPELINE_TASK_QUEUE } from '../extensions/pipeline/constants.js';
+import { PIPELINE_LIVE_TASK_QUEUE } from '../extensions/pipeline/constants.js';
 import type { ZincTemporalClient } from '../temporal/client.js';
 import { CORE_TASK_QUEUE } from '../temporal/constants.js';
 import type { liveGradingWorkflow } from '../workflows/grading/live-grading.js';
@@ -64,22 +64,31 @@ export async function setLiveFeedback(
   return { collectionId: request.collectionId, ...change };
 }
 
+/** Where a live grading's activities go (the defaults; a benchmark compares others). */
+export interface LiveLane {
+  /** Pipeline task-queue suffix (default PIPELINE_LIVE_TASK_QUEUE). */
+  taskQueue?: string;
+  /** Task-queue priority key (default LIVE_PRIORITY_KEY). */
+  priorityKey?: number;
+}
+
 /**
  * Starts the LiveGrading workflow of a delivery (`live-<deliveryId>`), or finds the one a
- * previous upload of the same delivery started: `started` is false then. `priorityKey` is the
- * live key unless a benchmark compares another.
+ * previous upload of the same delivery started: `started` is false then. Its activities run on
+ * the pipeline workers' live queue, whose slots batch work cannot hold.
  */
 export async function startLiveGrading(
   temporal: Pick<ZincTemporalClient, 'client' | 'formatTaskQueue'>,
   defaults: GradingDefaults,
   delivery: { id: string; collectionId: string },
-  priorityKey: number = LIVE_PRIORITY_KEY,
+  lane: LiveLane = {},
 ): Promise<{ workflowId: string; started: boolean }> {
   const workflowId = liveGradingId(delivery.id);
+  const priorityKey = lane.priorityKey ?? LIVE_PRIORITY_KEY;
   const input: LiveGradingInput = {
     deliveryId: delivery.id,
     collectionId: delivery.collectionId,
-    pipelineTaskQueue: temporal.formatTaskQueue(PIPELINE_TASK_QUEUE),
+    pipelineTaskQueue: temporal.formatTaskQueue(lane.taskQueue ?? PIPELINE_LIVE_TASK_QUEUE),
     retry: {
       maxAttempts: defaults.max_attempts,
       initialIntervalSecs: defaults.initial_interval_secs,

@@ -1,11 +1,13 @@
 // Why a batch makes no progress, in words: its activities wait in a task queue that no worker
 // polls (Temporal's DescribeTaskQueue: pollers and when each last polled), or they have waited
 // longer than the configured schedule-to-start. `zinc batch status|watch`, `zinc grade`'s
-// progress line and the API's batch view all ask here; the check also sets the gauges.
+// progress line and the API's batch view all ask here; the check also sets the gauges, which the
+// core keeps current for the batch queues and the pipeline workers' live queue (0 pollers there:
+// live gradings wait, e.g. while every pipeline worker runs a version that does not serve it).
 import proto from '@temporalio/proto';
 import { Gauge } from 'prom-client';
 import type { ZincTemporalClient } from '../temporal/client.js';
-import { PIPELINE_TASK_QUEUE } from '../extensions/pipeline/constants.js';
+import { PIPELINE_LIVE_TASK_QUEUE, PIPELINE_TASK_QUEUE } from '../extensions/pipeline/constants.js';
 import { SUBMISSION_TASK_QUEUE } from '../extensions/submission/constants.js';
 import type { BatchHandle } from './batch-client.js';
 
@@ -165,6 +167,14 @@ export function batchActivityQueues(temporal: ZincTemporalClient): string[] {
   ];
 }
 
+/**
+ * The activity queues whose pollers the core watches: a batch's, and the live queue of the
+ * pipeline workers (no batch waits on it, so a batch's stuck words never name it).
+ */
+export function watchedActivityQueues(temporal: ZincTemporalClient): string[] {
+  return [...batchActivityQueues(temporal), temporal.formatTaskQueue(PIPELINE_LIVE_TASK_QUEUE)];
+}
+
 /** Why a running batch makes no progress (null: it does not wait on a missing worker). */
 export async function whyBatchWaits(
   temporal: ZincTemporalClient,
@@ -179,7 +189,7 @@ export async function whyBatchWaits(
   return stuckWords(queues, waiting, scheduleToStartSecs, now);
 }
 
-/** Describes the batch activity queues every `intervalMs`, so the gauges stay current. */
+/** Describes the watched activity queues every `intervalMs`, so the gauges stay current. */
 export function watchQueueHealth(
   temporal: ZincTemporalClient,
   intervalMs: number,
@@ -187,7 +197,7 @@ export function watchQueueHealth(
   let round: Promise<unknown> = Promise.resolve();
   const tick = (): void => {
     round = Promise.all(
-      batchActivityQueues(temporal).map((q) => describeQueueHealth(temporal, q)),
+      watchedActivityQueues(temporal).map((q) => describeQueueHealth(temporal, q)),
     ).catch(() => undefined); // Temporal away: the gauges keep their last values
   };
   const timer = setInterval(tick, intervalMs);

@@ -3,7 +3,12 @@
 import type { ZincConfig } from '../config/index.js';
 import { openPlatform, type Platform } from '../platform/platform.js';
 import { CORE_TASK_QUEUE } from '../temporal/constants.js';
-import { asActivities, asWorkflows, type Registration } from '../temporal/registration.js';
+import {
+  asActivities,
+  asWorkflows,
+  onOwnSlots,
+  type Registration,
+} from '../temporal/registration.js';
 import { zincWorkflowsPath } from '../temporal/workflows-path.js';
 import {
   DESCRIPTORS,
@@ -23,14 +28,24 @@ export interface ComponentSet {
   close(): Promise<void>;
 }
 
-/** The registrations of `components` over built zinc (the core also serves the workflows). */
+/**
+ * The registrations of `components` over built zinc: the core also serves the workflows, and a
+ * component with a live queue serves its activities there too, on `worker.live_slots` slots.
+ */
 export function registrationsFor(zinc: Zinc, components: readonly Component[]): Registration[] {
   const registrations: Registration[] = [];
   for (const component of components) {
     if (component === 'core') {
       registrations.push(asWorkflows(CORE_TASK_QUEUE, zincWorkflowsPath()));
     }
-    registrations.push(asActivities(DESCRIPTORS[component], zinc[component]));
+    const descriptor = DESCRIPTORS[component];
+    const served = asActivities(descriptor, zinc[component]);
+    registrations.push(served);
+    if (descriptor.liveTaskQueue !== undefined) {
+      registrations.push(
+        onOwnSlots(served, descriptor.liveTaskQueue, zinc.config.worker.live_slots),
+      );
+    }
   }
   return registrations;
 }

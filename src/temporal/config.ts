@@ -78,6 +78,15 @@ export const temporalConfigSchema = z.strictObject({
 
 export const workerConfigSchema = z.strictObject({
   max_concurrent_activities: z.coerce.number().int().min(1).default(20),
+  /**
+   * Activity slots of a pipeline worker's live queue (`pipeline-live`), beside the batch queue's
+   * max_concurrent_activities: live gradings never wait for a slot that batch work holds.
+   */
+  live_slots: z.coerce
+    .number()
+    .int('expected a whole number of slots')
+    .min(1, 'expected at least 1 slot')
+    .default(2),
   max_concurrent_workflow_tasks: z.coerce.number().int().min(2).default(10),
   /** Activities per second this worker starts; unset: no limit. */
   max_activities_per_second: z.coerce.number().positive().optional(),
@@ -114,6 +123,7 @@ export const workerSection = {
   schema: workerConfigSchema,
   env: {
     ZINC_WORKER_MAX_CONCURRENT_ACTIVITIES: ['max_concurrent_activities'],
+    ZINC_WORKER_LIVE_SLOTS: ['live_slots'],
     ZINC_WORKER_SHUTDOWN_GRACE_SECS: ['shutdown_grace_secs'],
   },
 } as const;

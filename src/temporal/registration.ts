@@ -32,6 +32,11 @@ export interface ExtensionDescriptor<
 > {
   readonly name: string;
   readonly taskQueue: string;
+  /**
+   * A second queue its workers serve with the same activities on slots of their own
+   * (`worker.live_slots`): work that must never wait behind batch work (live gradings).
+   */
+  readonly liveTaskQueue?: string;
   /** Its section of zinc's configuration (key, schema, environment variables). */
   readonly section: { readonly key: string };
   /** Its schema: the component name recorded in schema_migrations, and the folder of its files. */
@@ -57,6 +62,8 @@ export interface ActivityRegistration {
   /** Task-queue suffix, formatted with the configured prefix by the worker module. */
   readonly taskQueue: string;
   readonly activities: ActivityFunctions;
+  /** Activity slots of its queue's worker; unset: `worker.max_concurrent_activities`. */
+  readonly maxConcurrentActivities?: number;
 }
 
 /** Workflow code (one bundle entry file) served on a task queue. */
@@ -80,6 +87,18 @@ export function asActivities(
     taskQueue: descriptor.taskQueue,
     activities: created.activities(),
   };
+}
+
+/**
+ * The activities of `registration` (the same functions, not built again) served on `taskQueue`
+ * too, by a worker of `slots` activity slots that other work on the first queue cannot take.
+ */
+export function onOwnSlots(
+  registration: ActivityRegistration,
+  taskQueue: string,
+  slots: number,
+): ActivityRegistration {
+  return { ...registration, taskQueue, maxConcurrentActivities: slots };
 }
 
 /** RFD 0010's AsWorkflow: serves the workflows exported by `workflowsPath` on `taskQueue`. */

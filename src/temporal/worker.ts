@@ -20,15 +20,20 @@ export interface QueuePlan {
   taskQueue: string;
   activities: ActivityFunctions;
   workflowsPath: string | undefined;
+  /** Activity slots its registrations ask for; undefined: `worker.max_concurrent_activities`. */
+  maxConcurrentActivities: number | undefined;
 }
 
 /**
- * Groups registrations by task queue; fails fast on a missing queue or a duplicate name. Every
- * queue also serves the worker-info activity, so a health check can reach each queue.
+ * Groups registrations by task queue; fails fast on a missing queue, a duplicate name, or a slot
+ * count that is not a whole number of at least 1 or that another registration of the queue
+ * contradicts. Every queue also serves the worker-info activity, so a health check can reach
+ * each queue.
  */
 export function planWorkers(registrations: readonly Registration[], prefix: string): QueuePlan[] {
   const plans = new Map<string, QueuePlan>();
   const owners = new Map<string, string>();
+  const slotOwners = new Map<string, string>();
   for (const registration of registrations) {
     const who =
       registration.kind === 'activities'
@@ -40,7 +45,12 @@ export function planWorkers(registrations: readonly Registration[], prefix: stri
     const taskQueue = formatTaskQueue(prefix, registration.taskQueue);
     let plan = plans.get(taskQueue);
     if (!plan) {
-      plan = { taskQueue, activities: {}, workflowsPath: undefined };
+      plan = {
+        taskQueue,
+        activities: {},
+        workflowsPath: undefined,
+        maxConcurrentActivities: undefined,
+      };
       plans.set(taskQueue, plan);
     }
     if (registration.kind === 'workflows') {
@@ -51,6 +61,21 @@ export function planWorkers(registrations: readonly Registration[], prefix: stri
       }
       plan.workflowsPath = registration.workflowsPath;
       continue;
+    }
+    const slots = registration.maxConcurrentActivities;
+    if (slots !== undefined) {
+      if (!Number.isInteger(slots) || slots < 1) {
+        throw new WorkerSetupError(
+          `${who} asks for ${slots} activity slots on task queue ${taskQueue}: expected a whole number of at least 1`,
+        );
+      }
+      if (plan.maxConcurrentActivities !== undefined && plan.maxConcurrentActivities !== slots) {
+        throw new WorkerSetupError(
+          `task queue ${taskQueue} is given ${plan.maxConcurrentActivities} activity slots by ${slotOwners.get(taskQueue)} and ${slots} by ${who}`,
+        );
+      }
+      plan.maxConcurrentActivities = slots;
+      slotOwners.set(taskQueue, who);
     }
     for (const [name, fn] of Object.entries(registration.activities)) {
       const key = `${taskQueue}\u0000${name}`;
@@ -147,7 +172,8 @@ export async function createWorkerSet(options: WorkerSetOptions): Promise<Worker
           taskQueue: plan.taskQueue,
           activities: plan.activities,
           ...(workflowBundle ? { workflowBundle } : {}),
-          maxConcurrentActivityTaskExecutions: cfg.max_concurrent_activities,
+          maxConcurrentActivityTaskExecutions:
+            plan.maxConcurrentActivities ?? cfg.max_concurrent_activities,
           maxConcurrentWorkflowTaskExecutions: cfg.max_concurrent_workflow_tasks,
           ...(cfg.max_activities_per_second !== undefined
             ? { maxActivitiesPerSecond: cfg.max_activities_per_second }

@@ -9,7 +9,10 @@ import {
 import { formatTaskQueue } from '../../temporal/task-queue.js';
 import type { healthCheckWorkflow } from '../../workflows/health/health-check.js';
 import { SUBMISSION_TASK_QUEUE } from '../../extensions/submission/constants.js';
-import { PIPELINE_TASK_QUEUE } from '../../extensions/pipeline/constants.js';
+import {
+  PIPELINE_LIVE_TASK_QUEUE,
+  PIPELINE_TASK_QUEUE,
+} from '../../extensions/pipeline/constants.js';
 import { describeContainment, detectContainment } from '../../extensions/pipeline/index.js';
 import { configFrom } from '../context.js';
 import { withStack } from '../stack.js';
@@ -26,9 +29,12 @@ export function registerDoctor(program: Command): void {
       const config = configFrom(command);
       await withStack(config, async ({ temporal, server }) => {
         const prefix = config.temporal.task_queue_prefix;
-        const queues = [CORE_TASK_QUEUE, SUBMISSION_TASK_QUEUE, PIPELINE_TASK_QUEUE].map((q) =>
-          formatTaskQueue(prefix, q),
-        );
+        const queues = [
+          CORE_TASK_QUEUE,
+          SUBMISSION_TASK_QUEUE,
+          PIPELINE_TASK_QUEUE,
+          PIPELINE_LIVE_TASK_QUEUE,
+        ].map((q) => formatTaskQueue(prefix, q));
         const missing = await missingSearchAttributes(temporal.connection, temporal.namespace);
         const answers = await temporal.client.workflow.execute<typeof healthCheckWorkflow>(
           'healthCheckWorkflow',

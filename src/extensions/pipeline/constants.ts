@@ -4,6 +4,12 @@
 export const PIPELINE_TASK_QUEUE = 'pipeline-default';
 
 /**
+ * Task-queue suffix of live gradings: the same activities, served by every pipeline worker with
+ * its own slots (`worker.live_slots`), so batch work holding every batch slot never delays one.
+ */
+export const PIPELINE_LIVE_TASK_QUEUE = 'pipeline-live';
+
+/**
  * Input of the `ExecutePipeline` activity: grade one delivery for one batch. Only IDs: the
  * activity reads where the delivery's files are from the database.
  */
@@ -58,6 +64,12 @@ export interface ExecutePipelinesInput {
 export interface ExecutePipelinesResult {
   outcomes: PipelineOutcome[];
   notGraded: string[];
+  /**
+   * How many deliveries this attempt graded itself (not found already graded) and how long
+   * that took (reading their files and running their pipelines): the batch sizes its next groups
+   * by it (v8). Absent from workers older than it.
+   */
+  pace?: { graded: number; ms: number };
 }
 
 /** Input of `FindReport`: the report a batch may already have for a delivery. */

@@ -1,11 +1,11 @@
-// The pipeline extension's front door: its descriptor (task queue, configuration section,
+// The pipeline extension's front door: its descriptor (task queues, configuration section,
 // migrations, `create`) and its public API: grading configs, the report formats, the sandbox's
 // containment, and `runPipeline` for `zinc try`. Nothing outside the extension imports anything
 // else of it but constants.ts and section.ts (lint keeps it so).
 import { defineExtension, type PlatformServices } from '../../temporal/registration.js';
 import { createBatchSupportActivities } from './activities/batch-support.js';
 import { createPipelineActivities } from './activities/execute-pipeline.js';
-import { PIPELINE_TASK_QUEUE } from './constants.js';
+import { PIPELINE_LIVE_TASK_QUEUE, PIPELINE_TASK_QUEUE } from './constants.js';
 import type { DeliveryLocator } from './delivery-locator.js';
 import { createBuildCache } from './runner/cache/index.js';
 import { sandboxOptionsFrom } from './sandbox/from-config.js';
@@ -26,6 +26,7 @@ export interface PipelineLinks {
 export const pipelineExtension = defineExtension({
   name: 'pipeline',
   taskQueue: PIPELINE_TASK_QUEUE,
+  liveTaskQueue: PIPELINE_LIVE_TASK_QUEUE,
   section: pipelineSection,
   migrations: { component: PIPELINE_COMPONENT, dir: PIPELINE_MIGRATIONS_DIR },
   create(platform: PlatformServices, section: PipelineConfig, links: PipelineLinks) {

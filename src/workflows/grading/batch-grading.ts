@@ -58,7 +58,14 @@ import { BATCH_SLOTS_PATCH, waitForSlot, wakeGranted } from './batch-queue.js';
 import { failureCodeOf, IDS_ONLY_PATCH, noWorkerError } from './failure-codes.js';
 import { createOutageHold } from './outage-hold.js';
 import { headlineVerdict } from './verdicts.js';
-import { groupActivityOptions, groupingOf, groupLength } from './grouped-grading.js';
+import {
+  adaptiveSize,
+  adaptiveSizingOf,
+  groupActivityOptions,
+  groupingOf,
+  groupLength,
+  nextPace,
+} from './grouped-grading.js';
 import type {
   BatchFailure,
   BatchGradingInput,
@@ -184,6 +191,8 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
   let fatal: string | undefined;
   let inFlight = 0;
   let courseId: string | undefined = carried?.courseId;
+  // v8: the milliseconds a delivery took in the groups so far (sizes the next groups).
+  let msPerDelivery: number | undefined = carried?.msPerDelivery;
   // Non-null while the batch waits for a running slot (v4).
   let queuePosition: number | null = null;
   const steering: Array<{ action: string; request: SteeringRequest }> = [];
@@ -409,6 +418,8 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
     // v6 ('execute-pipelines-grouped', only for inputs with `groupSize`): several deliveries per
     // ExecutePipelines activity; see grouped-grading.ts.
     const grouping = groupingOf(input);
+    // v8 ('group-size-adaptive', inputs with `groupSecs`): groups of about that much grading.
+    const sizing = grouping ? adaptiveSizingOf(input) : undefined;
     let groupsInFlight = 0;
     const groupPipeline = grouping
       ? proxyActivities<PipelineActivities>({
@@ -429,6 +440,9 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
           ...(idsOnly ? { brief: true } : {}),
         });
         for (const graded of result.outcomes) countGraded(graded);
+        if (sizing && result.pace) {
+          msPerDelivery = nextPace(msPerDelivery, result.pace.graded, result.pace.ms);
+        }
         const left = new Set(result.notGraded);
         alone = ds.filter((d) => left.has(d.id));
       } catch (err) {
@@ -490,6 +504,7 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
               paused,
               runs: (carried?.runs ?? 0) + 1,
               ...(courseId !== undefined ? { courseId } : {}),
+              ...(msPerDelivery !== undefined ? { msPerDelivery } : {}),
             },
           });
         }
@@ -500,7 +515,8 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
       const room = () => !slotsBusy() && !outage.waiting;
       if (room()) {
         if (grouping) {
-          const size = groupLength(grouping, buffer.length, cursor === null, input.concurrency);
+          const most = sizing ? adaptiveSize(grouping, sizing.budgetMs, msPerDelivery) : grouping;
+          const size = groupLength(most, buffer.length, cursor === null, input.concurrency);
           void gradeGroup(buffer.splice(0, size));
         } else void grade(buffer.shift()!);
         continue;

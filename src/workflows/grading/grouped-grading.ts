@@ -8,6 +8,13 @@
 // ExecutePipeline and the batch's retry policy, every delivery the group did not grade, and every
 // delivery of a group whose attempt was lost (ExecutePipelines is not retried: a killed worker's
 // group is handed to ExecutePipeline, which finds the reports it saved).
+//
+// v8 ('group-size-adaptive', only for inputs with `groupSecs`): a group is sized to about
+// `groupSecs` of grading, from the pace the batch's groups reported so far (each group's result
+// says how many deliveries it graded and how long they took): a batch of 0.3 s pipelines grades
+// them 16 at a time, one of 30 s pipelines one at a time, and a group holds its slot (from
+// another course's batch, a pause) for about `groupSecs`, not `groupSize` pipelines. Until a pace
+// is known, groups are of one delivery. The pace is carried through continue-as-new.
 import { patched } from '@temporalio/workflow';
 import type { BatchGradingInput, PipelineRetryPolicy } from './types.js';
 
@@ -15,6 +22,34 @@ import type { BatchGradingInput, PipelineRetryPolicy } from './types.js';
 export function groupingOf(input: BatchGradingInput): number | undefined {
   const size = input.groupSize;
   return size !== undefined && size > 1 && patched('execute-pipelines-grouped') ? size : undefined;
+}
+
+/** The adaptive sizing of this batch's groups (v8), when its input asks for it. */
+export function adaptiveSizingOf(input: BatchGradingInput): { budgetMs: number } | undefined {
+  const secs = input.groupSecs;
+  return secs !== undefined && secs > 0 && patched('group-size-adaptive')
+    ? { budgetMs: secs * 1000 }
+    : undefined;
+}
+
+/** How many deliveries fill `budgetMs` at `msPerDelivery` (1 until a pace is known), at most `max`. */
+export function adaptiveSize(
+  max: number,
+  budgetMs: number,
+  msPerDelivery: number | undefined,
+): number {
+  if (msPerDelivery === undefined) return 1;
+  return Math.max(1, Math.min(max, Math.floor(budgetMs / Math.max(msPerDelivery, 1))));
+}
+
+/**
+ * The batch's pace after a group graded `graded` deliveries in `ms`: a moving average that
+ * follows a change of pace within a few groups (deterministic: it reads only activity results).
+ */
+export function nextPace(pace: number | undefined, graded: number, ms: number): number | undefined {
+  if (graded <= 0) return pace;
+  const sample = ms / graded;
+  return pace === undefined ? sample : 0.6 * pace + 0.4 * sample;
 }
 
 /**

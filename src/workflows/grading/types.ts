@@ -123,6 +123,11 @@ export interface BatchGradingInput {
    * or 1: one ExecutePipeline per delivery, as before.
    */
   groupSize?: number;
+  /**
+   * v8 ('group-size-adaptive'): groups are sized to about this many seconds of grading, from the
+   * pace of the batch's earlier groups, at most `groupSize`; absent: every group is `groupSize`.
+   */
+  groupSecs?: number;
   source: BatchSource;
   /** Absent (batches started before slots existed): the batch runs at once. */
   slots?: BatchSlotLimits;
@@ -154,6 +159,8 @@ export interface CarriedState extends BatchCounters {
   runs: number;
   /** The batch's course: the fairness key of its pipeline work (absent from older runs). */
   courseId?: string;
+  /** v8: milliseconds per delivery the groups reported so far (absent: not known yet). */
+  msPerDelivery?: number;
 }
 
 /** Infrastructure a batch waits for while it is down (v7: an outage of any length is waited out). */

@@ -16,6 +16,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { isFailure } from '../../../failures.js';
 import { activityFailure } from '../../../temporal/failures.js';
 import { recordEvents } from '../../../platform/event-outbox.js';
+import { withSpan } from '../../../platform/tracing.js';
 import type { ObjectStore } from '../../../platform/object-store.js';
 import type { ConfigStore } from '../config-store.js';
 import type {
@@ -81,6 +82,7 @@ export function createGroupedPipelineActivities(deps: GroupedPipelineDeps) {
 
     const outcomes: PipelineOutcome[] = [];
     const notGraded: string[] = [];
+    const pace = { graded: 0, ms: 0 };
     let toSave: Array<{ deliveryId: string; report: GradingReport; location: DeliveryLocation }> =
       [];
     let flushed = performance.now();
@@ -104,11 +106,19 @@ export function createGroupedPipelineActivities(deps: GroupedPipelineDeps) {
             ),
         );
         saved.forEach(({ record, stored }, i) => {
-          if (stored)
-            countGraded(
-              saving[i]!.location.courseCode ?? 'unknown',
-              headlineVerdict(record.verdicts),
-            );
+          const course = saving[i]!.location.courseCode ?? 'unknown';
+          // The same line as ExecutePipeline's, for each delivery of the group.
+          ctx.log.info('delivery graded', {
+            batchId,
+            deliveryId: record.deliveryId,
+            collectionId,
+            course,
+            configVersion,
+            score: record.score,
+            maxScore: record.maxScore,
+            stored,
+          });
+          if (stored) countGraded(course, headlineVerdict(record.verdicts));
           else reportSaveRetries.inc({ reason: 'concurrent_save' });
           outcomes.push(deps.outcome(record, !stored));
         });
@@ -137,6 +147,7 @@ export function createGroupedPipelineActivities(deps: GroupedPipelineDeps) {
         notGraded.push(deliveryId);
         continue;
       }
+      const began = performance.now();
       try {
         const prefix = location.filesPrefix;
         const keys = await deps.objects.list(prefix);
@@ -150,8 +161,15 @@ export function createGroupedPipelineActivities(deps: GroupedPipelineDeps) {
             content: await deps.objects.get(key),
           })),
         );
-        const report = await deps.gradeFiles(loaded, configVersion, files);
+        // A span per delivery, so its stages sit under it as under ExecutePipeline's span.
+        const report = await withSpan(
+          'grade delivery',
+          { 'zinc.batch_id': batchId, 'zinc.delivery_id': deliveryId },
+          () => deps.gradeFiles(loaded, configVersion, files),
+        );
         toSave.push({ deliveryId, report, location });
+        pace.graded += 1;
+        pace.ms += Math.round(performance.now() - began);
       } catch (err) {
         if (ctx.cancellationSignal.aborted || err instanceof CancelledFailure) throw err;
         notGraded.push(deliveryId);
@@ -163,7 +181,7 @@ export function createGroupedPipelineActivities(deps: GroupedPipelineDeps) {
       if (performance.now() - flushed > FLUSH_EVERY_MS) await flush();
     }
     await flush();
-    return { outcomes, notGraded };
+    return { outcomes, notGraded, pace };
   }
 
   return {
