@@ -13,7 +13,12 @@ import {
   PIPELINE_LIVE_TASK_QUEUE,
   PIPELINE_TASK_QUEUE,
 } from '../../extensions/pipeline/constants.js';
-import { describeContainment, detectContainment } from '../../extensions/pipeline/index.js';
+import {
+  defaultLauncherPath,
+  describeContainment,
+  detectContainment,
+  launcherProblemAt,
+} from '../../extensions/pipeline/index.js';
 import { configFrom } from '../context.js';
 import { withStack } from '../stack.js';
 import { probeEvents, probeMetrics, probeTraces } from '../telemetry-probe.js';
@@ -50,7 +55,12 @@ export function registerDoctor(program: Command): void {
           probeTraces(config.telemetry.tracing),
           probeEvents(config.events),
         ]);
+        // The launcher this machine's sandboxes would start (built from this zinc's launcher.c?).
+        const launcherProblem = launcherProblemAt(
+          config.pipeline.sandbox.launcher ?? defaultLauncherPath(),
+        );
         const healthy =
+          launcherProblem === null &&
           missing.length === 0 &&
           answers.every((a) => 'worker' in a) &&
           metrics.ok &&
@@ -60,7 +70,11 @@ export function registerDoctor(program: Command): void {
         const report = {
           healthy,
           dataDir: config.data_dir,
-          sandbox: { containment: containment.mode, detail: describeContainment(containment) },
+          sandbox: {
+            containment: containment.mode,
+            detail: describeContainment(containment),
+            launcher: launcherProblem ?? 'built from this zinc',
+          },
           temporal: {
             address: server.address,
             namespace: temporal.namespace,
@@ -89,6 +103,7 @@ export function registerDoctor(program: Command): void {
             ...(server.uiUrl ? [`Web UI       ${server.uiUrl}`] : []),
             `Search attrs ${missing.length === 0 ? 'all registered' : `missing: ${missing.join(', ')}; add them with: ${searchAttributeCommand(temporal.namespace, missing)}`}`,
             `Sandbox      this machine: ${describeContainment(containment)}`,
+            `Launcher     ${launcherProblem ?? 'built from this zinc'}`,
             `Metrics      ${metrics.detail}`,
             `Traces       ${traces.detail}`,
             `Events       ${events.detail}`,

@@ -9,6 +9,9 @@ import { PIPELINE_LIVE_TASK_QUEUE, PIPELINE_TASK_QUEUE } from './constants.js';
 import type { DeliveryLocator } from './delivery-locator.js';
 import { createBuildCache } from './runner/cache/index.js';
 import { sandboxOptionsFrom } from './sandbox/from-config.js';
+import { launcherProblemAt } from './sandbox/launcher-version.js';
+import { defaultLauncherPath } from './sandbox/session.js';
+import { WorkerSetupError } from '../../failures.js';
 import { PIPELINE_COMPONENT, PIPELINE_MIGRATIONS_DIR } from './schema.js';
 import { pipelineSection, type PipelineConfig } from './section.js';
 import { createPipelineService } from './service.js';
@@ -38,20 +41,27 @@ export const pipelineExtension = defineExtension({
         : undefined;
     return {
       service,
-      activities: () => ({
-        ...createPipelineActivities({
-          configs: service.configs,
-          reports: service.reports,
-          objects: platform.objects,
-          deliveries: links.deliveries,
-          sandboxOptions: sandboxOptionsFrom(section),
-          ...(buildCache !== undefined ? { buildCache } : {}),
-          ...(links.heartbeatIntervalMs !== undefined
-            ? { heartbeatIntervalMs: links.heartbeatIntervalMs }
-            : {}),
-        }),
-        ...createBatchSupportActivities({ service, platform }),
-      }),
+      activities: () => {
+        const sandboxOptions = sandboxOptionsFrom(section);
+        // A worker whose launcher was built from another launcher.c would fail every delivery:
+        // it does not start, and says how to mend it.
+        const problem = launcherProblemAt(sandboxOptions.launcherPath ?? defaultLauncherPath());
+        if (problem !== null) throw new WorkerSetupError(problem);
+        return {
+          ...createPipelineActivities({
+            configs: service.configs,
+            reports: service.reports,
+            objects: platform.objects,
+            deliveries: links.deliveries,
+            sandboxOptions,
+            ...(buildCache !== undefined ? { buildCache } : {}),
+            ...(links.heartbeatIntervalMs !== undefined
+              ? { heartbeatIntervalMs: links.heartbeatIntervalMs }
+              : {}),
+          }),
+          ...createBatchSupportActivities({ service, platform }),
+        };
+      },
     };
   },
 });
@@ -79,4 +89,6 @@ export { createBuildCache } from './runner/cache/index.js';
 export type { BuildCache } from './runner/cache/index.js';
 export type { PipelineFile } from './runner/index.js';
 export { describeContainment, detectContainment, sandboxOptionsFrom } from './sandbox/index.js';
+export { launcherProblemAt } from './sandbox/launcher-version.js';
+export { defaultLauncherPath } from './sandbox/index.js';
 export type { Containment, SandboxOptions } from './sandbox/index.js';

@@ -72,6 +72,15 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
+
+/* Which launcher.c this binary was built from (scripts/build-sandbox-helper.sh passes the sha256 of
+ * this file): zinc refuses a launcher built from another version of it (launcher-version.ts), so
+ * a worker upgraded without rebuilding its launcher says so instead of failing every delivery. */
+#ifndef ZINC_LAUNCHER_SOURCE_SHA256
+#define ZINC_LAUNCHER_SOURCE_SHA256 "unknown"
+#endif
+__attribute__((used)) static const char launcher_source[] =
+    "zinc-sandbox-launcher-source=" ZINC_LAUNCHER_SOURCE_SHA256 ";";
 #include <unistd.h>
 
 #ifndef SYS_close_range

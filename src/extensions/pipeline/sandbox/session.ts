@@ -39,6 +39,7 @@ import {
 import type { SandboxLimits, SandboxOptions, SandboxResult } from './types.js';
 import { validateRun } from './validate-spec.js';
 import { sandboxIdentity } from './work-dir.js';
+import { requireLauncher } from './launcher-version.js';
 
 /** What /work may hold by default: bytes and files (folders included). */
 export const DEFAULT_WORK_BYTES = 256 * 1024 * 1024;
@@ -109,6 +110,7 @@ export async function openSandbox(
       'launcher',
     );
   });
+  requireLauncher(launcher, launcherPath);
   const containment = options.containment ?? detectContainment();
   const cgroups =
     containment.mode === 'cgroup-v1'
