@@ -193,6 +193,9 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
   let courseId: string | undefined = carried?.courseId;
   // v8: the milliseconds a delivery took in the groups so far (sizes the next groups).
   let msPerDelivery: number | undefined = carried?.msPerDelivery;
+  // Deliveries a group handed back, waiting for their turn to be graded alone (the progress
+  // query counts them held while the batch waits out an outage).
+  let queuedAlone = 0;
   // Non-null while the batch waits for a running slot (v4).
   let queuePosition: number | null = null;
   const steering: Array<{ action: string; request: SteeringRequest }> = [];
@@ -228,7 +231,11 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
     inFlight,
     paused,
     ...(queuePosition !== null ? { queuePosition } : {}),
-    ...(outage.waiting ? { waiting: { ...outage.waiting } } : {}),
+    // Held: the deliveries waiting for the service, and those of their groups queued behind them
+    // to be graded alone (they wait for it too).
+    ...(outage.waiting
+      ? { waiting: { ...outage.waiting, held: outage.waiting.held + queuedAlone } }
+      : {}),
     failures: failures.slice(-10),
     runs: (carried?.runs ?? 0) + 1,
   }));
@@ -458,9 +465,11 @@ export async function batchGradingWorkflow(input: BatchGradingInput): Promise<Ba
         alone = ds; // the attempt was lost: each delivery alone, its stored report found
       }
       inFlight -= ds.length - alone.length;
+      queuedAlone += alone.length;
       try {
         for (const d of alone) {
           inFlight -= 1; // grade counts it again
+          queuedAlone -= 1;
           await grade(d);
         }
       } finally {
