@@ -17,7 +17,9 @@ let batchId: string;
 let p1SubmittedAt: string;
 
 beforeAll(async () => {
-  api = await startApiFixture();
+  // One delivery per activity: the pause below then stops the batch after one delivery (a group,
+  // the default, would grade its few deliveries before the pause took effect).
+  api = await startApiFixture({ grading: ['deliveries_per_activity: 1'] });
   // p1 hands in s1's file, byte for byte.
   const form = new FormData();
   form.append('files', new Blob([PROGRAMS.correct]), 'main.cpp');
