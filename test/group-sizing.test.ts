@@ -9,31 +9,18 @@ import type { GradingDefaults } from '../src/core/grading-config.js';
 import { createReportStore } from '../src/extensions/pipeline/report-store.js';
 import { batchResult } from '../src/cli/watch.js';
 import { pipelineGroups } from './helpers/batch-history.js';
-import { deliverProgram, seedCourse, type SeededCourse } from './helpers/course.js';
+import {
+  SUM_ONE_TEST_CONFIG,
+  deliverProgram,
+  seedCourse,
+  type SeededCourse,
+} from './helpers/course.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 
 /** Only scores (nothing to compile or run): a delivery takes milliseconds. */
 const QUICK_CONFIG = `_settings:
   lang: cpp/g++:12
   lang_version_may_differ: true
-score:
-  normalizedTo: 100
-`;
-
-/** Compiles and runs one test: a delivery takes most of a second. */
-const COMPILED_CONFIG = `_settings:
-  lang: cpp/g++:12
-  lang_version_may_differ: true
-  use_template: FILENAMES
-  template: [main.cpp]
-  stage_wait_duration_secs: 20
-compile:
-  input: ["*.cpp"]
-  output: main
-  flags: ["-std=c++17"]
-stdioTest:
-  testCases:
-    - { id: 1, file: main, stdin: "1 2", expected: "3", score: 1 }
 score:
   normalizedTo: 100
 `;
@@ -52,7 +39,7 @@ beforeAll(async () => {
   for (let i = 1; i <= 40; i++) {
     await deliverProgram(quick, `q${String(i).padStart(2, '0')}`, `// q${i}\nint main() {}\n`);
   }
-  compiled = await seedCourse(stack, 'GROUPC', COMPILED_CONFIG);
+  compiled = await seedCourse(stack, 'GROUPC', SUM_ONE_TEST_CONFIG);
   for (let i = 1; i <= 8; i++) {
     // A different source each, so no build is taken from the build cache.
     await deliverProgram(

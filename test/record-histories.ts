@@ -14,27 +14,12 @@ import {
   progressQuery,
   resumeSignal,
 } from '../src/workflows/grading/batch-grading.js';
-import { deliverProgram, seedCourse } from './helpers/course.js';
+import { SUM_ONE_TEST_CONFIG, deliverProgram, seedCourse } from './helpers/course.js';
 import { startTestStack } from './helpers/stack.js';
 
 const version = process.argv[2] ?? 'v1';
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
-const CONFIG = `_settings:
-  lang: cpp/g++:12
-  lang_version_may_differ: true
-  use_template: FILENAMES
-  template: [main.cpp]
-  stage_wait_duration_secs: 20
-compile:
-  input: ["*.cpp"]
-  output: main
-  flags: ["-std=c++17"]
-stdioTest:
-  testCases:
-    - { id: 1, file: main, stdin: "1 2", expected: "3", score: 1 }
-score:
-  normalizedTo: 100
-`;
+const CONFIG = SUM_ONE_TEST_CONFIG;
 const programs: Record<string, string> = {
   r1: '#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a+b<<"\\n";}\n',
   r2: '#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a-b<<"\\n";}\n',

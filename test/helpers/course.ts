@@ -3,6 +3,24 @@
 import type { SubmissionService, SubmissionStore } from '../../src/extensions/submission/index.js';
 import type { TestStack } from './stack.js';
 
+/** main.cpp compiled, and one test: "1 2" must print 3 (a delivery takes most of a second). */
+export const SUM_ONE_TEST_CONFIG = `_settings:
+  lang: cpp/g++:12
+  lang_version_may_differ: true
+  use_template: FILENAMES
+  template: [main.cpp]
+  stage_wait_duration_secs: 20
+compile:
+  input: ["*.cpp"]
+  output: main
+  flags: ["-std=c++17"]
+stdioTest:
+  testCases:
+    - { id: 1, file: main, stdin: "1 2", expected: "3", score: 1 }
+score:
+  normalizedTo: 100
+`;
+
 export interface SeededCourse {
   service: SubmissionService;
   store: SubmissionStore;
