@@ -19,6 +19,7 @@ import {
   type SandboxSession,
   type SandboxSpec,
 } from '../src/extensions/pipeline/sandbox/index.js';
+import { LAUNCHER_SOURCE_SHA256 } from '../src/extensions/pipeline/sandbox/launcher-version.js';
 import { projectRoot } from '../src/platform/paths.js';
 import {
   hostProcessCount,
@@ -479,10 +480,20 @@ describe('runSandboxed: cancellation and failures of the sandbox itself', () => 
 
   it('throws SandboxUnavailable when the sandbox ends before its launcher answers', async () => {
     const workDir = await freshWorkDir();
-    // /usr/bin/true as the launcher: bwrap starts it, it exits at once, nothing says "ready".
+    // /usr/bin/true as the launcher (with the version mark of this zinc's launcher appended, so
+    // zinc takes it for one): bwrap starts it, it exits at once, nothing says "ready".
+    const launcherPath = join(workDir, 'true-launcher');
+    writeFileSync(
+      launcherPath,
+      Buffer.concat([
+        readFileSync('/usr/bin/true'),
+        Buffer.from(`zinc-sandbox-launcher-source=${LAUNCHER_SOURCE_SHA256};`),
+      ]),
+      { mode: 0o755 },
+    );
     const failure = runSandboxed(
       { workDir, command: ['true'], limits },
-      { ...options, launcherPath: '/usr/bin/true' },
+      { ...options, launcherPath },
     );
     await expect(failure).rejects.toMatchObject({ name: 'SandboxUnavailable' });
     await expect(failure).rejects.toThrow(/the sandbox ended unexpectedly/);
