@@ -7,6 +7,7 @@
 // are refused and change nothing.
 /* eslint-disable @typescript-eslint/no-unsafe-member-access */
 import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTemporalCli } from '../src/temporal/cli-binary.js';
 import { startApiFixture, type ApiFixture } from './helpers/api.js';
@@ -301,7 +302,10 @@ describe('grading schedules through the API', () => {
     expect(unpaused.status, unpaused.text).toBe(200);
     const run = await lastRunOf(api.ids.quick);
     expect(run).toMatchObject({ started: true });
-    expect((await api.stack.zinc.core.batches.list(api.ids.quick)).length).toBe(batchesBefore + 1);
+    // The batch records itself in its first activity, a moment after the schedule started it.
+    const listed = async () => api.stack.zinc.core.batches.list(api.ids.quick);
+    while (!(await listed()).some((b) => b.id === run.batchId)) await sleep(200);
+    expect((await listed()).length).toBe(batchesBefore + 1);
     expect((await schedulesOf(api.ids.quick))[0]).toMatchObject({ scheduleId, state: 'fired' });
     expect((await api.call('DELETE', `/api/schedules/${scheduleId}`, ta)).status).toBe(200);
   });

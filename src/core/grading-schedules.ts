@@ -175,6 +175,25 @@ async function describe(
   }
 }
 
+/**
+ * Waits (a few seconds at most) until the schedule's description satisfies `applied`. Temporal
+ * applies a schedule's update, pause and unpause in its scheduler workflow after the call
+ * returns, and may apply an update that is still pending after a later unpause (which the
+ * update then undoes: it carries the paused state it was made from); so a change is seen
+ * applied before the next one is made, and before it is reported.
+ */
+async function untilApplied(
+  handle: ScheduleHandle,
+  applied: (found: { description: ScheduleDescription; input: ScheduledGradingInput }) => boolean,
+): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const found = await describe(handle);
+    if (!found || applied(found) || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function lastRunOf(
   deps: ScheduleDeps,
   description: ScheduleDescription,
@@ -389,6 +408,10 @@ export async function steerGradingSchedule(
   if (request.action === 'pause') await handle.pause(note);
   else if (request.action === 'unpause') await handle.unpause(note);
   else await handle.delete();
+  if (request.action !== 'delete') {
+    const paused = request.action === 'pause';
+    await untilApplied(handle, (now) => now.description.state.paused === paused);
+  }
   if (overdue) await handle.trigger();
   await deps.audit?.({
     actor: request.requestedBy,
@@ -452,6 +475,7 @@ export async function moveAtCloseSchedules(
         note: comment,
       },
     }));
+    await untilApplied(handle, (now) => now.input.timing.fireAt === timing.fireAt);
     const fireNow = !future && !hadFired && !found.description.state.paused;
     if (fireNow) await handle.trigger();
     moved.push({ scheduleId, fireAt: at.toISOString(), firedNow: fireNow });
