@@ -1,4 +1,4 @@
-// The orchestration benchmarks the README's performance table shows run as written, here with
+// The benchmarks the README's tables show (orchestration, live feedback) run as written, here with
 // small sizes: each prints the figures the table quotes (a benchmark that no longer runs, or no
 // longer prints what it is read for, fails here, not on the day someone measures).
 import { execFile } from 'node:child_process';
@@ -47,5 +47,21 @@ describe('bench:orchestration', () => {
     }
     expect(out.match(/event loop delay: direct mean/g)).toHaveLength(3);
     expect(out).toMatch(/ratio workflow\/direct, median of the pairs: \d\.\d{3}/);
+  }, 300_000);
+});
+
+describe('bench:live', () => {
+  it('priority: live uploads during a batch, on the live queue and on the batch queue', async () => {
+    const { stdout: out } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'bench/live.ts', 'priority', '40', '2'],
+      { cwd: repoRoot, maxBuffer: 16 << 20, timeout: 240_000 },
+    );
+    expect(
+      out.match(/live queue: upload at \d+% of the batch done: live report after/g),
+    ).toHaveLength(3);
+    expect(out).toMatch(/live queue \(slots of its own\): +\d+\.\d\d s/);
+    expect(out).toMatch(/batch queue, ahead of the batch \(key 1\): \d+\.\d\d s/);
+    expect(out).toMatch(/ratio batch queue\/live queue: \d+\.\d/);
   }, 300_000);
 });
