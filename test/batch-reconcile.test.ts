@@ -17,16 +17,13 @@ import { asActivities } from '../src/temporal/registration.js';
 import { batchResult } from '../src/cli/watch.js';
 import { expandSummary } from '../src/core/brief-batches.js';
 import type { BatchSummary } from '../src/workflows/grading/types.js';
-import { deliverProgram, seedCourse, type SeededCourse } from './helpers/course.js';
+import {
+  SCORE_ONLY_CONFIG,
+  deliverProgram,
+  seedCourse,
+  type SeededCourse,
+} from './helpers/course.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
-
-/** A config whose pipeline only scores (nothing to compile or run): every report is NO_TESTS. */
-const NOOP_CONFIG = `_settings:
-  lang: cpp/g++:12
-  lang_version_may_differ: true
-score:
-  normalizedTo: 100
-`;
 
 let stack: TestStack;
 let course: SeededCourse;
@@ -41,7 +38,7 @@ function tally(rows: Array<{ verdict: string }>): Record<string, number> {
 
 beforeAll(async () => {
   stack = await startTestStack();
-  course = await seedCourse(stack, 'RECON', NOOP_CONFIG);
+  course = await seedCourse(stack, 'RECON', SCORE_ONLY_CONFIG);
   for (const student of ['s1', 's2', 's3', 's4']) {
     await deliverProgram(course, student, `// ${student}\nint main() {}\n`);
   }

@@ -10,20 +10,13 @@ import { createReportStore } from '../src/extensions/pipeline/report-store.js';
 import { batchResult } from '../src/cli/watch.js';
 import { pipelineGroups } from './helpers/batch-history.js';
 import {
+  SCORE_ONLY_CONFIG,
   SUM_ONE_TEST_CONFIG,
   deliverProgram,
   seedCourse,
   type SeededCourse,
 } from './helpers/course.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
-
-/** Only scores (nothing to compile or run): a delivery takes milliseconds. */
-const QUICK_CONFIG = `_settings:
-  lang: cpp/g++:12
-  lang_version_may_differ: true
-score:
-  normalizedTo: 100
-`;
 
 let stack: TestStack;
 let quick: SeededCourse;
@@ -35,7 +28,7 @@ function defaults(overrides: Partial<GradingDefaults>): GradingDefaults {
 
 beforeAll(async () => {
   stack = await startTestStack();
-  quick = await seedCourse(stack, 'GROUPQ', QUICK_CONFIG);
+  quick = await seedCourse(stack, 'GROUPQ', SCORE_ONLY_CONFIG);
   for (let i = 1; i <= 40; i++) {
     await deliverProgram(quick, `q${String(i).padStart(2, '0')}`, `// q${i}\nint main() {}\n`);
   }

@@ -21,6 +21,14 @@ score:
   normalizedTo: 100
 `;
 
+/** Only scores (nothing to compile or run): every report is NO_TESTS, in milliseconds. */
+export const SCORE_ONLY_CONFIG = `_settings:
+  lang: cpp/g++:12
+  lang_version_may_differ: true
+score:
+  normalizedTo: 100
+`;
+
 export interface SeededCourse {
   service: SubmissionService;
   store: SubmissionStore;
